@@ -1,0 +1,28 @@
+{% macro incremental_window(date_column) -%}
+    {%- set lookback = var('lookback_days', 2) | int -%}
+    {%- set min_date = var('min_date', none) -%}
+    {%- set max_date = var('max_date', none) -%}
+    {%- if min_date and max_date -%}
+        {{ date_column }} >= {{ dbt.dateadd('day', -lookback, "cast('" ~ min_date ~ "' as date)") }}
+        and {{ date_column }} <= cast('{{ max_date }}' as date)
+    {%- elif is_incremental() -%}
+        {{ date_column }} >= (
+            select {{ dbt.dateadd('day', -lookback, 'max(' ~ date_column ~ ')') }} from {{ this }}
+        )
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro partition_replace_config(date_column) -%}
+    {{ return(adapter.dispatch('partition_replace_config', 'genai_finops')(date_column)) }}
+{%- endmacro %}
+
+{% macro default__partition_replace_config(date_column) -%}
+    {#- delete every day present in the new batch, then insert the batch: a day is replaced whole -#}
+    {{ return({'incremental_strategy': 'delete+insert', 'unique_key': date_column}) }}
+{%- endmacro %}
+
+{% macro spark__partition_replace_config(date_column) -%}
+    {{ return({'incremental_strategy': 'insert_overwrite', 'partition_by': [date_column], 'file_format': 'parquet'}) }}
+{%- endmacro %}

@@ -1,0 +1,71 @@
+{{ config(materialized='incremental', on_schema_change='fail', **partition_replace_config('event_date')) }}
+-- One row per model call from every usage source, de-duplicated on event_id: the first delivery wins
+-- (by source file and line) and `delivered_copies` records how often it was delivered.
+-- Incremental by day: the partition window plus `lookback_days` is rebuilt whole.
+with canonical as (
+    select * from {{ ref('stg_canonical__usage_events') }}
+    where {{ incremental_window('event_date') }}
+),
+
+unioned as (
+    select * from canonical
+),
+
+ranked as (
+    select
+        unioned.*,
+        row_number() over (partition by event_id order by source_file, source_line) as delivery_rank,
+        count(*) over (partition by event_id) as delivered_copies
+    from unioned
+),
+
+deduplicated as (
+    select
+        event_id,
+        occurred_at,
+        event_date,
+        source_format,
+        provider,
+        platform,
+        raw_model,
+        model_id,
+        model_version,
+        is_known_model,
+        region,
+        resolved_region_scope as region_scope,
+        deployment_id,
+        capacity_type,
+        service_tier,
+        use_case_id,
+        variant_id,
+        transaction_id,
+        conversation_id,
+        turn_index,
+        step_index,
+        team,
+        environment,
+        api_key_id,
+        user_hash,
+        input_tokens,
+        cached_input_tokens,
+        cache_write_tokens,
+        cache_write_ttl,
+        output_tokens,
+        reasoning_tokens,
+        image_input_tokens,
+        audio_input_tokens,
+        audio_output_tokens,
+        status,
+        http_status,
+        attempt,
+        ttft_ms,
+        latency_ms,
+        request_count,
+        source_file,
+        source_line,
+        delivered_copies
+    from ranked
+    where delivery_rank = 1
+)
+
+select * from deduplicated

@@ -1,0 +1,172 @@
+"""The project's command line: `genai-finops sample-data | run | prepare`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from orchestration.settings import PROJECT_DIR, Settings
+
+DEMO_EVENTS = 300_000
+
+
+def _peak_rss_mib() -> float:
+    """Peak resident memory of this process and of its finished children (dbt subprocesses), MiB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def cmd_sample_data(args: argparse.Namespace) -> int:
+    from orchestration.sample_data.generator import generate
+
+    out = args.out or Settings.from_env().landing_dir
+    result = generate(
+        out,
+        events=args.events,
+        days=args.days,
+        start=date.fromisoformat(args.start),
+        seed=args.seed,
+        file_format=args.format,
+    )
+    print(
+        f"wrote {result.events:,} usage events, {result.kpi_events:,} KPI events, "
+        f"{result.transactions:,} transactions over {result.days} days to {result.out_dir} "
+        f"in {result.seconds:.1f}s ({result.events / max(result.seconds, 1e-9):,.0f} events/s)"
+    )
+    return 0
+
+
+def cmd_prepare(_: argparse.Namespace) -> int:
+    from orchestration.dbt.project import ensure_manifest
+
+    os.environ.update(Settings.from_env().dbt_env())
+    print(f"dbt manifest: {ensure_manifest(force=True)}")
+    return 0
+
+
+def run_pipeline(first_day: str | None = None, last_day: str | None = None, instance=None) -> bool:
+    """Materialize every asset through Dagster for the landing days in [first_day, last_day]."""
+    from orchestration.dbt.project import ensure_manifest
+    from orchestration.ingest.contracts import CONTRACTS
+    from orchestration.ingest.engine import landing_days
+
+    settings = Settings.from_env()
+    os.environ.update(settings.dbt_env())
+    ensure_manifest(force=True)
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+
+    days = sorted({d for ds in CONTRACTS for d in landing_days(settings.landing_dir, ds)})
+    days = [d for d in days if d >= settings.partition_start]
+    if not days:
+        raise SystemExit(f"no landing files under {settings.landing_dir} (run `genai-finops sample-data` first)")
+    first = first_day or days[0]
+    last = last_day or days[-1]
+    if instance is None:
+        home = os.environ.get("DAGSTER_HOME")
+        if not home:
+            home = str(Path(settings.duckdb_path).parent / "dagster_home")
+            os.environ["DAGSTER_HOME"] = home
+        Path(home).mkdir(parents=True, exist_ok=True)
+        instance = DagsterInstance.get()
+    job = defs.resolve_job_def("refresh_warehouse")
+    result = job.execute_in_process(
+        instance=instance,
+        tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
+        raise_on_error=False,
+    )
+    return result.success
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    started = time.perf_counter()
+    manifest = Path(settings.landing_dir) / "_manifest.json"
+    if args.regenerate or not manifest.exists():
+        ns = argparse.Namespace(
+            events=args.events, days=90, start="2026-01-01", seed=42, out=settings.landing_dir, format="parquet"
+        )
+        cmd_sample_data(ns)
+    gen_s = time.perf_counter() - started
+    ok = run_pipeline(args.first_day, args.last_day)
+    total = time.perf_counter() - started
+    events = json.loads(manifest.read_text()).get("events") if manifest.exists() else None
+    print(
+        json.dumps(
+            {
+                "success": ok,
+                "warehouse": settings.duckdb_path,
+                "events_in_landing": events,
+                "generate_seconds": round(gen_s, 2),
+                "pipeline_seconds": round(total - gen_s, 2),
+                "peak_rss_mib": round(_peak_rss_mib(), 1),
+            },
+            indent=2,
+        )
+    )
+    if ok:
+        _print_summary(settings.duckdb_path)
+    return 0 if ok else 1
+
+
+def _print_summary(duckdb_path: str) -> None:
+    import duckdb
+
+    con = duckdb.connect(duckdb_path, read_only=True)
+    try:
+        rows = con.execute(
+            """
+            select count(*), count(*) filter (where pricing_status = 'unpriced'), sum(total_cost_usd),
+                   sum(list_equivalent_cost_usd)
+            from marts.fct_genai_requests
+            """
+        ).fetchone()
+        rec = con.execute(
+            "select dataset, sum(records_read), sum(records_loaded), sum(records_quarantined), "
+            "bool_and(is_reconciled) from marts.rpt_ingestion_reconciliation group by 1 order by 1"
+        ).fetchall()
+    finally:
+        con.close()
+    print(f"marts.fct_genai_requests: {rows[0]:,} requests, {rows[1]:,} unpriced, total cost ${rows[2]:,.2f}")
+    for ds, read, loaded, quarantined, ok in rec:
+        print(f"{ds}: read {read:,} = loaded {loaded:,} + quarantined {quarantined:,} (reconciled: {ok})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="genai-finops", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("sample-data", help="generate demo usage and KPI events into a landing folder")
+    p.add_argument("--events", type=int, default=DEMO_EVENTS)
+    p.add_argument("--days", type=int, default=90)
+    p.add_argument("--start", default="2026-01-01", help="first day (YYYY-MM-DD)")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--out", default=None, help="landing folder (default FINOPS_LANDING_DIR or data/landing)")
+    p.add_argument("--format", choices=["parquet", "jsonl"], default="parquet")
+    p.set_defaults(fn=cmd_sample_data)
+
+    p = sub.add_parser("run", help="build the whole warehouse through Dagster (generates demo data if absent)")
+    p.add_argument("--events", type=int, default=DEMO_EVENTS, help="demo size when data must be generated")
+    p.add_argument("--regenerate", action="store_true", help="regenerate the demo data first")
+    p.add_argument("--first-day", default=None)
+    p.add_argument("--last-day", default=None)
+    p.set_defaults(fn=cmd_run)
+
+    p = sub.add_parser("prepare", help="parse the dbt project (writes target/manifest.json)")
+    p.set_defaults(fn=cmd_prepare)
+
+    args = parser.parse_args(argv)
+    os.chdir(PROJECT_DIR)
+    return args.fn(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""The one cached dbt project of the code location."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from orchestration.settings import PROJECT_DIR, Settings
+
+dbt_project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
+
+
+def ensure_manifest(force: bool = False) -> Path:
+    """Parse the dbt project when the manifest is missing (or when forced), so definitions can load."""
+    manifest = Path(dbt_project.manifest_path)
+    if force or not manifest.exists():
+        env = {**os.environ, **Settings.from_env().dbt_env()}
+        dbt = Path(sys.executable).with_name("dbt")
+        cmd = [str(dbt) if dbt.exists() else "dbt", "parse", "--quiet", "--project-dir", str(PROJECT_DIR)]
+        subprocess.run(cmd, check=True, env=env, cwd=PROJECT_DIR)
+    return manifest
+
+
+if os.environ.get("DAGSTER_IS_DEV_CLI"):
+    ensure_manifest(force=True)

@@ -1,0 +1,49 @@
+"""The Dagster code location: ingestion, dbt, checks, the refresh job, its schedule and sensor."""
+
+from __future__ import annotations
+
+from dagster import Definitions
+from dagster_dbt import DbtCliResource
+
+from orchestration.dbt.assets import dbt_warehouse
+from orchestration.dbt.project import dbt_project
+from orchestration.ingest.assets import ingest_kpi_events, ingest_usage_events
+from orchestration.jobs import refresh_warehouse_job
+from orchestration.schedules import daily_refresh_schedule
+from orchestration.sensors import landing_files_sensor
+from orchestration.settings import Settings
+
+
+def build_definitions() -> Definitions:
+    settings = Settings.from_env()
+    return Definitions(
+        assets=[ingest_usage_events, ingest_kpi_events, dbt_warehouse],
+        jobs=[refresh_warehouse_job],
+        schedules=[daily_refresh_schedule],
+        sensors=[landing_files_sensor],
+        resources={
+            "dbt": DbtCliResource(
+                project_dir=dbt_project,
+                profiles_dir=str(dbt_project.profiles_dir),
+                global_config_flags=["--no-use-colors"],
+                dbt_executable=_dbt_executable(),
+            ),
+        },
+    )
+
+
+def _dbt_executable() -> str:
+    import shutil
+    import sys
+    from pathlib import Path
+
+    local = Path(sys.executable).with_name("dbt")
+    return str(local) if local.exists() else (shutil.which("dbt") or "dbt")
+
+
+defs = build_definitions()
+
+# dbt reads the lake and the warehouse path from the environment
+import os  # noqa: E402
+
+os.environ.update(Settings.from_env().dbt_env())

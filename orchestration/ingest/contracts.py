@@ -1,0 +1,121 @@
+"""Data contracts of the raw datasets: which fields a landing record may carry, their types and rules.
+
+Ingestion reads only the fields named here, so anything else a record carries (prompt text, message
+bodies, tool arguments) never reaches the lake. A record that breaks a rule goes to quarantine with
+the field and the reason; the rest lands typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str  # string | integer | number | timestamp
+    required: bool = False
+    hashed: bool = False  # stored as sha256(salt || value) under `hashed_name`
+    hashed_name: str | None = None
+
+
+@dataclass(frozen=True)
+class SubsetRule:
+    """sum(parts) must not exceed total (e.g. cached + cache-write input tokens <= input tokens)."""
+
+    parts: tuple[str, ...]
+    total: str
+
+
+@dataclass(frozen=True)
+class Contract:
+    dataset: str
+    fields: tuple[Field, ...]
+    id_field: str  # when missing from a record: a deterministic hash of the record
+    time_field: str  # UTC timestamp that decides the lake partition
+    partition_column: str
+    subset_rules: tuple[SubsetRule, ...] = ()
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+
+TOKEN_FIELDS = (
+    "input_tokens",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "image_input_tokens",
+    "audio_input_tokens",
+    "audio_output_tokens",
+)
+
+USAGE_EVENTS = Contract(
+    dataset="usage_events",
+    fields=(
+        Field("event_id", "string"),
+        Field("occurred_at", "timestamp", required=True),
+        Field("platform", "string", required=True),
+        Field("model", "string", required=True),
+        Field("region", "string"),
+        Field("region_scope", "string"),
+        Field("deployment_id", "string"),
+        Field("capacity_type", "string"),
+        Field("service_tier", "string"),
+        Field("use_case_id", "string"),
+        Field("variant_id", "string"),
+        Field("transaction_id", "string"),
+        Field("conversation_id", "string"),
+        Field("turn_index", "integer"),
+        Field("step_index", "integer"),
+        Field("team", "string"),
+        Field("environment", "string"),
+        Field("api_key_id", "string"),
+        Field("user_id", "string", hashed=True, hashed_name="user_hash"),
+        Field("input_tokens", "integer", required=True),
+        Field("cached_input_tokens", "integer"),
+        Field("cache_write_tokens", "integer"),
+        Field("cache_write_ttl", "string"),
+        Field("output_tokens", "integer", required=True),
+        Field("reasoning_tokens", "integer"),
+        Field("image_input_tokens", "integer"),
+        Field("audio_input_tokens", "integer"),
+        Field("audio_output_tokens", "integer"),
+        Field("status", "string"),
+        Field("http_status", "integer"),
+        Field("attempt", "integer"),
+        Field("ttft_ms", "integer"),
+        Field("latency_ms", "integer"),
+    ),
+    id_field="event_id",
+    time_field="occurred_at",
+    partition_column="event_date",
+    subset_rules=(
+        SubsetRule(("cached_input_tokens", "cache_write_tokens"), "input_tokens"),
+        SubsetRule(("image_input_tokens", "audio_input_tokens"), "input_tokens"),
+        SubsetRule(("reasoning_tokens", "audio_output_tokens"), "output_tokens"),
+    ),
+)
+
+KPI_EVENTS = Contract(
+    dataset="kpi_events",
+    fields=(
+        Field("kpi_event_id", "string"),
+        Field("occurred_at", "timestamp", required=True),
+        Field("use_case_id", "string", required=True),
+        Field("variant_id", "string"),
+        Field("transaction_id", "string"),
+        Field("kpi_id", "string", required=True),
+        Field("value", "number", required=True),
+    ),
+    id_field="kpi_event_id",
+    time_field="occurred_at",
+    partition_column="event_date",
+)
+
+CONTRACTS = {c.dataset: c for c in (USAGE_EVENTS, KPI_EVENTS)}

@@ -1,0 +1,345 @@
+"""Landing files -> raw lake (Parquet, partitioned by day) + quarantine + ingestion log.
+
+One landing file at a time, in DuckDB (vectorised; no per-row Python):
+1. read it as text fields: JSON lines (`*.jsonl`, `*.json`, optionally `.gz`) are split into lines and
+   each field is pulled with one `json_extract_string` call per line; Parquet columns are cast to text.
+   Only the contract's fields are read, so content fields never reach the lake.
+2. check every record against the contract; the first broken rule gives `field` and `reason`.
+3. write good records, typed, to `<lake>/<dataset>/<partition_column>=<day>/<file_key>.part<n>.parquet`, bad
+   ones to `<lake>/<dataset>_quarantine/day=<arrival day>/<file_key>.parquet`, and one row of counts
+   to `<lake>/<dataset>_ingestion_log/day=<arrival day>/<file_key>.parquet`.
+
+Landing files live in `<landing>/<dataset>/day=<arrival day>/`; the arrival day is the Dagster
+partition. `file_key` = `<arrival day>__<file stem>`, so re-loading a file or a whole arrival day first
+removes what that file (or day) wrote before: nothing is duplicated. Each file's counts reconcile:
+records_read = records_loaded + records_quarantined.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import fsspec
+
+from orchestration.ingest.contracts import Contract
+
+LANDING_SUFFIXES = (".parquet", ".jsonl", ".json", ".jsonl.gz", ".json.gz", ".ndjson")
+
+
+@dataclass(frozen=True)
+class FileResult:
+    dataset: str
+    source_file: str
+    file_key: str
+    records_read: int
+    records_loaded: int
+    records_quarantined: int
+    status: str  # loaded | unreadable
+    error: str | None
+    seconds: float
+
+
+class IngestionError(RuntimeError):
+    pass
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def landing_files(landing_dir: str, dataset: str, day: str) -> list[str]:
+    fs, root = fsspec.core.url_to_fs(landing_dir)
+    folder = posixpath.join(root, dataset, f"day={day}")
+    if not fs.exists(folder):
+        return []
+    files = [p for p in fs.ls(folder, detail=False) if p.endswith(LANDING_SUFFIXES)]
+    return sorted(files)
+
+
+def landing_days(landing_dir: str, dataset: str) -> list[str]:
+    fs, root = fsspec.core.url_to_fs(landing_dir)
+    folder = posixpath.join(root, dataset)
+    if not fs.exists(folder):
+        return []
+    days = [posixpath.basename(p).removeprefix("day=") for p in fs.ls(folder, detail=False)]
+    return sorted(d for d in days if len(d) == 10)
+
+
+def _file_key(day: str, path: str) -> str:
+    name = posixpath.basename(path)
+    for suffix in sorted(LANDING_SUFFIXES, key=len, reverse=True):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
+    return f"{day}__{safe}"
+
+
+def _text_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: str) -> str:
+    """A SQL relation (line_no, is_json_valid, is_object, raw_<field>...) over one landing file."""
+    names = contract.field_names
+    if path.endswith(".parquet"):
+        cols = {r[0] for r in con.execute(f"describe select * from read_parquet({_sql_str(path)})").fetchall()}
+        fields = ",\n".join(
+            (f'cast("{n}" as varchar) as raw_{n}' if n in cols else f"cast(null as varchar) as raw_{n}") for n in names
+        )
+        return f"""
+            select file_row_number + 1 as line_no, true as is_json_valid, true as is_object,
+            {fields}
+            from read_parquet({_sql_str(path)}, file_row_number = true)
+        """
+    paths = "[" + ", ".join(_sql_str("$." + n) for n in names) + "]"
+    fields = ",\n".join(f"v[{i + 1}] as raw_{n}" for i, n in enumerate(names))
+    # read_text keeps the file byte-exact; splitting on newlines gives 1-based line numbers
+    return f"""
+        with lines as (
+            select unnest(range(1, len(l) + 1)) as line_no, unnest(l) as line
+            from (select string_split(replace(content, chr(13), ''), chr(10)) as l
+                  from read_text({_sql_str(path)}))
+        ),
+        parsed as (
+            select line_no, json_valid(line) as is_json_valid,
+                   case when json_valid(line) then json_type(line::json) = 'OBJECT' else false end as is_object,
+                   case when json_valid(line) and json_type(line::json) = 'OBJECT'
+                        then json_extract_string(line, {paths}) end as v
+            from lines
+            where trim(line) <> ''
+        )
+        select line_no, is_json_valid, is_object,
+        {fields}
+        from parsed
+    """
+
+
+def _checks(contract: Contract) -> list[tuple[str, str | None, str]]:
+    """(condition that breaks the contract, field, reason), in the order they are reported."""
+    out: list[tuple[str, str | None, str]] = [
+        ("not is_json_valid", None, "invalid_json"),
+        ("not is_object", None, "not_a_json_object"),
+    ]
+    for f in contract.fields:
+        if f.required:
+            out.append((f"raw_{f.name} is null or trim(raw_{f.name}) = ''", f.name, "missing_required_field"))
+    for f in contract.fields:
+        raw = f"raw_{f.name}"
+        if f.kind in ("integer", "number"):
+            out.append((f"{raw} is not null and try_cast({raw} as double) is null", f.name, "not_a_number"))
+        if f.kind == "integer":
+            num = f"try_cast({raw} as double)"
+            out.append((f"{num} is not null and {num} <> floor({num})", f.name, "not_an_integer"))
+            out.append((f"{num} is not null and {num} < 0", f.name, "negative_value"))
+        if f.kind == "timestamp":
+            ts = f"try_cast({raw} as timestamptz)"
+            out.append((f"{raw} is not null and {ts} is null", f.name, "unparseable_timestamp"))
+            out.append(
+                (
+                    f"{ts} is not null and ({ts} < timestamptz '2000-01-01' or {ts} >= timestamptz '2100-01-01')",
+                    f.name,
+                    "timestamp_out_of_range",
+                )
+            )
+    for rule in contract.subset_rules:
+        parts = " + ".join(f"coalesce(try_cast(raw_{p} as double), 0)" for p in rule.parts)
+        out.append(
+            (
+                f"{parts} > coalesce(try_cast(raw_{rule.total} as double), 0)",
+                "+".join(rule.parts),
+                f"subset_exceeds_total:{rule.total}",
+            )
+        )
+    return out
+
+
+def _typed(f_name: str, kind: str) -> str:
+    raw = f"raw_{f_name}"
+    if kind == "integer":
+        return f"cast(try_cast({raw} as double) as bigint) as {f_name}"
+    if kind == "number":
+        return f"try_cast({raw} as double) as {f_name}"
+    if kind == "timestamp":
+        return f"timezone('UTC', try_cast({raw} as timestamptz)) as {f_name}"
+    return f"nullif(trim({raw}), '') as {f_name}"
+
+
+def ingest_file(
+    contract: Contract,
+    path: str,
+    day: str,
+    lake_dir: str,
+    hash_salt: str,
+    run_id: str = "manual",
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> FileResult:
+    """Load one landing file into the lake (replacing what it wrote before) and quarantine bad records."""
+    started = time.perf_counter()
+    own = con is None
+    con = con or duckdb.connect()
+    key = _file_key(day, path)
+    fs, lake_root = fsspec.core.url_to_fs(lake_dir)
+    tmp = Path(tempfile.mkdtemp(prefix="finops_ingest_"))
+    try:
+        try:
+            rel = _text_relation(con, contract, path)
+            con.execute(f"create or replace temp table _raw as {rel}")
+        except duckdb.Error as exc:  # not JSON text, not Parquet, truncated file...
+            msg = str(exc).splitlines()[0][:500]
+            _write_log(con, contract, tmp, key, path, day, 0, 0, 0, "unreadable", msg, run_id)
+            _publish(fs, lake_root, contract, key, day, tmp)
+            return FileResult(contract.dataset, path, key, 0, 0, 0, "unreadable", msg, time.perf_counter() - started)
+
+        checks = _checks(contract)
+        reason_case = "case " + " ".join(f"when {c} then {_sql_str(r)}" for c, _, r in checks) + " end"
+        field_case = (
+            "case "
+            + " ".join(f"when {c} then {_sql_str(f) if f else 'null'}" for c, f, _ in checks)
+            + " end"
+        )
+        con.execute(
+            f"create or replace temp table _checked as select *, {reason_case} as _reason, {field_case} as _field "
+            "from _raw"
+        )
+        n_read, n_bad = con.execute(
+            "select count(*), count(*) filter (where _reason is not null) from _checked"
+        ).fetchone()
+
+        # good records, typed; a missing id becomes a deterministic hash of the record's fields
+        raw_concat = "concat_ws('|', " + ", ".join(f"coalesce(raw_{n}, '')" for n in contract.field_names) + ")"
+        cols = []
+        for f in contract.fields:
+            if f.hashed:
+                cols.append(
+                    f"case when nullif(trim(raw_{f.name}), '') is not null "
+                    f"then sha256({_sql_str(hash_salt)} || trim(raw_{f.name})) end as {f.hashed_name}"
+                )
+            elif f.name == contract.id_field:
+                cols.append(f"coalesce(nullif(trim(raw_{f.name}), ''), 'h_' || md5({raw_concat})) as {f.name}")
+            else:
+                cols.append(_typed(f.name, f.kind))
+        good_dir = tmp / "good"
+        part = contract.partition_column
+        con.execute(
+            f"""
+            copy (
+              select *, cast({contract.time_field} as date) as {part}
+              from (
+                select {", ".join(cols)},
+                       {_sql_str(path)} as _source_file,
+                       line_no as _source_line,
+                       {_sql_str(run_id)} as _run_id
+                from _checked where _reason is null
+              )
+            ) to {_sql_str(str(good_dir))}
+            (format parquet, compression zstd, partition_by ({part}), filename_pattern {_sql_str(key + ".part{i}")},
+             overwrite_or_ignore)
+            """
+        )
+        qdir = tmp / "quarantine"
+        qdir.mkdir()
+        field_value = (
+            "case _field "
+            + " ".join(f"when '{n}' then raw_{n}" for n in contract.field_names if not contract.field(n).hashed)
+            + " end"
+        )
+        con.execute(
+            f"""
+            copy (
+              select {_sql_str(contract.dataset)} as dataset,
+                     {_sql_str(path)} as source_file,
+                     {_sql_str(key)} as file_key,
+                     cast({_sql_str(day)} as date) as arrival_date,
+                     line_no,
+                     _field as field,
+                     _reason as reason,
+                     left({field_value}, 200) as field_value,
+                     {_sql_str(run_id)} as run_id
+              from _checked where _reason is not null order by line_no
+            ) to {_sql_str(str(qdir / (key + ".parquet")))} (format parquet)
+            """
+        )
+        _write_log(con, contract, tmp, key, path, day, n_read, n_read - n_bad, n_bad, "loaded", None, run_id)
+        _publish(fs, lake_root, contract, key, day, tmp)
+        return FileResult(
+            contract.dataset, path, key, n_read, n_read - n_bad, n_bad, "loaded", None, time.perf_counter() - started
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if own:
+            con.close()
+
+
+def _write_log(con, contract, tmp, key, path, day, n_read, n_loaded, n_bad, status, error, run_id) -> None:
+    ldir = tmp / "log"
+    ldir.mkdir(exist_ok=True)
+    con.execute(
+        f"""
+        copy (
+          select {_sql_str(contract.dataset)} as dataset,
+                 {_sql_str(path)} as source_file,
+                 {_sql_str(key)} as file_key,
+                 cast({_sql_str(day)} as date) as arrival_date,
+                 cast({n_read} as bigint) as records_read,
+                 cast({n_loaded} as bigint) as records_loaded,
+                 cast({n_bad} as bigint) as records_quarantined,
+                 {_sql_str(status)} as file_status,
+                 {_sql_str(error) if error else "cast(null as varchar)"} as error,
+                 {_sql_str(run_id)} as run_id,
+                 current_timestamp as ingested_at
+        ) to {_sql_str(str(ldir / (key + ".parquet")))} (format parquet)
+        """
+    )
+
+
+def _remove_file_outputs(fs, lake_root: str, contract: Contract, key_glob: str, day: str) -> None:
+    patterns = [
+        posixpath.join(lake_root, contract.dataset, "*", f"{key_glob}.part*.parquet"),
+        posixpath.join(lake_root, f"{contract.dataset}_quarantine", f"day={day}", f"{key_glob}.parquet"),
+        posixpath.join(lake_root, f"{contract.dataset}_ingestion_log", f"day={day}", f"{key_glob}.parquet"),
+    ]
+    for pattern in patterns:
+        for p in fs.glob(pattern):
+            fs.rm(p)
+
+
+def _publish(fs, lake_root: str, contract: Contract, key: str, day: str, tmp: Path) -> None:
+    """Replace what this file wrote before with the new outputs (delete, then put)."""
+    _remove_file_outputs(fs, lake_root, contract, key, day)
+    good = tmp / "good"
+    if good.exists():
+        for f in sorted(good.rglob("*.parquet")):
+            rel = f.relative_to(good).as_posix()
+            fs.makedirs(posixpath.dirname(posixpath.join(lake_root, contract.dataset, rel)), exist_ok=True)
+            fs.put_file(str(f), posixpath.join(lake_root, contract.dataset, rel))
+    for sub, name in (("quarantine", "_quarantine"), ("log", "_ingestion_log")):
+        src = tmp / sub / (key + ".parquet")
+        if src.exists():
+            dest_dir = posixpath.join(lake_root, f"{contract.dataset}{name}", f"day={day}")
+            fs.makedirs(dest_dir, exist_ok=True)
+            fs.put_file(str(src), posixpath.join(dest_dir, key + ".parquet"))
+
+
+def ingest_day(
+    contract: Contract,
+    day: str,
+    landing_dir: str,
+    lake_dir: str,
+    hash_salt: str,
+    run_id: str = "manual",
+) -> list[FileResult]:
+    """Re-load one arrival day: everything its files wrote before is replaced, files gone are removed."""
+    fs, lake_root = fsspec.core.url_to_fs(lake_dir)
+    _remove_file_outputs(fs, lake_root, contract, f"{day}__*", day)
+    con = duckdb.connect()
+    try:
+        con.execute("set preserve_insertion_order = true")
+        return [
+            ingest_file(contract, p, day, lake_dir, hash_salt, run_id, con)
+            for p in landing_files(landing_dir, contract.dataset, day)
+        ]
+    finally:
+        con.close()
