@@ -92,7 +92,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     manifest = Path(settings.landing_dir) / "_manifest.json"
     if args.regenerate or not manifest.exists():
         ns = argparse.Namespace(
-            events=args.events, days=90, start="2026-01-01", seed=42, out=settings.landing_dir, format="parquet"
+            events=args.events,
+            days=90,
+            start="2026-01-01",
+            seed=42,
+            out=settings.landing_dir,
+            format="parquet",
         )
         cmd_sample_data(ns)
     gen_s = time.perf_counter() - started

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
+from pathlib import Path
+
 from dagster import Definitions
 from dagster_dbt import DbtCliResource
 
@@ -15,7 +20,8 @@ from orchestration.settings import Settings
 
 
 def build_definitions() -> Definitions:
-    settings = Settings.from_env()
+    # dbt subprocesses read the lake and warehouse locations from the environment (absolute paths)
+    os.environ.update(Settings.from_env().dbt_env())
     return Definitions(
         assets=[ingest_usage_events, ingest_kpi_events, dbt_warehouse],
         jobs=[refresh_warehouse_job],
@@ -33,17 +39,8 @@ def build_definitions() -> Definitions:
 
 
 def _dbt_executable() -> str:
-    import shutil
-    import sys
-    from pathlib import Path
-
     local = Path(sys.executable).with_name("dbt")
     return str(local) if local.exists() else (shutil.which("dbt") or "dbt")
 
 
 defs = build_definitions()
-
-# dbt reads the lake and the warehouse path from the environment
-import os  # noqa: E402
-
-os.environ.update(Settings.from_env().dbt_env())

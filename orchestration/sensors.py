@@ -1,6 +1,5 @@
 """A sensor that notices new or changed landing files and refreshes the days they arrived on."""
 
-
 import hashlib
 import json
 

@@ -9,7 +9,6 @@ Its checks:
 - `quarantine_empty` (warn) on raw/<dataset>_quarantine: how many records were quarantined, and why.
 """
 
-
 import posixpath
 import time
 from collections import Counter
@@ -109,15 +108,25 @@ def contract_check_result(contract: Contract, outcome: suites.SuiteOutcome) -> A
 
 def build_ingest_asset(contract: Contract):
     ds = contract.dataset
-    main, quarantine, log = AssetKey(["raw", ds]), AssetKey(["raw", f"{ds}_quarantine"]), AssetKey(
-        ["raw", f"{ds}_ingestion_log"]
+    main, quarantine, log = (
+        AssetKey(["raw", ds]),
+        AssetKey(["raw", f"{ds}_quarantine"]),
+        AssetKey(["raw", f"{ds}_ingestion_log"]),
     )
 
     @multi_asset(
         name=f"ingest_{ds}",
         specs=[
-            AssetSpec(main, description=f"Raw {ds} in the lake, Parquet partitioned by event_date.", group_name="raw"),
-            AssetSpec(quarantine, description=f"{ds} records that broke the contract, with reasons.", group_name="raw"),
+            AssetSpec(
+                main,
+                description=f"Raw {ds} in the lake, Parquet partitioned by event_date.",
+                group_name="raw",
+            ),
+            AssetSpec(
+                quarantine,
+                description=f"{ds} records that broke the contract, with reasons.",
+                group_name="raw",
+            ),
             AssetSpec(log, description=f"One row per ingested {ds} landing file with its counts.", group_name="raw"),
         ],
         check_specs=[
@@ -134,7 +143,9 @@ def build_ingest_asset(contract: Contract):
         started = time.perf_counter()
         results: list[FileResult] = []
         for i, day in enumerate(days, 1):
-            day_results = ingest_day(contract, day, settings.landing_dir, settings.lake_dir, settings.hash_salt, context.run_id)
+            day_results = ingest_day(
+                contract, day, settings.landing_dir, settings.lake_dir, settings.hash_salt, context.run_id
+            )
             results += day_results
             if i % 10 == 0 or i == len(days):
                 context.log.info(
@@ -152,7 +163,8 @@ def build_ingest_asset(contract: Contract):
         )
         yield MaterializeResult(asset_key=quarantine, metadata={"records_quarantined": quarantined})
         yield MaterializeResult(
-            asset_key=log, metadata={"files": len(results), "records_read": read, "unreadable_files": len(unreadable)}
+            asset_key=log,
+            metadata={"files": len(results), "records_read": read, "unreadable_files": len(unreadable)},
         )
 
         outcome = validate_run(contract, settings.lake_dir, days)
@@ -164,8 +176,7 @@ def build_ingest_asset(contract: Contract):
 
         unbalanced = [r for r in results if r.records_read != r.records_loaded + r.records_quarantined]
         problems = [f"{r.source_file}: unreadable ({r.error})" for r in unreadable] + [
-            f"{r.source_file}: read {r.records_read} != loaded {r.records_loaded} + quarantined "
-            f"{r.records_quarantined}"
+            f"{r.source_file}: read {r.records_read} != loaded {r.records_loaded} + quarantined {r.records_quarantined}"
             for r in unbalanced
         ]
         yield AssetCheckResult(
@@ -180,9 +191,7 @@ def build_ingest_asset(contract: Contract):
         if quarantined:
             fs, root = fsspec.core.url_to_fs(settings.lake_dir)
             files = [
-                f
-                for day in days
-                for f in fs.glob(posixpath.join(root, f"{ds}_quarantine", f"day={day}", "*.parquet"))
+                f for day in days for f in fs.glob(posixpath.join(root, f"{ds}_quarantine", f"day={day}", "*.parquet"))
             ]
             listing = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
             for reason, field, n in duckdb.sql(

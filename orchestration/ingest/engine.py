@@ -195,11 +195,7 @@ def ingest_file(
 
         checks = _checks(contract)
         reason_case = "case " + " ".join(f"when {c} then {_sql_str(r)}" for c, _, r in checks) + " end"
-        field_case = (
-            "case "
-            + " ".join(f"when {c} then {_sql_str(f) if f else 'null'}" for c, f, _ in checks)
-            + " end"
-        )
+        field_case = "case " + " ".join(f"when {c} then {_sql_str(f) if f else 'null'}" for c, f, _ in checks) + " end"
         con.execute(
             f"create or replace temp table _checked as select *, {reason_case} as _reason, {field_case} as _field "
             "from _raw"
@@ -265,7 +261,15 @@ def ingest_file(
         _write_log(con, contract, tmp, key, path, day, n_read, n_read - n_bad, n_bad, "loaded", None, run_id)
         _publish(fs, lake_root, contract, key, day, tmp)
         return FileResult(
-            contract.dataset, path, key, n_read, n_read - n_bad, n_bad, "loaded", None, time.perf_counter() - started
+            contract.dataset,
+            path,
+            key,
+            n_read,
+            n_read - n_bad,
+            n_bad,
+            "loaded",
+            None,
+            time.perf_counter() - started,
         )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -78,7 +78,9 @@ def usage_events_expectations(latest_arrival_day: date) -> list:
         _e(E.ExpectColumnValuesToBeInSet(column="cache_write_ttl", value_set=["5m", "1h"])),
         _e(E.ExpectColumnValuesToBeBetween(column="input_tokens", min_value=0, max_value=MAX_INPUT_TOKENS)),
         _e(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="input_tokens", column_B="cache_parts", or_equal=True)),
-        _e(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="input_tokens", column_B="modality_parts", or_equal=True)),
+        _e(
+            E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="input_tokens", column_B="modality_parts", or_equal=True)
+        ),
         _e(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="output_tokens", column_B="output_parts", or_equal=True)),
         _e(E.ExpectColumnValuesToBeBetween(column="latency_ms", min_value=0)),
         _e(E.ExpectColumnValuesToBeBetween(column="attempt", min_value=1, max_value=20)),

@@ -75,7 +75,7 @@ def _day_weights(uc: UseCase, start: date, days: int) -> np.ndarray:
         factor = np.ones(days)
     w = growth * factor
     if uc.use_case_id == "support_chatbot":
-        w[int(days * INCIDENTS.spike_day_fraction)] *= INCIDENTS.spike_factor
+        w[round(days * INCIDENTS.spike_day_fraction)] *= INCIDENTS.spike_factor
     return w / w.sum()
 
 
@@ -230,7 +230,7 @@ def _use_case_events(
     call_offset = _exclusive_group_cumsum(rng.integers(2 * US_PER_S, 40 * US_PER_S, n), k)
     t = t0[group] + call_offset
     if uc.kind == "agent":
-        throttle_day = int(days * INCIDENTS.throttle_day_fraction)
+        throttle_day = round(days * INCIDENTS.throttle_day_fraction)
         tod = t % US_PER_DAY
         in_incident = (t // US_PER_DAY == throttle_day) & (tod >= 14 * 3600 * US_PER_S) & (tod < 18 * 3600 * US_PER_S)
         status = np.where(in_incident & (rng.random(n) < INCIDENTS.throttle_share), 2, status)
@@ -429,7 +429,7 @@ def generate(
         copy (
           select
             printf('req_%d_%010d', {seed}, ev.idx) as event_id,
-            {ts_sql('ev.ts_us')} as occurred_at,
+            {ts_sql("ev.ts_us")} as occurred_at,
             r.platform,
             r.raw_model as model,
             r.region,
@@ -474,7 +474,7 @@ def generate(
         copy (
           select
             printf('kpi_%d_%010d', {seed}, row_number() over (order by kp.txn, kp.kpi)) as kpi_event_id,
-            {ts_sql('kp.ts_us')} as occurred_at,
+            {ts_sql("kp.ts_us")} as occurred_at,
             v.use_case_id,
             v.variant_id,
             printf('txn_%d_%09d', {seed}, kp.txn) as transaction_id,

@@ -82,7 +82,12 @@ OPENAI_REALTIME = Route("openai", "gpt-realtime-2025-08-28", "us", "global", tok
 OPENAI_UNKNOWN = Route("openai", "gpt-5.1-codex-preview", "us", "global", tokens_per_second=60)
 AZURE_GPT41 = Route("azure_openai", "gpt-4.1-2025-04-14", "eastus2", "global", deployment_id="sales-gpt41")
 AZURE_GPT5_MINI = Route(
-    "azure_openai", "gpt-5-mini-2025-08-07", "eastus2", "global", deployment_id="sales-gpt5mini", tokens_per_second=110
+    "azure_openai",
+    "gpt-5-mini-2025-08-07",
+    "eastus2",
+    "global",
+    deployment_id="sales-gpt5mini",
+    tokens_per_second=110,
 )
 AZURE_GPT4O_DZ = Route("azure_openai", "gpt-4o-2024-11-20", "eastus2", "data_zone", deployment_id="kb-gpt4o-dz")
 AZURE_GPT4O_PTU = Route(
@@ -99,7 +104,11 @@ BEDROCK_SONNET_US = Route(
     "aws_bedrock", "us.anthropic.claude-sonnet-4-5-20250929-v1:0", "us-east-1", tokens_per_second=65
 )
 BEDROCK_OPUS_US = Route(
-    "aws_bedrock", "us.anthropic.claude-opus-4-5-20251101-v1:0", "us-east-1", tokens_per_second=45, ttft_ms=1100
+    "aws_bedrock",
+    "us.anthropic.claude-opus-4-5-20251101-v1:0",
+    "us-east-1",
+    tokens_per_second=45,
+    ttft_ms=1100,
 )
 BEDROCK_LLAMA = Route("aws_bedrock", "meta.llama3-3-70b-instruct-v1:0", "us-east-1", tokens_per_second=120)
 BEDROCK_MAVERICK = Route("aws_bedrock", "us.meta.llama4-maverick-17b-instruct-v1:0", "us-west-2", tokens_per_second=150)
@@ -151,9 +160,7 @@ USE_CASES: tuple[UseCase, ...] = (
         share=0.16,
         shape="weekday_business",
         team="strategy-ai",
-        variants=(
-            Variant("default", 1.0, ((OPENAI_GPT5, 0.2), (OPENAI_O4_MINI, 0.8)), success_rate=0.7),
-        ),
+        variants=(Variant("default", 1.0, ((OPENAI_GPT5, 0.2), (OPENAI_O4_MINI, 0.8)), success_rate=0.7),),
         calls_mean=6.0,
         system_tokens=2500,
         input_median=900,

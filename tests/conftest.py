@@ -1,0 +1,53 @@
+"""Shared test helpers: isolated warehouse/lake/landing folders and a dbt runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+FIXTURES = PROJECT_DIR / "tests" / "fixtures"
+DBT = str(Path(sys.executable).with_name("dbt"))
+
+
+def dbt_env(workdir: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "FINOPS_DUCKDB_PATH": str(workdir / "warehouse.duckdb"),
+        "FINOPS_LAKE_DIR": str(workdir / "lake"),
+        "FINOPS_LANDING_DIR": str(workdir / "landing"),
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+    }
+
+
+def run_dbt(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run dbt against the warehouse and lake under `workdir` (target path kept per test)."""
+    cmd = [DBT, *args, "--project-dir", str(PROJECT_DIR), "--target-path", str(workdir / "target")]
+    proc = subprocess.run(cmd, env=dbt_env(workdir), cwd=PROJECT_DIR, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def query(workdir: Path, sql: str):
+    con = duckdb.connect(str(workdir / "warehouse.duckdb"), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def isolated_env(tmp_path, monkeypatch):
+    """Point every FINOPS_* setting at a fresh temporary folder."""
+    for key, value in dbt_env(tmp_path).items():
+        if key.startswith("FINOPS_") or key == "DBT_PROFILES_DIR":
+            monkeypatch.setenv(key, value)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    (tmp_path / "dagster_home").mkdir()
+    return tmp_path

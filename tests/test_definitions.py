@@ -1,0 +1,60 @@
+"""The Dagster code location loads, with its job, schedule, sensor and checks."""
+
+from __future__ import annotations
+
+import json
+
+from dagster import AssetKey, DagsterInstance, build_sensor_context
+
+from orchestration.definitions import defs
+from orchestration.sensors import landing_files_sensor
+
+
+def test_definitions_load_with_job_schedule_and_sensor():
+    job = defs.resolve_job_def("refresh_warehouse")
+    assert job.partitions_def is not None
+    schedule = defs.resolve_schedule_def("daily_refresh")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert defs.resolve_sensor_def("landing_files_sensor").job_name == "refresh_warehouse"
+
+
+def test_asset_keys_mirror_warehouse_names_and_checks_exist():
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert {
+        "raw/usage_events",
+        "raw/kpi_events",
+        "staging/stg_canonical__usage_events",
+        "intermediate/int_usage_events",
+        "marts/fct_genai_requests",
+        "reference/model_prices",
+    } <= keys
+    checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
+    assert ("raw/usage_events", "ge_contract") in checks
+    assert ("raw/usage_events_ingestion_log", "records_reconcile") in checks
+    assert any(k == "marts/fct_genai_requests" and n.startswith("unique") for k, n in checks)
+    spec = next(
+        s for s in defs.resolve_assets_def(AssetKey(["raw", "usage_events"])).check_specs if s.name == "ge_contract"
+    )
+    assert spec.blocking
+
+
+def test_sensor_requests_runs_for_new_and_changed_days(isolated_env):
+    landing = isolated_env / "landing" / "usage_events"
+    (landing / "day=2026-01-02").mkdir(parents=True)
+    (landing / "day=2026-01-02" / "a.jsonl").write_text("{}\n")
+    with DagsterInstance.ephemeral() as instance:
+        ctx = build_sensor_context(instance=instance)
+        requests = list(landing_files_sensor(ctx))
+        assert [r.partition_key for r in requests] == ["2026-01-02"]
+        cursor = ctx.cursor
+        # nothing new: skip
+        ctx = build_sensor_context(instance=instance, cursor=cursor)
+        assert [type(r).__name__ for r in landing_files_sensor(ctx)] == ["SkipReason"]
+        # a new day and a changed file
+        (landing / "day=2026-01-03").mkdir()
+        (landing / "day=2026-01-03" / "b.jsonl").write_text("{}\n")
+        (landing / "day=2026-01-02" / "a.jsonl").write_text("{}\n{}\n")
+        ctx = build_sensor_context(instance=instance, cursor=cursor)
+        assert sorted(r.partition_key for r in landing_files_sensor(ctx)) == ["2026-01-02", "2026-01-03"]
+        assert set(json.loads(ctx.cursor)) == {"2026-01-02", "2026-01-03"}

@@ -1,0 +1,135 @@
+"""The demo data generator: deterministic, and shaped so that the warehouse has something to find."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import duckdb
+import pytest
+
+from orchestration.sample_data.generator import generate
+
+
+def _digest(root):
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and p.name != "_manifest.json":
+            h.update(p.relative_to(root).as_posix().encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("gen") / "landing"
+    result = generate(out, events=60_000, days=90, start=date(2026, 1, 1), seed=7)
+    con = duckdb.connect()
+    con.execute(
+        f"create view ev as select * from read_parquet('{out}/usage_events/*/*.parquet', hive_partitioning = true)"
+    )
+    con.execute(f"create view kp as select * from read_parquet('{out}/kpi_events/*/*.parquet')")
+    return out, result, con
+
+
+def test_same_seed_same_files(tmp_path):
+    a = generate(tmp_path / "a", events=3_000, days=10, seed=1)
+    b = generate(tmp_path / "b", events=3_000, days=10, seed=1)
+    generate(tmp_path / "c", events=3_000, days=10, seed=2)
+    assert a.events == b.events
+    assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
+    assert _digest(tmp_path / "a") != _digest(tmp_path / "c")
+
+
+def test_size_and_split_per_day(demo):
+    out, result, con = demo
+    assert abs(result.events - 60_000) / 60_000 < 0.02
+    days = sorted(p.name for p in (out / "usage_events").iterdir())
+    assert days[0] == "day=2026-01-01" and len(days) in (90, 91)  # late events may arrive on day 91
+    assert con.execute("select count(*) from ev").fetchone()[0] == result.events
+
+
+def test_use_cases_platforms_and_modalities(demo):
+    _, _, con = demo
+    use_cases = {r[0] for r in con.execute("select distinct use_case_id from ev").fetchall()}
+    assert len(use_cases - {None}) >= 8 and None in use_cases  # unattributed traffic too
+    platforms = {r[0] for r in con.execute("select distinct platform from ev").fetchall()}
+    assert platforms == {"openai", "azure_openai", "aws_bedrock", "gcp_vertex", "anthropic"}
+    sums = con.execute(
+        "select sum(image_input_tokens), sum(audio_input_tokens), sum(audio_output_tokens), "
+        "sum(reasoning_tokens), sum(cached_input_tokens), sum(cache_write_tokens) from ev"
+    ).fetchone()
+    assert all(s > 0 for s in sums)
+    assert con.execute("select count(*) from ev where capacity_type = 'batch' and input_tokens > 200000").fetchone()[0]
+
+
+def test_context_creep_in_conversations(demo):
+    _, _, con = demo
+    by_turn = con.execute(
+        "select turn_index, avg(input_tokens) from ev where use_case_id = 'support_chatbot' and attempt = 1 "
+        "and turn_index < 4 group by 1 order by 1"
+    ).fetchall()
+    means = [m for _, m in by_turn]
+    assert means == sorted(means) and means[3] > means[0] + 300
+
+
+def test_incidents_and_shapes(demo):
+    _, _, con = demo
+    daily = dict(
+        con.execute(
+            "select cast(occurred_at as date), count(*) from ev where use_case_id = 'support_chatbot' group by 1"
+        ).fetchall()
+    )
+    spike = date(2026, 2, 10)  # day 40 of 90 (spike_day_fraction 0.45)
+    neighbours = [daily[date(2026, 2, d)] for d in (3, 17)]  # same weekday, a week before and after
+    assert daily[spike] > 2 * max(neighbours)
+    throttled = con.execute(
+        "select cast(occurred_at as date), count(*) from ev where status = 'throttled' group by 1 order by 2 desc"
+    ).fetchall()
+    assert throttled[0][0] == date(2026, 3, 5) and throttled[0][1] > 10  # day 63 of 90
+    weekend, weekday = con.execute(
+        "select count(*) filter (where dayofweek(occurred_at) in (0, 6)) / 8.0, "
+        "count(*) filter (where dayofweek(occurred_at) not in (0, 6)) / 22.0 "
+        "from ev where use_case_id = 'sales_email_writer' and occurred_at < '2026-01-31'"
+    ).fetchone()
+    assert weekend < 0.2 * weekday
+    first, last = con.execute(
+        "select count(*) filter (where occurred_at < '2026-01-15'), "
+        "count(*) filter (where occurred_at >= '2026-03-18') "
+        "from ev where use_case_id = 'kb_search'"
+    ).fetchone()
+    assert last > first  # growth over the window
+
+
+def test_price_change_and_prompt_change_inside_window(demo):
+    _, _, con = demo
+    before, after = con.execute(
+        "select count(*) filter (where occurred_at < '2026-01-20'), "
+        "count(*) filter (where occurred_at >= '2026-01-20') "
+        "from ev where model = 'us.anthropic.claude-opus-4-5-20251101-v1:0'"
+    ).fetchone()
+    assert before > 0 and after > 0
+    v1, v2 = con.execute(
+        "select avg(input_tokens) filter (where variant_id = 'prompt_v1'), "
+        "avg(input_tokens) filter (where variant_id = 'prompt_v2') from ev where use_case_id = 'code_review_bot'"
+    ).fetchone()
+    assert v2 > 1.2 * v1
+
+
+def test_kpi_success_rates_differ_by_variant(demo):
+    _, _, con = demo
+    rates = dict(
+        con.execute(
+            "select variant_id, avg(value) from kp where use_case_id = 'sales_email_writer' group by 1"
+        ).fetchall()
+    )
+    assert set(rates) == {"control_gpt41", "gpt5mini_v2", "sonnet_v2"}
+    assert rates["sonnet_v2"] > rates["control_gpt41"] + 0.02
+    assert abs(rates["gpt5mini_v2"] - rates["control_gpt41"]) < 0.03
+
+
+def test_late_and_duplicate_deliveries(demo):
+    _, _, con = demo
+    late = con.execute("select count(*) from ev where cast(occurred_at as date) < cast(day as date)").fetchone()[0]
+    dups = con.execute("select count(*) - count(distinct event_id) from ev").fetchone()[0]
+    assert late > 0 and dups > 0

@@ -1,0 +1,148 @@
+"""Ingestion: bad records land in quarantine with the right reason; re-loads are idempotent; counts reconcile."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.ingest.contracts import KPI_EVENTS, USAGE_EVENTS
+from orchestration.ingest.engine import ingest_day, ingest_file
+from tests.conftest import FIXTURES
+
+DAY = "2026-01-05"
+BAD = FIXTURES / "landing" / "usage_events" / f"day={DAY}" / "bad_records.jsonl"
+
+
+def lake_rows(lake: Path, dataset: str) -> list[tuple]:
+    files = list((lake / dataset).rglob("*.parquet"))
+    if not files:
+        return []
+    return duckdb.sql(
+        f"select event_id, event_date, _source_line from read_parquet({[str(f) for f in files]}, "
+        "hive_partitioning = true) order by _source_line"
+    ).fetchall()
+
+
+def quarantine(lake: Path, dataset: str = "usage_events") -> list[tuple]:
+    return duckdb.sql(
+        f"select line_no, field, reason, field_value from '{lake}/{dataset}_quarantine/*/*.parquet' order by line_no"
+    ).fetchall()
+
+
+@pytest.fixture
+def landing(tmp_path):
+    root = tmp_path / "landing"
+    shutil.copytree(FIXTURES / "landing", root)
+    return root
+
+
+def test_bad_records_are_quarantined_with_reason(landing, tmp_path):
+    lake = tmp_path / "lake"
+    [result] = ingest_day(USAGE_EVENTS, DAY, str(landing), str(lake), "salt")
+    assert (result.records_read, result.records_loaded, result.records_quarantined) == (10, 2, 8)
+    assert quarantine(lake) == [
+        (2, None, "invalid_json", None),
+        (3, "model", "missing_required_field", None),
+        (4, "input_tokens", "negative_value", "-10"),
+        (5, "input_tokens", "not_an_integer", "10.5"),
+        (6, "cached_input_tokens+cache_write_tokens", "subset_exceeds_total:input_tokens", None),
+        (7, "occurred_at", "unparseable_timestamp", "yesterday at noon"),
+        (8, None, "not_a_json_object", None),
+        (10, "reasoning_tokens+audio_output_tokens", "subset_exceeds_total:output_tokens", None),
+    ]
+    # good records: typed, partitioned by their UTC date (line 11 happened on the 4th)
+    rows = lake_rows(lake, "usage_events")
+    assert [(r[0], str(r[1]), r[2]) for r in rows] == [("ok-1", "2026-01-05", 1), ("ok-2", "2026-01-04", 11)]
+
+
+def test_reingest_is_idempotent(landing, tmp_path):
+    lake = tmp_path / "lake"
+    first = ingest_day(USAGE_EVENTS, DAY, str(landing), str(lake), "salt")
+    files_before = sorted(p.relative_to(lake) for p in lake.rglob("*.parquet"))
+    second = ingest_day(USAGE_EVENTS, DAY, str(landing), str(lake), "salt")
+    ingest_file(USAGE_EVENTS, str(BAD), DAY, str(lake), "salt")  # the single file once more
+    assert [r.records_loaded for r in first] == [r.records_loaded for r in second]
+    assert sorted(p.relative_to(lake) for p in lake.rglob("*.parquet")) == files_before
+    assert len(lake_rows(lake, "usage_events")) == 2
+    assert len(quarantine(lake)) == 8
+    log = duckdb.sql(f"select count(*) from '{lake}/usage_events_ingestion_log/*/*.parquet'").fetchall()[0][0]
+    assert log == 1
+
+
+def test_removed_landing_file_is_removed_from_lake_on_partition_reload(landing, tmp_path):
+    lake = tmp_path / "lake"
+    ingest_day(USAGE_EVENTS, DAY, str(landing), str(lake), "salt")
+    (landing / "usage_events" / f"day={DAY}" / "bad_records.jsonl").unlink()
+    assert ingest_day(USAGE_EVENTS, DAY, str(landing), str(lake), "salt") == []
+    assert list(lake.rglob("*.parquet")) == []
+
+
+def test_counts_reconcile_and_prompt_text_is_not_kept(landing, tmp_path):
+    lake = tmp_path / "lake"
+    [r] = ingest_day(USAGE_EVENTS, DAY, str(landing), str(lake), "salt")
+    assert r.records_read == r.records_loaded + r.records_quarantined
+    blob = b"".join(p.read_bytes() for p in lake.rglob("*.parquet"))
+    assert b"SECRET PROMPT TEXT" not in blob
+    assert b"alice@example.com" not in blob  # user ids are hashed
+    cols = duckdb.sql(f"describe select * from read_parquet('{lake}/usage_events/*/*.parquet')").fetchall()
+    names = {c[0] for c in cols}
+    assert "user_hash" in names and "user_id" not in names and "prompt" not in names
+
+
+def test_parquet_landing_with_missing_optional_columns(tmp_path):
+    day_dir = tmp_path / "landing" / "usage_events" / "day=2026-02-01"
+    day_dir.mkdir(parents=True)
+    duckdb.sql(
+        f"""
+        copy (
+          select 'p-1' as event_id, timestamptz '2026-02-01 08:00:00+00' as occurred_at, 'openai' as platform,
+                 'gpt-5' as model, 100 as input_tokens, 10 as output_tokens
+          union all
+          select 'p-2', timestamptz '2026-02-01 09:00:00+00', 'openai', 'gpt-5', 5, 10
+        ) to '{day_dir / "export.parquet"}' (format parquet)
+        """
+    )
+    lake = tmp_path / "lake"
+    [r] = ingest_day(USAGE_EVENTS, "2026-02-01", str(tmp_path / "landing"), str(lake), "salt")
+    assert (r.records_read, r.records_loaded, r.records_quarantined) == (2, 2, 0)
+    assert [x[2] for x in lake_rows(lake, "usage_events")] == [1, 2]  # row numbers kept as lines
+
+
+def test_unreadable_file_is_logged_not_crashing(tmp_path):
+    day_dir = tmp_path / "landing" / "usage_events" / "day=2026-02-02"
+    day_dir.mkdir(parents=True)
+    (day_dir / "broken.parquet").write_bytes(b"this is not parquet")
+    [r] = ingest_day(USAGE_EVENTS, "2026-02-02", str(tmp_path / "landing"), str(tmp_path / "lake"), "salt")
+    assert r.status == "unreadable"
+    assert "broken.parquet" in r.source_file and r.error
+
+
+def test_kpi_contract(tmp_path):
+    day_dir = tmp_path / "landing" / "kpi_events" / "day=2026-02-03"
+    day_dir.mkdir(parents=True)
+    (day_dir / "kpis.jsonl").write_text(
+        '{"kpi_event_id":"k1","occurred_at":"2026-02-03T10:00:00Z","use_case_id":"support_chatbot",'
+        '"kpi_id":"ticket_deflected","value":1}\n'
+        '{"kpi_event_id":"k2","occurred_at":"2026-02-03T10:00:00Z","use_case_id":"support_chatbot",'
+        '"kpi_id":"ticket_deflected","value":"lots"}\n'
+        '{"kpi_event_id":"k3","occurred_at":"2026-02-03T10:00:00Z","kpi_id":"ticket_deflected","value":1}\n'
+    )
+    lake = tmp_path / "lake"
+    [r] = ingest_day(KPI_EVENTS, "2026-02-03", str(tmp_path / "landing"), str(lake), "salt")
+    assert (r.records_read, r.records_loaded, r.records_quarantined) == (3, 1, 2)
+    assert [(q[0], q[1], q[2]) for q in quarantine(lake, "kpi_events")] == [
+        (2, "value", "not_a_number"),
+        (3, "use_case_id", "missing_required_field"),
+    ]
+
+
+def test_missing_event_id_gets_deterministic_hash(landing, tmp_path):
+    lake1, lake2 = tmp_path / "l1", tmp_path / "l2"
+    ingest_day(USAGE_EVENTS, DAY, str(landing), str(lake1), "salt")
+    ingest_day(USAGE_EVENTS, DAY, str(landing), str(lake2), "salt")
+    ids1 = [r[0] for r in lake_rows(lake1, "usage_events")]
+    ids2 = [r[0] for r in lake_rows(lake2, "usage_events")]
+    assert ids1 == ids2
