@@ -58,7 +58,8 @@ def test_clean_batch_passes():
         ({"platform": "ibm_watson"}, "platform"),
         ({"status": "exploded"}, "status"),
         ({"input_tokens": 5_000_000}, "input_tokens"),
-        ({"occurred_at": pd.Timestamp("2026-03-01")}, "occurred_at"),  # after its file arrived
+        ({"occurred_at": pd.Timestamp("2026-03-01")}, "occurred_at_unix_s"),  # after its file arrived
+        ({"occurred_at": pd.Timestamp("2019-12-31")}, "occurred_at_unix_s"),
         ({"cached_input_tokens": 90, "cache_write_tokens": 20}, "input_tokens>=cache_parts"),
     ],
 )
@@ -76,7 +77,7 @@ def test_failed_contract_check_blocks_dbt(isolated_env):
     day = isolated_env / "landing" / "usage_events" / "day=2026-01-05"
     day.mkdir(parents=True)
     bad = {**GOOD, "event_id": "e2", "platform": "ibm_watson"}  # passes ingestion, breaks the contract
-    (day / "events.jsonl").write_text(json.dumps(GOOD) + "\n" + json.dumps(bad) + "\n")
+    (day / "events.jsonl").write_text(json.dumps(GOOD) + "\n" + json.dumps(bad) + "\n" + '{"event_id": "e3", ' + "\n")
     instance = DagsterInstance.ephemeral()
     ok = run_pipeline(instance=instance)
     assert not ok
@@ -91,3 +92,9 @@ def test_failed_contract_check_blocks_dbt(isolated_env):
     assert evaluation.passed is False
     failures = evaluation.metadata["failures"].value
     assert [(f["column"], f["severity"], f["unexpected"]) for f in failures] == [("platform", "error", 1)]
+    # the broken third line was quarantined, and the (warn) quarantine check says so
+    key = AssetCheckKey(AssetKey(["raw", "usage_events_quarantine"]), "quarantine_empty")
+    [record] = instance.event_log_storage.get_asset_check_execution_history(key, limit=1)
+    evaluation = record.event.dagster_event.event_specific_data
+    assert evaluation.passed is False and evaluation.severity.value == "WARN"
+    assert evaluation.metadata["reasons"].value == {"invalid_json": 1}

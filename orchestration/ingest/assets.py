@@ -9,14 +9,12 @@ Its checks:
 - `quarantine_empty` (warn) on raw/<dataset>_quarantine: how many records were quarantined, and why.
 """
 
-import posixpath
 import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 
 import duckdb
-import fsspec
 import pandas as pd
 from dagster import (
     AssetCheckResult,
@@ -31,39 +29,36 @@ from dagster import (
 )
 
 from orchestration.ingest.contracts import KPI_EVENTS, USAGE_EVENTS, Contract
-from orchestration.ingest.engine import FileResult, ingest_day
+from orchestration.ingest.engine import FileResult, glob_files, ingest_day
 from orchestration.partitions import daily_partitions, single_run
 from orchestration.quality import suites
 from orchestration.settings import Settings
 
 SUITES = {
     "usage_events": (suites.usage_events_expectations, suites.USAGE_COLUMNS, suites.prepare_usage_batch),
-    "kpi_events": (suites.kpi_events_expectations, suites.KPI_COLUMNS, lambda df: df),
+    "kpi_events": (suites.kpi_events_expectations, suites.KPI_COLUMNS, suites.prepare_kpi_batch),
 }
 
 
 def run_batches(contract: Contract, lake_dir: str, days: list[str], columns: list[str]) -> Iterator[pd.DataFrame]:
     """The rows the run loaded (files of its arrival days), in frames of at most FINOPS_GE_MAX_BATCH_ROWS."""
-    fs, root = fsspec.core.url_to_fs(lake_dir)
-    limit = suites.max_batch_rows()
-    pending: list[pd.DataFrame] = []
-    size = 0
+    files = [f for day in days for f in glob_files(lake_dir, contract.dataset, "*", f"{day}__*.part*.parquet")]
+    if not files:
+        return
+    listing = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
     con = duckdb.connect()
     try:
-        for day in days:
-            files = fs.glob(posixpath.join(root, contract.dataset, "*", f"{day}__*.part*.parquet"))
-            if not files:
-                continue
-            listing = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
-            cols = ", ".join(columns)
-            df = con.execute(f"select {cols} from read_parquet({listing}, union_by_name = true)").df()
-            for start in range(0, len(df), limit):
-                chunk = df.iloc[start : start + limit]
-                if size + len(chunk) > limit and pending:
-                    yield pd.concat(pending, ignore_index=True)
-                    pending, size = [], 0
-                pending.append(chunk)
-                size += len(chunk)
+        reader = con.execute(
+            f"select {', '.join(columns)} from read_parquet({listing}, union_by_name = true)"
+        ).to_arrow_reader(suites.max_batch_rows())
+        pending: list[pd.DataFrame] = []
+        size = 0
+        for batch in reader:
+            pending.append(batch.to_pandas())
+            size += batch.num_rows
+            if size >= suites.max_batch_rows():
+                yield pd.concat(pending, ignore_index=True)
+                pending, size = [], 0
         if pending:
             yield pd.concat(pending, ignore_index=True)
     finally:
@@ -189,9 +184,8 @@ def build_ingest_asset(contract: Contract):
 
         reasons = Counter()
         if quarantined:
-            fs, root = fsspec.core.url_to_fs(settings.lake_dir)
             files = [
-                f for day in days for f in fs.glob(posixpath.join(root, f"{ds}_quarantine", f"day={day}", "*.parquet"))
+                f for day in days for f in glob_files(settings.lake_dir, f"{ds}_quarantine", f"day={day}", "*.parquet")
             ]
             listing = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
             for reason, field, n in duckdb.sql(

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 import fsspec
+import fsspec.implementations.local
 
 from orchestration.ingest.contracts import Contract
 
@@ -53,12 +54,24 @@ def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def full_path(fs, path: str) -> str:
+    """A path DuckDB can open: local paths as they are, object-store paths with their protocol (s3://...)."""
+    if isinstance(fs, fsspec.implementations.local.LocalFileSystem):
+        return path
+    return fs.unstrip_protocol(path)
+
+
+def glob_files(url: str, *parts: str) -> list[str]:
+    fs, root = fsspec.core.url_to_fs(url)
+    return sorted(full_path(fs, p) for p in fs.glob(posixpath.join(root, *parts)))
+
+
 def landing_files(landing_dir: str, dataset: str, day: str) -> list[str]:
     fs, root = fsspec.core.url_to_fs(landing_dir)
     folder = posixpath.join(root, dataset, f"day={day}")
     if not fs.exists(folder):
         return []
-    files = [p for p in fs.ls(folder, detail=False) if p.endswith(LANDING_SUFFIXES)]
+    files = [full_path(fs, p) for p in fs.ls(folder, detail=False) if p.endswith(LANDING_SUFFIXES)]
     return sorted(files)
 
 

@@ -40,6 +40,17 @@ TOKEN_COLUMNS = [
     "audio_output_tokens",
 ]
 MAX_INPUT_TOKENS = 2_000_000  # the largest context window on offer; more is a unit error
+EARLIEST_EVENT = date(2020, 1, 1)
+
+
+def _unix_s(day: date) -> int:
+    return int(pd.Timestamp(day).timestamp())
+
+
+def with_unix_seconds(df: pd.DataFrame) -> pd.DataFrame:
+    """occurred_at as integer seconds: GE's pandas range check on integers is ~30x faster than on datetimes."""
+    df["occurred_at_unix_s"] = df["occurred_at"].astype("datetime64[us]").astype("int64") // 1_000_000
+    return df
 
 
 def max_batch_rows() -> int:
@@ -65,9 +76,9 @@ def usage_events_expectations(latest_arrival_day: date) -> list:
         _e(E.ExpectColumnValuesToNotBeNull(column="occurred_at")),
         _e(
             E.ExpectColumnValuesToBeBetween(
-                column="occurred_at",
-                min_value=pd.Timestamp("2020-01-01"),
-                max_value=pd.Timestamp(latest_arrival_day + timedelta(days=2)),
+                column="occurred_at_unix_s",
+                min_value=_unix_s(EARLIEST_EVENT),
+                max_value=_unix_s(latest_arrival_day + timedelta(days=2)),
             )
         ),
         _e(E.ExpectColumnValuesToBeInSet(column="platform", value_set=PLATFORMS)),
@@ -119,7 +130,7 @@ def prepare_usage_batch(df: pd.DataFrame) -> pd.DataFrame:
     df["cache_parts"] = tok["cached_input_tokens"] + tok["cache_write_tokens"]
     df["modality_parts"] = tok["image_input_tokens"] + tok["audio_input_tokens"]
     df["output_parts"] = tok["reasoning_tokens"] + tok["audio_output_tokens"]
-    return df
+    return with_unix_seconds(df)
 
 
 def kpi_events_expectations(latest_arrival_day: date) -> list:
@@ -128,9 +139,9 @@ def kpi_events_expectations(latest_arrival_day: date) -> list:
         _e(E.ExpectColumnValuesToNotBeNull(column="kpi_event_id")),
         _e(
             E.ExpectColumnValuesToBeBetween(
-                column="occurred_at",
-                min_value=pd.Timestamp("2020-01-01"),
-                max_value=pd.Timestamp(latest_arrival_day + timedelta(days=2)),
+                column="occurred_at_unix_s",
+                min_value=_unix_s(EARLIEST_EVENT),
+                max_value=_unix_s(latest_arrival_day + timedelta(days=2)),
             )
         ),
         _e(E.ExpectColumnValuesToBeInSet(column="use_case_id", value_set=_seed_values("use_cases", "use_case_id"))),
@@ -142,6 +153,10 @@ def kpi_events_expectations(latest_arrival_day: date) -> list:
 
 
 KPI_COLUMNS = ["kpi_event_id", "occurred_at", "use_case_id", "kpi_id", "value", "transaction_id"]
+
+
+def prepare_kpi_batch(df: pd.DataFrame) -> pd.DataFrame:
+    return with_unix_seconds(df.copy())
 
 
 @dataclass
