@@ -58,3 +58,13 @@ def test_sensor_requests_runs_for_new_and_changed_days(isolated_env):
         ctx = build_sensor_context(instance=instance, cursor=cursor)
         assert sorted(r.partition_key for r in landing_files_sensor(ctx)) == ["2026-01-02", "2026-01-03"]
         assert set(json.loads(ctx.cursor)) == {"2026-01-02", "2026-01-03"}
+
+
+def test_dbt_window_from_run_partition_tags():
+    from orchestration.dbt.assets import window_vars
+
+    assert window_vars({"dagster/partition": "2026-02-03"}) == {"min_date": "2026-02-03", "max_date": "2026-02-03"}
+    assert window_vars(
+        {"dagster/asset_partition_range_start": "2026-01-01", "dagster/asset_partition_range_end": "2026-03-31"}
+    ) == {"min_date": "2026-01-01", "max_date": "2026-03-31"}
+    assert window_vars({}) == {}

@@ -1,43 +1,52 @@
-"""The dbt project as Dagster assets: one `dbt build` per run, partitioned by day.
+"""The dbt project as one Dagster multi-asset: one `dbt build` per run.
 
-Every dbt asset shares the daily partitions of the ingestion assets. A run over a partition range passes
-the window to dbt as the vars min_date / max_date (inclusive): incremental facts rebuild that window plus
-`lookback_days`, every other node (seeds, views, dimensions, reports) is rebuilt whole, which is cheap
-and keeps them consistent with the facts. One dbt invocation per run also keeps dbt's own ordering of
-models and tests (a relationships test runs after both of its models) and DuckDB's single writer.
-dbt tests are reported as asset checks.
+The dbt assets are not partitioned themselves (a table or a view has no partitions); the run's partition
+(or partition range) of the ingestion assets decides the window the incremental facts rebuild, passed to
+dbt as the vars min_date / max_date (inclusive). Incremental models rebuild that window plus
+`lookback_days`; every other node (seeds, views, dimensions, reports) is rebuilt whole, which is cheap and
+keeps them consistent with the facts. A run without a partition lets the models take their own window
+(the newest loaded day minus the lookback). One dbt invocation per run keeps dbt's own ordering of
+models and tests (a relationships test runs after both of its models) and DuckDB's single writer. dbt
+tests are reported as asset checks.
 """
 
 import json
-from datetime import timedelta
+from datetime import date
 
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.dbt.project import dbt_project, ensure_manifest
 from orchestration.dbt.translator import FinopsDbtTranslator
-from orchestration.partitions import daily_partitions, single_run
 
 ensure_manifest()
 
+PARTITION_TAG = "dagster/partition"
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
 
-def window_vars(context: AssetExecutionContext) -> dict[str, str]:
-    window = context.partition_time_window
-    return {
-        "min_date": window.start.date().isoformat(),
-        "max_date": (window.end - timedelta(days=1)).date().isoformat(),
-    }
+
+def window_vars(tags: dict[str, str]) -> dict[str, str]:
+    """dbt vars for the run's daily partition or partition range (inclusive days); {} without one."""
+    if tags.get(RANGE_START_TAG) and tags.get(RANGE_END_TAG):
+        first, last = tags[RANGE_START_TAG], tags[RANGE_END_TAG]
+    elif tags.get(PARTITION_TAG):
+        first = last = tags[PARTITION_TAG]
+    else:
+        return {}
+    # files of an arrival day can hold events of the day before (late delivery): the models' own
+    # lookback covers them, so the window is the partition days themselves
+    return {"min_date": date.fromisoformat(first).isoformat(), "max_date": date.fromisoformat(last).isoformat()}
 
 
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    partitions_def=daily_partitions,
-    backfill_policy=single_run,
     dagster_dbt_translator=FinopsDbtTranslator(),
     name="dbt_warehouse",
 )
 def dbt_warehouse(context: AssetExecutionContext, dbt: DbtCliResource):
-    dbt_vars = window_vars(context)
-    context.log.info(f"dbt build, partition window {dbt_vars}")
-    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+    dbt_vars = window_vars(dict(context.run.tags))
+    context.log.info(f"dbt build, window {dbt_vars or 'from the models (newest day minus lookback)'}")
+    args = ["build"] + (["--vars", json.dumps(dbt_vars)] if dbt_vars else [])
+    yield from dbt.cli(args, context=context).stream()

@@ -48,7 +48,7 @@ def run_batches(contract: Contract, lake_dir: str, days: list[str], columns: lis
     listing = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
     con = duckdb.connect()
     try:
-        reader = con.execute(
+        reader = con.sql(
             f"select {', '.join(columns)} from read_parquet({listing}, union_by_name = true)"
         ).to_arrow_reader(suites.max_batch_rows())
         pending: list[pd.DataFrame] = []

@@ -28,7 +28,7 @@ import duckdb
 import fsspec
 import fsspec.implementations.local
 
-from orchestration.ingest.contracts import Contract
+from orchestration.ingest.contracts import Contract, Field
 
 LANDING_SUFFIXES = (".parquet", ".jsonl", ".json", ".jsonl.gz", ".json.gz", ".ndjson")
 
@@ -94,21 +94,65 @@ def _file_key(day: str, path: str) -> str:
     return f"{day}__{safe}"
 
 
-def _text_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: str) -> str:
-    """A SQL relation (line_no, is_json_valid, is_object, raw_<field>...) over one landing file."""
-    names = contract.field_names
+NUMERIC_TYPES = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "FLOAT",
+    "DOUBLE",
+    "DECIMAL",
+)
+
+
+def _typed_columns(f: Field, native: str | None, source: str) -> list[str]:
+    """raw_<f> (text, for messages and hashing) and, for numbers and times, num_<f> / ts_<f> parsed once."""
+    text = source if native in (None, "VARCHAR") else f"cast({source} as varchar)"
+    out = [f"{text} as raw_{f.name}"]
+    if f.kind in ("integer", "number"):
+        if native and native.startswith(NUMERIC_TYPES):
+            out.append(f"cast({source} as double) as num_{f.name}")
+        else:
+            out.append(f"try_cast({source} as double) as num_{f.name}")
+    if f.kind == "timestamp":
+        if native == "TIMESTAMP WITH TIME ZONE":
+            out.append(f"{source} as ts_{f.name}")
+        elif native and native.startswith("TIMESTAMP"):
+            out.append(f"timezone('UTC', cast({source} as timestamp)) as ts_{f.name}")  # naive = UTC
+        else:
+            out.append(f"try_cast({source} as timestamptz) as ts_{f.name}")
+    return out
+
+
+def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: str) -> str:
+    """A SQL relation over one landing file: line_no, is_json_valid, is_object, and per contract field its
+    text (raw_<f>) and, for numbers and timestamps, its parsed value (num_<f>, ts_<f>)."""
     if path.endswith(".parquet"):
-        cols = {r[0] for r in con.execute(f"describe select * from read_parquet({_sql_str(path)})").fetchall()}
-        fields = ",\n".join(
-            (f'cast("{n}" as varchar) as raw_{n}' if n in cols else f"cast(null as varchar) as raw_{n}") for n in names
-        )
+        native = {r[0]: r[1] for r in con.execute(f"describe select * from read_parquet({_sql_str(path)})").fetchall()}
+        cols = []
+        for f in contract.fields:
+            if f.name in native:
+                cols += _typed_columns(f, native[f.name], f'"{f.name}"')
+            else:
+                cols += [f"cast(null as varchar) as raw_{f.name}"]
+                if f.kind in ("integer", "number"):
+                    cols.append(f"cast(null as double) as num_{f.name}")
+                if f.kind == "timestamp":
+                    cols.append(f"cast(null as timestamptz) as ts_{f.name}")
         return f"""
             select file_row_number + 1 as line_no, true as is_json_valid, true as is_object,
-            {fields}
+            {", ".join(cols)}
             from read_parquet({_sql_str(path)}, file_row_number = true)
         """
+    names = contract.field_names
     paths = "[" + ", ".join(_sql_str("$." + n) for n in names) + "]"
-    fields = ",\n".join(f"v[{i + 1}] as raw_{n}" for i, n in enumerate(names))
+    extracted = ", ".join(f"v[{i + 1}] as raw_{n}" for i, n in enumerate(names))
+    typed = ", ".join(c for f in contract.fields for c in _typed_columns(f, None, f"raw_{f.name}")[1:])
     # read_text keeps the file byte-exact; splitting on newlines gives 1-based line numbers
     return f"""
         with lines as (
@@ -123,10 +167,13 @@ def _text_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: str
                         then json_extract_string(line, {paths}) end as v
             from lines
             where trim(line) <> ''
+        ),
+        fields as (
+            select line_no, is_json_valid, is_object, {extracted}
+            from parsed
         )
-        select line_no, is_json_valid, is_object,
-        {fields}
-        from parsed
+        select *{", " + typed if typed else ""}
+        from fields
     """
 
 
@@ -142,42 +189,37 @@ def _checks(contract: Contract) -> list[tuple[str, str | None, str]]:
     for f in contract.fields:
         raw = f"raw_{f.name}"
         if f.kind in ("integer", "number"):
-            out.append((f"{raw} is not null and try_cast({raw} as double) is null", f.name, "not_a_number"))
+            num = f"num_{f.name}"
+            out.append((f"{raw} is not null and {num} is null", f.name, "not_a_number"))
         if f.kind == "integer":
-            num = f"try_cast({raw} as double)"
-            out.append((f"{num} is not null and {num} <> floor({num})", f.name, "not_an_integer"))
-            out.append((f"{num} is not null and {num} < 0", f.name, "negative_value"))
+            out.append((f"{num} <> floor({num})", f.name, "not_an_integer"))
+            out.append((f"{num} < 0", f.name, "negative_value"))
         if f.kind == "timestamp":
-            ts = f"try_cast({raw} as timestamptz)"
+            ts = f"ts_{f.name}"
             out.append((f"{raw} is not null and {ts} is null", f.name, "unparseable_timestamp"))
             out.append(
                 (
-                    f"{ts} is not null and ({ts} < timestamptz '2000-01-01' or {ts} >= timestamptz '2100-01-01')",
+                    f"{ts} < timestamptz '2000-01-01' or {ts} >= timestamptz '2100-01-01'",
                     f.name,
                     "timestamp_out_of_range",
                 )
             )
     for rule in contract.subset_rules:
-        parts = " + ".join(f"coalesce(try_cast(raw_{p} as double), 0)" for p in rule.parts)
+        parts = " + ".join(f"coalesce(num_{p}, 0)" for p in rule.parts)
         out.append(
-            (
-                f"{parts} > coalesce(try_cast(raw_{rule.total} as double), 0)",
-                "+".join(rule.parts),
-                f"subset_exceeds_total:{rule.total}",
-            )
+            (f"{parts} > coalesce(num_{rule.total}, 0)", "+".join(rule.parts), f"subset_exceeds_total:{rule.total}")
         )
     return out
 
 
-def _typed(f_name: str, kind: str) -> str:
-    raw = f"raw_{f_name}"
-    if kind == "integer":
-        return f"cast(try_cast({raw} as double) as bigint) as {f_name}"
-    if kind == "number":
-        return f"try_cast({raw} as double) as {f_name}"
-    if kind == "timestamp":
-        return f"timezone('UTC', try_cast({raw} as timestamptz)) as {f_name}"
-    return f"nullif(trim({raw}), '') as {f_name}"
+def _typed(f: Field) -> str:
+    if f.kind == "integer":
+        return f"cast(num_{f.name} as bigint) as {f.name}"
+    if f.kind == "number":
+        return f"num_{f.name} as {f.name}"
+    if f.kind == "timestamp":
+        return f"timezone('UTC', ts_{f.name}) as {f.name}"
+    return f"nullif(trim(raw_{f.name}), '') as {f.name}"
 
 
 def ingest_file(
@@ -197,22 +239,25 @@ def ingest_file(
     fs, lake_root = fsspec.core.url_to_fs(lake_dir)
     tmp = Path(tempfile.mkdtemp(prefix="finops_ingest_"))
     try:
+        # one pass: the first broken rule's number, then its reason and field looked up from lists
+        checks = _checks(contract)
+        first_broken = "case " + " ".join(f"when {c} then {i}" for i, (c, _, _) in enumerate(checks, 1)) + " end"
+        reasons = "[" + ", ".join(_sql_str(r) for _, _, r in checks) + "]"
+        fields = "[" + ", ".join(_sql_str(f) if f else "null" for _, f, _ in checks) + "]"
         try:
-            rel = _text_relation(con, contract, path)
-            con.execute(f"create or replace temp table _raw as {rel}")
+            rel = _source_relation(con, contract, path)
+            con.execute(
+                f"""
+                create or replace temp table _checked as
+                select *, {reasons}[_check] as _reason, {fields}[_check] as _field
+                from (select *, {first_broken} as _check from ({rel}))
+                """
+            )
         except duckdb.Error as exc:  # not JSON text, not Parquet, truncated file...
             msg = str(exc).splitlines()[0][:500]
             _write_log(con, contract, tmp, key, path, day, 0, 0, 0, "unreadable", msg, run_id)
             _publish(fs, lake_root, contract, key, day, tmp)
             return FileResult(contract.dataset, path, key, 0, 0, 0, "unreadable", msg, time.perf_counter() - started)
-
-        checks = _checks(contract)
-        reason_case = "case " + " ".join(f"when {c} then {_sql_str(r)}" for c, _, r in checks) + " end"
-        field_case = "case " + " ".join(f"when {c} then {_sql_str(f) if f else 'null'}" for c, f, _ in checks) + " end"
-        con.execute(
-            f"create or replace temp table _checked as select *, {reason_case} as _reason, {field_case} as _field "
-            "from _raw"
-        )
         n_read, n_bad = con.execute(
             "select count(*), count(*) filter (where _reason is not null) from _checked"
         ).fetchone()
@@ -227,9 +272,12 @@ def ingest_file(
                     f"then sha256({_sql_str(hash_salt)} || trim(raw_{f.name})) end as {f.hashed_name}"
                 )
             elif f.name == contract.id_field:
-                cols.append(f"coalesce(nullif(trim(raw_{f.name}), ''), 'h_' || md5({raw_concat})) as {f.name}")
+                cols.append(
+                    f"case when nullif(trim(raw_{f.name}), '') is null then 'h_' || md5({raw_concat}) "
+                    f"else trim(raw_{f.name}) end as {f.name}"
+                )
             else:
-                cols.append(_typed(f.name, f.kind))
+                cols.append(_typed(f))
         good_dir = tmp / "good"
         part = contract.partition_column
         con.execute(
