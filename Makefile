@@ -21,9 +21,13 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+
 dev: $(STAMP)
 	$(BIN)/genai-finops prepare
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/data/dagster_home} $(BIN)/dagster dev
+	@mkdir -p $(DAGSTER_HOME)
+	@test -f $(DAGSTER_HOME)/dagster.yaml || cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev
 
 lint: $(STAMP)
 	$(BIN)/ruff check orchestration tests

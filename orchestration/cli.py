@@ -72,11 +72,16 @@ def run_pipeline(first_day: str | None = None, last_day: str | None = None, inst
     last = last_day or days[-1]
     if instance is None:
         home = os.environ.get("DAGSTER_HOME")
-        if not home:
-            home = str(Path(settings.duckdb_path).parent / "dagster_home")
-            os.environ["DAGSTER_HOME"] = home
-        Path(home).mkdir(parents=True, exist_ok=True)
-        instance = DagsterInstance.get()
+        if home:  # a persistent instance: the run shows up in `dagster dev`
+            Path(home).mkdir(parents=True, exist_ok=True)
+            config = Path(home) / "dagster.yaml"
+            if not config.exists():  # the same instance settings `make dev` uses (one warehouse writer at a time)
+                config.write_text((PROJECT_DIR / "orchestration" / "dagster.yaml").read_text())
+            instance = DagsterInstance.get()
+        else:
+            # an in-memory instance: a 90-day backfill records a few thousand planned-materialization
+            # events, which cost ~15 ms each in a sqlite-backed instance
+            instance = DagsterInstance.ephemeral()
     job = defs.resolve_job_def("refresh_warehouse")
     result = job.execute_in_process(
         instance=instance,

@@ -13,5 +13,6 @@ refresh_warehouse_job = define_asset_job(
     description="Ingest the landing files of the selected days, validate them, and rebuild the warehouse.",
     # DuckDB allows one writer per file: steps run one after the other in one process
     executor_def=in_process_executor,
-    tags={"dagster/max_retries": "0"},
+    # one writing run at a time: see orchestration/dagster.yaml (run queue limit on this tag)
+    tags={"warehouse": "duckdb"},
 )

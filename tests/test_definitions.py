@@ -68,3 +68,15 @@ def test_dbt_window_from_run_partition_tags():
         {"dagster/asset_partition_range_start": "2026-01-01", "dagster/asset_partition_range_end": "2026-03-31"}
     ) == {"min_date": "2026-01-01", "max_date": "2026-03-31"}
     assert window_vars({}) == {}
+
+
+def test_one_warehouse_writer_at_a_time():
+    """The refresh job carries the tag the instance's run queue limits to one concurrent run."""
+    import yaml
+
+    from orchestration.settings import PROJECT_DIR
+
+    config = yaml.safe_load((PROJECT_DIR / "orchestration" / "dagster.yaml").read_text())
+    [limit] = config["run_queue"]["tag_concurrency_limits"]
+    job = defs.resolve_job_def("refresh_warehouse")
+    assert job.tags.get(limit["key"]) == limit["value"] and limit["limit"] == 1
