@@ -14,6 +14,7 @@ from orchestration.dbt.assets import dbt_warehouse
 from orchestration.dbt.project import dbt_project
 from orchestration.ingest.assets import ingest_kpi_events, ingest_usage_events
 from orchestration.jobs import refresh_warehouse_job
+from orchestration.quality.mart_checks import ge_capacity_invariants
 from orchestration.schedules import daily_refresh_schedule
 from orchestration.sensors import landing_files_sensor
 from orchestration.settings import Settings
@@ -24,6 +25,7 @@ def build_definitions() -> Definitions:
     os.environ.update(Settings.from_env().dbt_env())
     return Definitions(
         assets=[ingest_usage_events, ingest_kpi_events, dbt_warehouse],
+        asset_checks=[ge_capacity_invariants],
         jobs=[refresh_warehouse_job],
         schedules=[daily_refresh_schedule],
         sensors=[landing_files_sensor],

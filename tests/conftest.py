@@ -34,6 +34,16 @@ def run_dbt(workdir: Path, *args: str, check: bool = True) -> subprocess.Complet
     return proc
 
 
+def run_dbt_in(project: Path, workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run dbt in a copy of the project (a fixture project with its own seeds) against `workdir`."""
+    env = {**dbt_env(workdir), "DBT_PROFILES_DIR": str(project)}
+    cmd = [DBT, *args, "--project-dir", str(project)]
+    proc = subprocess.run(cmd, env=env, cwd=project, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise AssertionError(f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}")
+    return proc
+
+
 def query(workdir: Path, sql: str):
     con = duckdb.connect(str(workdir / "warehouse.duckdb"), read_only=True)
     try:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import duckdb
 import pytest
-from dagster import AssetKey, DagsterInstance
+from dagster import AssetCheckKey, AssetKey, DagsterInstance
 
 from orchestration.cli import run_pipeline
 from orchestration.sample_data.generator import generate
@@ -48,6 +48,16 @@ def test_pipeline_succeeds_and_materializes_every_asset(built):
         ["marts", "rpt_ingestion_reconciliation"],
     ):
         assert instance.get_latest_materialization_event(AssetKey(key)) is not None, key
+
+
+def test_capacity_invariants_checked_by_great_expectations(built):
+    work, _, instance, _ = built
+    key = AssetCheckKey(AssetKey(["marts", "fct_capacity_hourly"]), "ge_capacity_invariants")
+    [record] = instance.event_log_storage.get_asset_check_execution_history(key, limit=1)
+    evaluation = record.event.dagster_event.event_specific_data
+    assert evaluation.passed is True
+    [(rows,)] = query(work, "select count(*) from marts.fct_capacity_hourly")
+    assert evaluation.metadata["rows_validated"].value == rows > 0
 
 
 def test_mart_totals_equal_independent_calculation(built):
@@ -137,6 +147,7 @@ def test_warehouse_readable_by_bi_while_closed(built):
     work, _, _, _ = built
     con = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
     try:
-        assert con.execute("select count(*) from marts.dim_use_cases").fetchone()[0] == 11
+        # 11 use cases + the unattributed member
+        assert con.execute("select count(*) from marts.dim_use_cases").fetchone()[0] == 12
     finally:
         con.close()

@@ -29,7 +29,7 @@ def priced(tmp_path_factory):
         """
         select event_id, pricing_status, unpriced_reason, is_long_context, list_equivalent_cost_usd,
                list_cost_usd, effective_cost_usd, total_cost_usd, cached_input_cost_usd, cache_write_cost_usd,
-               reasoning_cost_usd, delivered_copies, region_scope, model_id
+               reasoning_cost_usd, delivered_copies, region_scope, model_id, capacity_cost_status
         from marts.fct_genai_requests
         """,
     )
@@ -47,6 +47,7 @@ def priced(tmp_path_factory):
         "copies",
         "region_scope",
         "model_id",
+        "capacity_status",
     ]
     return {r[0]: dict(zip(cols, r[1:], strict=True)) for r in rows}
 
@@ -107,7 +108,7 @@ def test_effective_cost_applies_enterprise_discount(priced, event_id):
     expected = CASES[event_id] * DISCOUNT.get(event_id, D(1))
     assert row["list"] == CASES[event_id]
     assert row["effective"] == expected.quantize(D("0.0000000001"))
-    assert row["total"] == row["effective"]
+    assert row["total"] == row["effective"]  # no capacity cost on pay-as-you-go requests
 
 
 def test_hand_computed_figures():
@@ -129,8 +130,10 @@ def test_components(priced):
 
 def test_provisioned_request_carries_shadow_price_only(priced):
     row = priced["provisioned"]
-    assert row["list"] == 0 and row["effective"] == 0 and row["total"] == 0
+    assert row["list"] == 0 and row["effective"] == 0
     assert row["list_equivalent"] == D("0.00385")
+    # its deployment (ptu-1) belongs to no reservation: capacity cost unknown, so the total is null, not 0
+    assert row["capacity_status"] == "no_matching_capacity" and row["total"] is None
 
 
 def test_region_scope_from_bedrock_profile(priced):

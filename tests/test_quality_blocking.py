@@ -98,3 +98,34 @@ def test_failed_contract_check_blocks_dbt(isolated_env):
     evaluation = record.event.dagster_event.event_specific_data
     assert evaluation.passed is False and evaluation.severity.value == "WARN"
     assert evaluation.metadata["reasons"].value == {"invalid_json": 1}
+
+
+def _capacity_frame(**overrides) -> pd.DataFrame:
+    row = {
+        "capacity_model": "azure_ptu",
+        "committed_cost_usd": 10.0,
+        "used_cost_usd": 4.0,
+        "idle_cost_usd": 6.0,
+        "unallocated_cost_usd": 0.0,
+        "overage_cost_usd": 0.0,
+        "conservation_gap_usd": 0.0,
+        "utilization_pct": 0.4,
+        "requests_without_weights": 0,
+    }
+    row.update(overrides)
+    return pd.DataFrame([row])
+
+
+@pytest.mark.parametrize(
+    "overrides, column",
+    [
+        ({"conservation_gap_usd": 0.01}, "conservation_gap_usd"),  # a cent lost
+        ({"utilization_pct": 1.2}, "utilization_pct"),
+        ({"idle_cost_usd": -1.0}, "idle_cost_usd"),
+    ],
+)
+def test_capacity_invariants_can_fail(overrides, column):
+    ok = suites.validate_batches("c", suites.capacity_hourly_expectations(), [_capacity_frame()])
+    assert ok.failures == []
+    bad = suites.validate_batches("c", suites.capacity_hourly_expectations(), [_capacity_frame(**overrides)])
+    assert [f.column for f in bad.errors] == [column]

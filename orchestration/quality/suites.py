@@ -220,3 +220,43 @@ def validate_batches(suite_name: str, expectations: list, batches: Iterable[pd.D
                 )
             )
     return outcome
+
+
+def capacity_hourly_expectations() -> list:
+    """Invariants of marts.fct_capacity_hourly: nothing lost, nothing negative, utilization a fraction."""
+    E = gx.expectations
+    out = [
+        # used + idle + unallocated - committed - overage, in USD: exactly 0 for every row
+        _e(E.ExpectColumnValuesToBeBetween(column="conservation_gap_usd", min_value=0, max_value=0)),
+        _e(E.ExpectColumnValuesToBeBetween(column="utilization_pct", min_value=0, max_value=1)),
+        _e(E.ExpectColumnValuesToNotBeNull(column="committed_cost_usd")),
+        _e(E.ExpectColumnValuesToBeInSet(column="capacity_model", value_set=_capacity_models())),
+        # drift: provisioned requests whose model has no burndown weights
+        _e(E.ExpectColumnValuesToBeBetween(column="requests_without_weights", min_value=0, max_value=0), "warn"),
+    ]
+    out += [
+        _e(E.ExpectColumnValuesToBeBetween(column=c, min_value=0))
+        for c in ("used_cost_usd", "idle_cost_usd", "unallocated_cost_usd", "overage_cost_usd")
+    ]
+    return out
+
+
+def _capacity_models() -> list[str]:
+    return ["azure_ptu", "aws_model_units", "gcp_gsu", "openai_scale_tier"]
+
+
+CAPACITY_HOURLY_SQL = """
+    select
+        capacity_model,
+        cast(committed_cost_usd as double) as committed_cost_usd,
+        cast(used_cost_usd as double) as used_cost_usd,
+        cast(idle_cost_usd as double) as idle_cost_usd,
+        cast(unallocated_cost_usd as double) as unallocated_cost_usd,
+        cast(overage_cost_usd as double) as overage_cost_usd,
+        -- the gap is computed in exact decimals before it is handed to pandas
+        cast(used_cost_usd + idle_cost_usd + unallocated_cost_usd - committed_cost_usd - overage_cost_usd as double)
+            as conservation_gap_usd,
+        utilization_pct,
+        requests_without_weights
+    from marts.fct_capacity_hourly
+"""

@@ -25,6 +25,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from orchestration.sample_data.capacity import apply_capacity
 from orchestration.sample_data.scenario import INCIDENTS, USE_CASES, Route, UseCase
 
 US_PER_S = 1_000_000
@@ -74,7 +75,7 @@ def _day_weights(uc: UseCase, start: date, days: int) -> np.ndarray:
     else:
         factor = np.ones(days)
     w = growth * factor
-    if uc.use_case_id == "support_chatbot":
+    if uc.use_case_id in ("support_chatbot", "call_summaries"):  # a product launch: chats and calls spike
         w[round(days * INCIDENTS.spike_day_fraction)] *= INCIDENTS.spike_factor
     return w / w.sum()
 
@@ -355,6 +356,8 @@ def generate(
         uc_codes.append(uc.use_case_id)
 
     ev_all = {c: np.concatenate([p[c] for p in ev_parts]) for c in ev_parts[0]}
+    # saturated provisioned deployments spill over to pay-as-you-go or throttle (429)
+    ev_all, tables.routes = apply_capacity(ev_all, tables.routes, start)
     n = len(ev_all["ts_us"])
     ev_all["idx"] = np.arange(n)
     # late and duplicated deliveries land in the next day's file

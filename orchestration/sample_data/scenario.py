@@ -113,6 +113,73 @@ BEDROCK_OPUS_US = Route(
 BEDROCK_LLAMA = Route("aws_bedrock", "meta.llama3-3-70b-instruct-v1:0", "us-east-1", tokens_per_second=120)
 BEDROCK_MAVERICK = Route("aws_bedrock", "us.meta.llama4-maverick-17b-instruct-v1:0", "us-west-2", tokens_per_second=150)
 VERTEX_FLASH = Route("gcp_vertex", "gemini-2.5-flash", "us-central1", "global", tokens_per_second=160, ttft_ms=350)
+
+# Provisioned capacity (seeds/reference/capacity_reservations.csv, capacity_deployments.csv). Day indexes
+# below assume the default window start (2026-01-01), matching the deployments' dates.
+AZURE_CALLS_GPT41_PTU = Route(
+    "azure_openai",
+    "gpt-4.1-2025-04-14",
+    "eastus2",
+    "data_zone",
+    capacity_type="provisioned",
+    deployment_id="calls-ptu",
+    tokens_per_second=90,
+    ttft_ms=400,
+)
+AZURE_CALLS_GPT5_PTU = Route(
+    "azure_openai",
+    "gpt-5-2025-08-07",
+    "eastus2",
+    "data_zone",
+    capacity_type="provisioned",
+    deployment_id="calls-ptu",
+    tokens_per_second=80,
+    ttft_ms=700,
+)
+BEDROCK_LLAMA_PT = Route(
+    "aws_bedrock",
+    "meta.llama3-3-70b-instruct-v1:0",
+    "us-east-1",
+    capacity_type="provisioned",
+    deployment_id="arn:aws:bedrock:us-east-1:123456789012:provisioned-model/llama33-contracts",
+    tokens_per_second=140,
+)
+VERTEX_FLASH_GSU = Route(
+    "gcp_vertex",
+    "gemini-2.5-flash",
+    "us-central1",
+    "global",
+    capacity_type="provisioned",
+    deployment_id="claims-gsu",
+    tokens_per_second=180,
+    ttft_ms=300,
+)
+VERTEX_PRO_GSU = Route(
+    "gcp_vertex",
+    "gemini-2.5-pro",
+    "us-central1",
+    "global",
+    capacity_type="provisioned",
+    deployment_id="claims-gsu",
+    tokens_per_second=80,
+    ttft_ms=1200,
+)
+OPENAI_GPT5_SCALE = Route(
+    "openai",
+    "gpt-5-2025-08-07",
+    "us",
+    "global",
+    capacity_type="provisioned",
+    service_tier="scale",
+    deployment_id="openai-scale-gpt-5",
+    tokens_per_second=75,
+    ttft_ms=700,
+)
+SWAP_DAY = 45  # 2026-02-15: calls-ptu moves from gpt-4.1 to gpt-5
+GSU_START_DAY = 14  # 2026-01-15
+GSU_PRO_DAY = 60  # 2026-03-02
+MU_END_DAY = 59  # 2026-03-01: the Bedrock model unit is not renewed
+SCALE_FIRST_DAY, SCALE_LAST_DAY = 31, 60  # 2026-02-01 .. 2026-03-02
 VERTEX_FLASH_LITE = Route("gcp_vertex", "gemini-2.5-flash-lite", "us-central1", "global", tokens_per_second=200)
 VERTEX_PRO = Route("gcp_vertex", "gemini-2.5-pro", "us-central1", "global", tokens_per_second=70, ttft_ms=1500)
 
@@ -160,7 +227,31 @@ USE_CASES: tuple[UseCase, ...] = (
         share=0.16,
         shape="weekday_business",
         team="strategy-ai",
-        variants=(Variant("default", 1.0, ((OPENAI_GPT5, 0.2), (OPENAI_O4_MINI, 0.8)), success_rate=0.7),),
+        variants=(
+            Variant(
+                "default",
+                1.0,
+                ((OPENAI_GPT5, 0.2), (OPENAI_O4_MINI, 0.8)),
+                success_rate=0.7,
+                last_day=SCALE_FIRST_DAY - 1,
+            ),
+            # February: the planning steps run on the Scale Tier commitment
+            Variant(
+                "default",
+                1.0,
+                ((OPENAI_GPT5_SCALE, 0.2), (OPENAI_O4_MINI, 0.8)),
+                success_rate=0.7,
+                first_day=SCALE_FIRST_DAY,
+                last_day=SCALE_LAST_DAY,
+            ),
+            Variant(
+                "default",
+                1.0,
+                ((OPENAI_GPT5, 0.2), (OPENAI_O4_MINI, 0.8)),
+                success_rate=0.7,
+                first_day=SCALE_LAST_DAY + 1,
+            ),
+        ),
         calls_mean=6.0,
         system_tokens=2500,
         input_median=900,
@@ -197,7 +288,18 @@ USE_CASES: tuple[UseCase, ...] = (
         share=0.08,
         shape="weekday_business",
         team="claims-ai",
-        variants=(Variant("default", 1.0, _single(VERTEX_FLASH), success_rate=0.78),),
+        variants=(
+            Variant("flash", 1.0, _single(VERTEX_FLASH), success_rate=0.78, last_day=GSU_START_DAY - 1),
+            Variant(
+                "flash",
+                1.0,
+                _single(VERTEX_FLASH_GSU),
+                success_rate=0.78,
+                first_day=GSU_START_DAY,
+                last_day=GSU_PRO_DAY - 1,
+            ),
+            Variant("pro", 1.0, _single(VERTEX_PRO_GSU), success_rate=0.85, first_day=GSU_PRO_DAY),
+        ),
         system_tokens=600,
         input_median=250,
         output_median=400,
@@ -247,6 +349,23 @@ USE_CASES: tuple[UseCase, ...] = (
         growth=0.4,
     ),
     UseCase(
+        "call_summaries",
+        kind="single",
+        share=0.085,
+        shape="weekday_business",
+        team="cx-platform",
+        variants=(
+            Variant("gpt41", 1.0, _single(AZURE_CALLS_GPT41_PTU), success_rate=0.8, last_day=SWAP_DAY - 1),
+            Variant("gpt5", 1.0, _single(AZURE_CALLS_GPT5_PTU), success_rate=0.84, first_day=SWAP_DAY),
+        ),
+        system_tokens=1200,
+        input_median=42000,
+        input_sigma=0.35,
+        output_median=1500,
+        output_sigma=0.3,
+        growth=0.6,
+    ),
+    UseCase(
         "kb_search",
         kind="single",
         share=0.10,
@@ -274,7 +393,8 @@ USE_CASES: tuple[UseCase, ...] = (
         shape="weekday_business",
         team="legal-ops",
         variants=(
-            Variant("llama33", 0.5, _single(BEDROCK_LLAMA), success_rate=0.5),
+            Variant("llama33", 0.5, _single(BEDROCK_LLAMA_PT), success_rate=0.5, last_day=MU_END_DAY - 1),
+            Variant("llama33", 0.5, _single(BEDROCK_LLAMA), success_rate=0.5, first_day=MU_END_DAY),
             Variant("maverick", 0.5, _single(BEDROCK_MAVERICK), success_rate=0.5),
         ),
         input_median=6000,

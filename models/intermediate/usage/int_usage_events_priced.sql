@@ -41,7 +41,8 @@ joined as (
         on events.platform = prices.platform
         and events.model_id = prices.model_id
         and events.region_scope = prices.region_scope
-        and events.service_tier = prices.service_tier
+        -- Scale Tier traffic carries the standard tier's price as its shadow (list-equivalent) price
+        and (case when events.service_tier = 'scale' then 'standard' else events.service_tier end) = prices.service_tier
         and events.event_date >= prices.valid_from
         and (prices.valid_to is null or events.event_date < prices.valid_to)
     left join discounts
@@ -133,12 +134,27 @@ costed as (
     from components
 ),
 
-final as (
+totals as (
     select
         costed.*,
         cast(input_cost_usd + cached_input_cost_usd + cache_write_cost_usd + output_cost_usd + reasoning_cost_usd
             as {{ money_type() }}) as list_equivalent_cost_usd
     from costed
+),
+
+final as (
+    select
+        totals.*,
+        -- provisioned requests are paid through capacity: no pay-as-you-go charge of their own
+        case
+            when capacity_type = 'provisioned' then cast(0 as {{ money_type() }})
+            else list_equivalent_cost_usd
+        end as list_cost_usd,
+        case
+            when capacity_type = 'provisioned' then cast(0 as {{ money_type() }})
+            else cast(cast(list_equivalent_cost_usd as decimal(28, 10)) * discount_multiplier as {{ money_type() }})
+        end as effective_cost_usd
+    from totals
 )
 
 select * from final

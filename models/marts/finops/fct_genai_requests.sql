@@ -7,6 +7,29 @@ with priced as (
     where {{ incremental_window('event_date') }}
 ),
 
+allocations as (
+    select * from {{ ref('int_capacity_allocations') }}
+    where {{ incremental_window('event_date') }}
+),
+
+joined as (
+    select
+        priced.*,
+        allocations.event_id is not null as has_capacity_allocation,
+        -- a provisioned request that matches no reservation has an unknown capacity cost: null, never 0
+        case
+            when allocations.event_id is not null then allocations.capacity_used_cost_usd
+            when priced.capacity_type <> 'provisioned' then cast(0 as {{ money_type() }})
+        end as capacity_used_cost_usd,
+        case
+            when allocations.event_id is not null then allocations.capacity_idle_share_usd
+            when priced.capacity_type <> 'provisioned' then cast(0 as {{ money_type() }})
+        end as capacity_idle_share_usd
+    from priced
+    left join allocations
+        on priced.event_id = allocations.event_id
+),
+
 final as (
     select
         event_id,
@@ -57,22 +80,26 @@ final as (
         output_cost_usd,
         reasoning_cost_usd,
         list_equivalent_cost_usd,
+        list_cost_usd,
+        effective_cost_usd,
+        capacity_used_cost_usd,
+        capacity_idle_share_usd,
+        -- idle policy (var capacity_idle_policy): 'owner' keeps idle cost with the reservation's owner
+        -- (fct_capacity_hourly); 'shared' spreads each hour's idle cost over that hour's requests
+        {% if var('capacity_idle_policy', 'owner') == 'shared' %}
+        cast(capacity_used_cost_usd + capacity_idle_share_usd as {{ money_type() }}) as capacity_cost_usd,
+        {% else %}
+        capacity_used_cost_usd as capacity_cost_usd,
+        {% endif %}
         case
-            when capacity_type = 'provisioned' then cast(0 as {{ money_type() }})
-            else list_equivalent_cost_usd
-        end as list_cost_usd,
-        case
-            when capacity_type = 'provisioned' then cast(0 as {{ money_type() }})
-            else cast(cast(list_equivalent_cost_usd as decimal(28, 10)) * discount_multiplier as {{ money_type() }})
-        end as effective_cost_usd,
-        -- provisioned capacity is allocated to requests by the capacity models (issue 3); until then 0
-        cast(0 as {{ money_type() }}) as capacity_cost_usd,
-        case when capacity_type = 'provisioned' then 'pending_allocation' else 'not_applicable' end
-            as capacity_cost_status,
+            when capacity_type <> 'provisioned' then 'not_applicable'
+            when has_capacity_allocation then 'allocated'
+            else 'no_matching_capacity'
+        end as capacity_cost_status,
         ttft_ms,
         latency_ms,
         delivered_copies
-    from priced
+    from joined
 ),
 
 with_total as (

@@ -1,0 +1,87 @@
+-- One row per provisioned request and reservation it draws on (a Scale Tier request draws on an input and
+-- an output bundle): the request's weighted tokens by the reservation's burndown weights for the model
+-- that served it (output = N input tokens, cached input weighted, Vertex thinking and long-context weights).
+{{ config(materialized='table') }}
+
+with requests as (
+    select * from {{ ref('int_usage_events_priced') }}
+    where capacity_type = 'provisioned'
+),
+
+deployment_hours as (
+    select * from {{ ref('int_capacity_deployment_hours') }}
+    where deployment_id <> '(unallocated)'
+),
+
+throughput as (
+    select * from {{ ref('capacity_throughput') }}
+),
+
+matched as (
+    select
+        requests.event_id,
+        requests.event_date,
+        requests.use_case_id,
+        requests.model_id,
+        requests.input_tokens,
+        requests.cached_input_tokens,
+        requests.output_tokens,
+        requests.reasoning_tokens,
+        requests.audio_input_tokens,
+        requests.list_equivalent_cost_usd,
+        deployment_hours.reservation_id,
+        deployment_hours.deployment_id,
+        deployment_hours.hour_at,
+        deployment_hours.capacity_model,
+        deployment_hours.dimension
+    from requests
+    inner join deployment_hours
+        on requests.deployment_id = deployment_hours.deployment_id
+        and {{ dbt.date_trunc('hour', 'requests.occurred_at') }} = deployment_hours.hour_at
+),
+
+weighted as (
+    select
+        matched.*,
+        throughput.model_id is not null as has_weights,
+        coalesce(
+            throughput.long_context_threshold_tokens is not null
+            and matched.input_tokens > throughput.long_context_threshold_tokens,
+            false
+        ) as is_long_context
+    from matched
+    left join throughput
+        on matched.capacity_model = throughput.capacity_model
+        and matched.dimension = throughput.dimension
+        and matched.model_id = throughput.model_id
+),
+
+final as (
+    select
+        weighted.event_id,
+        weighted.event_date,
+        weighted.use_case_id,
+        weighted.reservation_id,
+        weighted.deployment_id,
+        weighted.hour_at,
+        weighted.list_equivalent_cost_usd,
+        weighted.has_weights,
+        cast(
+            case when weighted.is_long_context then throughput.long_context_input_weight else throughput.input_weight end
+                * (weighted.input_tokens - weighted.cached_input_tokens - weighted.audio_input_tokens)
+            + throughput.cached_input_weight * weighted.cached_input_tokens
+            + throughput.audio_input_weight * weighted.audio_input_tokens
+            + case when weighted.is_long_context then throughput.long_context_output_weight else throughput.output_weight end
+                * (weighted.output_tokens - weighted.reasoning_tokens)
+            + case when weighted.is_long_context then throughput.long_context_output_weight else throughput.reasoning_weight end
+                * weighted.reasoning_tokens
+            as bigint
+        ) as weighted_tokens
+    from weighted
+    left join throughput
+        on weighted.capacity_model = throughput.capacity_model
+        and weighted.dimension = throughput.dimension
+        and weighted.model_id = throughput.model_id
+)
+
+select * from final

@@ -1,0 +1,52 @@
+"""Great Expectations checks on the marts, run after dbt has built them (the DuckDB file is read
+read-only once dbt has released it; this runs in the same run, after the dbt step)."""
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetKey,
+    MetadataValue,
+    asset_check,
+)
+
+from orchestration.quality import suites
+from orchestration.settings import Settings
+
+
+def capacity_hourly_outcome(duckdb_path: str) -> suites.SuiteOutcome:
+    import duckdb
+
+    con = duckdb.connect(duckdb_path, read_only=True)
+    try:
+        reader = con.sql(suites.CAPACITY_HOURLY_SQL).to_arrow_reader(suites.max_batch_rows())
+        batches = (batch.to_pandas() for batch in reader)
+        return suites.validate_batches("marts_fct_capacity_hourly", suites.capacity_hourly_expectations(), batches)
+    finally:
+        con.close()
+
+
+@asset_check(
+    asset=AssetKey(["marts", "fct_capacity_hourly"]),
+    name="ge_capacity_invariants",
+    description=(
+        "Great Expectations: used + idle + unallocated = committed + overage on every row, "
+        "utilization in [0, 1], no negative cost"
+    ),
+)
+def ge_capacity_invariants(context: AssetCheckExecutionContext) -> AssetCheckResult:
+    outcome = capacity_hourly_outcome(Settings.from_env().duckdb_path)
+    context.log.info(f"GE validated {outcome.rows:,} capacity rows: {len(outcome.failures)} failure(s)")
+    return AssetCheckResult(
+        passed=not outcome.failures,
+        severity=AssetCheckSeverity.ERROR if outcome.errors else AssetCheckSeverity.WARN,
+        metadata={
+            "rows_validated": outcome.rows,
+            "failures": MetadataValue.json(
+                [
+                    {"expectation": f.expectation, "column": f.column, "unexpected": f.unexpected_count}
+                    for f in outcome.failures
+                ]
+            ),
+        },
+    )
