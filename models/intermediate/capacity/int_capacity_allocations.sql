@@ -1,68 +1,9 @@
--- One row per provisioned request: its share of the used cost of every reservation-hour it drew on, in
--- proportion to its weighted tokens, and its share of that hour's idle cost (used only by the 'shared'
--- idle policy). Shares are rounded to 10 decimal places and the request with the most weighted tokens in
--- each deployment-hour takes the rounding, so requests add up exactly to the hour's used (and idle) cost.
+-- One row per provisioned request: its capacity used cost and idle share summed over the reservation-hours
+-- it drew on (a Scale Tier request draws on an input and an output bundle). USD.
 {{ config(materialized='table') }}
 
-with weights as (
-    select * from {{ ref('int_capacity_request_weights') }}
-),
-
-hourly as (
-    select reservation_id, deployment_id, hour_at, used_cost_usd, idle_cost_usd, used_weighted_tokens
-    from {{ ref('fct_capacity_hourly') }}
-),
-
-shares as (
-    select
-        weights.event_id,
-        weights.event_date,
-        weights.reservation_id,
-        weights.deployment_id,
-        weights.hour_at,
-        hourly.used_cost_usd,
-        hourly.idle_cost_usd,
-        case when hourly.used_weighted_tokens > 0
-            then cast(cast(hourly.used_cost_usd as double) * weights.weighted_tokens / hourly.used_weighted_tokens
-                 as {{ money_type() }})
-            else cast(0 as {{ money_type() }})
-        end as used_share_raw,
-        case when hourly.used_weighted_tokens > 0
-            then cast(cast(hourly.idle_cost_usd as double) * weights.weighted_tokens / hourly.used_weighted_tokens
-                 as {{ money_type() }})
-            else cast(0 as {{ money_type() }})
-        end as idle_share_raw,
-        row_number() over (
-            partition by weights.reservation_id, weights.deployment_id, weights.hour_at
-            order by weights.weighted_tokens desc, weights.event_id
-        ) as weight_rank
-    from weights
-    inner join hourly
-        on weights.reservation_id = hourly.reservation_id
-        and weights.deployment_id = hourly.deployment_id
-        and weights.hour_at = hourly.hour_at
-),
-
-balanced as (
-    select
-        shares.*,
-        sum(used_share_raw) over (partition by reservation_id, deployment_id, hour_at) as used_shares,
-        sum(idle_share_raw) over (partition by reservation_id, deployment_id, hour_at) as idle_shares
-    from shares
-),
-
-per_reservation as (
-    select
-        event_id,
-        event_date,
-        reservation_id,
-        case when weight_rank = 1 and used_shares > 0
-            then cast(used_share_raw + (used_cost_usd - used_shares) as {{ money_type() }})
-            else used_share_raw end as capacity_used_cost_usd,
-        case when weight_rank = 1 and used_shares > 0
-            then cast(idle_share_raw + (idle_cost_usd - idle_shares) as {{ money_type() }})
-            else idle_share_raw end as capacity_idle_share_usd
-    from balanced
+with by_reservation as (
+    select * from {{ ref('int_capacity_allocations_by_reservation') }}
 ),
 
 final as (
@@ -72,7 +13,7 @@ final as (
         count(*) as reservations,
         cast(sum(capacity_used_cost_usd) as {{ money_type() }}) as capacity_used_cost_usd,
         cast(sum(capacity_idle_share_usd) as {{ money_type() }}) as capacity_idle_share_usd
-    from per_reservation
+    from by_reservation
     group by 1, 2
 )
 
