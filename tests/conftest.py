@@ -61,3 +61,30 @@ def isolated_env(tmp_path, monkeypatch):
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     (tmp_path / "dagster_home").mkdir()
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """The whole pipeline through Dagster on a generated data set (shared by the end-to-end tests)."""
+    from datetime import date
+
+    from dagster import DagsterInstance
+
+    from orchestration.cli import run_pipeline
+    from orchestration.sample_data.generator import generate
+
+    mp = pytest.MonkeyPatch()
+    work = tmp_path_factory.mktemp("e2e")
+    for key, value in {
+        "FINOPS_DUCKDB_PATH": work / "warehouse.duckdb",
+        "FINOPS_LAKE_DIR": work / "lake",
+        "FINOPS_LANDING_DIR": work / "landing",
+    }.items():
+        mp.setenv(key, str(value))
+    # 30 days from the default start, so the provisioned routes meet the capacity seeds' dates; large enough
+    # for the A/B test to see its known effects
+    result = generate(work / "landing", events=100_000, days=30, start=date(2026, 1, 1), seed=11)
+    instance = DagsterInstance.ephemeral()
+    ok = run_pipeline(instance=instance)
+    yield work, result, instance, ok
+    mp.undo()

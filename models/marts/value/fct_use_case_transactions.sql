@@ -1,0 +1,82 @@
+-- One row per use-case transaction (one execution: an agent run, a conversation, a document): its calls,
+-- steps, retries and failures, tokens, fully loaded cost (pay-as-you-go after discounts + allocated
+-- capacity; spillover is pay-as-you-go), duration, success (from the primary KPI) and value. USD, UTC.
+with requests as (
+    select * from {{ ref('fct_genai_requests') }}
+),
+
+kpis as (
+    select
+        transaction_id,
+        max(case when is_primary then quantity end) as primary_kpi_quantity,
+        sum(value_usd) as value_usd,
+        sum(hours_saved) as hours_saved
+    from {{ ref('int_kpi_event_values') }}
+    where transaction_id is not null
+    group by 1
+),
+
+calls as (
+    select
+        transaction_id,
+        min(use_case_id) as use_case_id,
+        min(variant_id) as variant_id,
+        min(occurred_at) as started_at,
+        max(occurred_at) as last_call_at,
+        max({{ dbt.dateadd('millisecond', 'coalesce(latency_ms, 0)', 'occurred_at') }}) as ended_at,
+        sum(request_count) as requests,
+        count(distinct step_index) as steps,
+        sum(case when attempt > 1 then request_count else 0 end) as retries,
+        sum(case when status in ('error', 'timeout', 'filtered') then request_count else 0 end) as failed_requests,
+        sum(case when status = 'throttled' then request_count else 0 end) as throttled_requests,
+        sum(case when pricing_status = 'unpriced' then request_count else 0 end) as unpriced_requests,
+        sum(input_tokens) as input_tokens,
+        sum(cached_input_tokens) as cached_input_tokens,
+        sum(output_tokens) as output_tokens,
+        sum(reasoning_tokens) as reasoning_tokens,
+        sum(effective_cost_usd) as on_demand_cost_usd,
+        sum(case when capacity_type = 'spillover' then effective_cost_usd else 0 end) as spillover_cost_usd,
+        sum(capacity_cost_usd) as capacity_cost_usd,
+        sum(total_cost_usd) as priced_cost_usd,
+        sum(case when status <> 'success' or attempt > 1 then total_cost_usd else 0 end) as failure_and_retry_cost_usd
+    from requests
+    group by 1
+),
+
+final as (
+    select
+        calls.transaction_id,
+        calls.use_case_id,
+        calls.variant_id,
+        calls.started_at,
+        cast(calls.started_at as date) as started_date,
+        calls.ended_at,
+        {{ dbt.datediff('calls.started_at', 'calls.ended_at', 'millisecond') }} as duration_ms,
+        calls.requests,
+        calls.steps,
+        calls.retries,
+        calls.failed_requests,
+        calls.throttled_requests,
+        calls.unpriced_requests,
+        calls.input_tokens,
+        calls.cached_input_tokens,
+        calls.output_tokens,
+        calls.reasoning_tokens,
+        cast(calls.on_demand_cost_usd as {{ money_type() }}) as on_demand_cost_usd,
+        cast(calls.spillover_cost_usd as {{ money_type() }}) as spillover_cost_usd,
+        cast(calls.capacity_cost_usd as {{ money_type() }}) as capacity_cost_usd,
+        -- fully loaded cost of the priced requests; unpriced_requests > 0 means it is a lower bound
+        cast(coalesce(calls.priced_cost_usd, 0) as {{ money_type() }}) as total_cost_usd,
+        cast(coalesce(calls.failure_and_retry_cost_usd, 0) as {{ money_type() }}) as failure_and_retry_cost_usd,
+        kpis.primary_kpi_quantity,
+        kpis.primary_kpi_quantity is not null as has_outcome,
+        coalesce(kpis.primary_kpi_quantity, 0) > 0 as is_success,
+        cast(coalesce(kpis.value_usd, 0) as {{ money_type() }}) as value_usd,
+        coalesce(kpis.hours_saved, 0) as hours_saved,
+        cast(coalesce(kpis.value_usd, 0) - coalesce(calls.priced_cost_usd, 0) as {{ money_type() }}) as net_value_usd
+    from calls
+    left join kpis
+        on calls.transaction_id = kpis.transaction_id
+)
+
+select * from final

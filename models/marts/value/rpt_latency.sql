@@ -1,0 +1,31 @@
+-- One row per platform, model and capacity type: time to first token and end-to-end latency
+-- (milliseconds; p50 / p90 / p99) and output speed (output tokens per second after the first token) of
+-- successful calls.
+with calls as (
+    select
+        platform,
+        model_id,
+        capacity_type,
+        cast(ttft_ms as double) as ttft_ms,
+        cast(latency_ms as double) as latency_ms,
+        case when latency_ms > coalesce(ttft_ms, 0) and output_tokens > 0
+            then output_tokens * 1000.0 / (latency_ms - coalesce(ttft_ms, 0)) end as output_tokens_per_second
+    from {{ ref('fct_genai_requests') }}
+    where status = 'success'
+)
+
+select
+    platform,
+    model_id,
+    capacity_type,
+    count(*) as calls,
+    {{ percentile('ttft_ms', 0.5) }} as ttft_p50_ms,
+    {{ percentile('ttft_ms', 0.9) }} as ttft_p90_ms,
+    {{ percentile('ttft_ms', 0.99) }} as ttft_p99_ms,
+    {{ percentile('latency_ms', 0.5) }} as latency_p50_ms,
+    {{ percentile('latency_ms', 0.9) }} as latency_p90_ms,
+    {{ percentile('latency_ms', 0.99) }} as latency_p99_ms,
+    {{ percentile('output_tokens_per_second', 0.5) }} as output_tps_p50,
+    {{ percentile('output_tokens_per_second', 0.1) }} as output_tps_p10
+from calls
+group by 1, 2, 3
