@@ -20,6 +20,7 @@ from functools import lru_cache
 import great_expectations as gx
 import pandas as pd
 
+from orchestration.ingest.contracts import TOKEN_FIELDS
 from orchestration.settings import PROJECT_DIR
 
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -29,16 +30,7 @@ PLATFORMS = ["openai", "azure_openai", "aws_bedrock", "gcp_vertex", "anthropic",
 CAPACITY_TYPES = ["on_demand", "batch", "provisioned", "spillover"]
 SERVICE_TIERS = ["standard", "priority", "flex", "scale"]
 STATUSES = ["success", "error", "throttled", "timeout", "filtered"]
-TOKEN_COLUMNS = [
-    "input_tokens",
-    "cached_input_tokens",
-    "cache_write_tokens",
-    "output_tokens",
-    "reasoning_tokens",
-    "image_input_tokens",
-    "audio_input_tokens",
-    "audio_output_tokens",
-]
+TOKEN_COLUMNS = list(TOKEN_FIELDS)
 MAX_INPUT_TOKENS = 2_000_000  # the largest context window on offer; more is a unit error
 EARLIEST_EVENT = date(2020, 1, 1)
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from orchestration.ingest.contracts import TOKEN_FIELDS
+
 SEEDS = Path(__file__).resolve().parents[2] / "seeds" / "reference"
 US_PER_HOUR = 3_600_000_000
 
@@ -117,16 +119,7 @@ def apply_capacity(ev: dict[str, np.ndarray], routes: list, start: date) -> tupl
         else:
             status[mask] = 2  # throttled: 429, nothing processed
     throttled = over & (status == 2)
-    for col in (
-        "input_tokens",
-        "cached_input_tokens",
-        "cache_write_tokens",
-        "output_tokens",
-        "reasoning_tokens",
-        "image_input_tokens",
-        "audio_input_tokens",
-        "audio_output_tokens",
-    ):
+    for col in TOKEN_FIELDS:
         ev[col] = np.where(throttled, 0, ev[col])
     ev["ttft_ms"] = np.where(throttled, -1, ev["ttft_ms"])
     ev["route"], ev["status"] = new_route, status
