@@ -62,6 +62,8 @@ def test_reingest_is_idempotent(landing, tmp_path):
     lake = tmp_path / "lake"
     first = ingest_day(USAGE_EVENTS, DAY, str(landing), str(lake), "salt")
     files_before = sorted(p.relative_to(lake) for p in lake.rglob("*.parquet"))
+    # 2 event dates + quarantine + log (besides the zero-row schema files of every dataset)
+    assert len([p for p in files_before if p.name != "_schema.parquet"]) == 4
     second = ingest_day(USAGE_EVENTS, DAY, str(landing), str(lake), "salt")
     ingest_file(USAGE_EVENTS, str(BAD), DAY, str(lake), "salt")  # the single file once more
     assert [r.records_loaded for r in first] == [r.records_loaded for r in second]
@@ -77,7 +79,12 @@ def test_removed_landing_file_is_removed_from_lake_on_partition_reload(landing, 
     ingest_day(USAGE_EVENTS, DAY, str(landing), str(lake), "salt")
     (landing / "usage_events" / f"day={DAY}" / "bad_records.jsonl").unlink()
     assert ingest_day(USAGE_EVENTS, DAY, str(landing), str(lake), "salt") == []
-    assert list(lake.rglob("*.parquet")) == []
+    # only the zero-row schema files that keep the datasets readable remain
+    left = list(lake.rglob("*.parquet"))
+    assert {p.name for p in left} == {"_schema.parquet"} and len(left) == 9  # 3 datasets x (data, quarantine, log)
+    assert duckdb.sql(
+        f"select count(*) from read_parquet({[str(p) for p in left]}, union_by_name = true)"
+    ).fetchall() == [(0,)]
 
 
 def test_counts_reconcile_and_prompt_text_is_not_kept(landing, tmp_path):

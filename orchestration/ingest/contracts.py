@@ -7,7 +7,7 @@ the field and the reason; the rest lands typed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,9 @@ class Contract:
     time_field: str  # UTC timestamp that decides the lake partition
     partition_column: str
     subset_rules: tuple[SubsetRule, ...] = ()
+    reader: str = "records"  # records: flat JSON lines / Parquet; otel: OTLP/JSON spans
+    landing_name: str | None = None  # landing sub-folder (default: the dataset name)
+    allowed_values: tuple[tuple[str, tuple[str, ...]], ...] = ()  # field -> accepted values (else quarantined)
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -118,4 +121,15 @@ KPI_EVENTS = Contract(
     partition_column="event_date",
 )
 
-CONTRACTS = {c.dataset: c for c in (USAGE_EVENTS, KPI_EVENTS)}
+PLATFORMS = ("openai", "azure_openai", "aws_bedrock", "gcp_vertex", "anthropic", "google_ai_studio")
+
+# OpenTelemetry GenAI spans land as canonical usage events of their own dataset (one staging model each);
+# a provider the warehouse does not know is quarantined, not guessed.
+OTEL_SPANS = replace(
+    USAGE_EVENTS,
+    dataset="otel_spans",
+    reader="otel",
+    allowed_values=(("platform", PLATFORMS),),
+)
+
+CONTRACTS = {c.dataset: c for c in (USAGE_EVENTS, KPI_EVENTS, OTEL_SPANS)}

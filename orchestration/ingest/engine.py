@@ -28,7 +28,8 @@ import duckdb
 import fsspec
 import fsspec.implementations.local
 
-from orchestration.ingest.contracts import Contract, Field
+from orchestration.ingest.contracts import CONTRACTS, Contract, Field
+from orchestration.ingest.otel import otel_relation
 
 LANDING_SUFFIXES = (".parquet", ".jsonl", ".json", ".jsonl.gz", ".json.gz", ".ndjson")
 
@@ -67,6 +68,7 @@ def glob_files(url: str, *parts: str) -> list[str]:
 
 
 def landing_files(landing_dir: str, dataset: str, day: str) -> list[str]:
+    """Landing files of a dataset (its landing folder name) for one arrival day."""
     fs, root = fsspec.core.url_to_fs(landing_dir)
     folder = posixpath.join(root, dataset, f"day={day}")
     if not fs.exists(folder):
@@ -149,6 +151,9 @@ def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: s
             {", ".join(cols)}
             from read_parquet({_sql_str(path)}, file_row_number = true)
         """
+    if contract.reader == "otel":
+        typed = ", ".join(c for f in contract.fields for c in _typed_columns(f, None, f"raw_{f.name}")[1:])
+        return f"select *, {typed} from ({otel_relation(path, contract.field_names)})"
     names = contract.field_names
     paths = "[" + ", ".join(_sql_str("$." + n) for n in names) + "]"
     extracted = ", ".join(f"v[{i + 1}] as raw_{n}" for i, n in enumerate(names))
@@ -204,6 +209,9 @@ def _checks(contract: Contract) -> list[tuple[str, str | None, str]]:
                     "timestamp_out_of_range",
                 )
             )
+    for name, values in contract.allowed_values:
+        accepted = ", ".join(_sql_str(v) for v in values)
+        out.append((f"raw_{name} is not null and raw_{name} not in ({accepted})", name, "unknown_value"))
     for rule in contract.subset_rules:
         parts = " + ".join(f"coalesce(num_{p}, 0)" for p in rule.parts)
         out.append(
@@ -262,62 +270,21 @@ def ingest_file(
             "select count(*), count(*) filter (where _reason is not null) from _checked"
         ).fetchone()
 
-        # good records, typed; a missing id becomes a deterministic hash of the record's fields
-        raw_concat = "concat_ws('|', " + ", ".join(f"coalesce(raw_{n}, '')" for n in contract.field_names) + ")"
-        cols = []
-        for f in contract.fields:
-            if f.hashed:
-                cols.append(
-                    f"case when nullif(trim(raw_{f.name}), '') is not null "
-                    f"then sha256({_sql_str(hash_salt)} || trim(raw_{f.name})) end as {f.hashed_name}"
-                )
-            elif f.name == contract.id_field:
-                cols.append(
-                    f"case when nullif(trim(raw_{f.name}), '') is null then 'h_' || md5({raw_concat}) "
-                    f"else trim(raw_{f.name}) end as {f.name}"
-                )
-            else:
-                cols.append(_typed(f))
-        good_dir = tmp / "good"
         part = contract.partition_column
         con.execute(
             f"""
             copy (
               select *, cast({contract.time_field} as date) as {part}
-              from (
-                select {", ".join(cols)},
-                       {_sql_str(path)} as _source_file,
-                       line_no as _source_line,
-                       {_sql_str(run_id)} as _run_id
-                from _checked where _reason is null
-              )
-            ) to {_sql_str(str(good_dir))}
+              from ({_good_rows_sql(contract, path, run_id, hash_salt)})
+            ) to {_sql_str(str(tmp / "good"))}
             (format parquet, compression zstd, partition_by ({part}), filename_pattern {_sql_str(key + ".part{i}")},
              overwrite_or_ignore)
             """
         )
-        qdir = tmp / "quarantine"
-        qdir.mkdir()
-        field_value = (
-            "case _field "
-            + " ".join(f"when '{n}' then raw_{n}" for n in contract.field_names if not contract.field(n).hashed)
-            + " end"
-        )
+        (tmp / "quarantine").mkdir()
         con.execute(
-            f"""
-            copy (
-              select {_sql_str(contract.dataset)} as dataset,
-                     {_sql_str(path)} as source_file,
-                     {_sql_str(key)} as file_key,
-                     cast({_sql_str(day)} as date) as arrival_date,
-                     line_no,
-                     _field as field,
-                     _reason as reason,
-                     left({field_value}, 200) as field_value,
-                     {_sql_str(run_id)} as run_id
-              from _checked where _reason is not null order by line_no
-            ) to {_sql_str(str(qdir / (key + ".parquet")))} (format parquet)
-            """
+            f"copy ({_quarantine_sql(contract, path, key, day, run_id)}) "
+            f"to {_sql_str(str(tmp / 'quarantine' / (key + '.parquet')))} (format parquet)"
         )
         _write_log(con, contract, tmp, key, path, day, n_read, n_read - n_bad, n_bad, "loaded", None, run_id)
         _publish(fs, lake_root, contract, key, day, tmp)
@@ -338,26 +305,121 @@ def ingest_file(
             con.close()
 
 
+def _good_rows_sql(contract: Contract, path: str, run_id: str, hash_salt: str) -> str:
+    """Good records of _checked, typed; a missing id becomes a deterministic hash of the record's fields."""
+    raw_concat = "concat_ws('|', " + ", ".join(f"coalesce(raw_{n}, '')" for n in contract.field_names) + ")"
+    cols = []
+    for f in contract.fields:
+        if f.hashed:
+            cols.append(
+                f"case when nullif(trim(raw_{f.name}), '') is not null "
+                f"then sha256({_sql_str(hash_salt)} || trim(raw_{f.name})) end as {f.hashed_name}"
+            )
+        elif f.name == contract.id_field:
+            cols.append(
+                f"case when nullif(trim(raw_{f.name}), '') is null then 'h_' || md5({raw_concat}) "
+                f"else trim(raw_{f.name}) end as {f.name}"
+            )
+        else:
+            cols.append(_typed(f))
+    return f"""
+        select {", ".join(cols)},
+               {_sql_str(path)} as _source_file,
+               line_no as _source_line,
+               {_sql_str(run_id)} as _run_id
+        from _checked where _reason is null
+    """
+
+
+def _quarantine_sql(contract: Contract, path: str, key: str, day: str, run_id: str) -> str:
+    """Bad records of _checked: where they came from and why (the offending value of a metadata field)."""
+    field_value = (
+        "case _field "
+        + " ".join(f"when '{n}' then raw_{n}" for n in contract.field_names if not contract.field(n).hashed)
+        + " end"
+    )
+    return f"""
+        select {_sql_str(contract.dataset)} as dataset,
+               {_sql_str(path)} as source_file,
+               {_sql_str(key)} as file_key,
+               cast({_sql_str(day)} as date) as arrival_date,
+               line_no,
+               _field as field,
+               _reason as reason,
+               left({field_value}, 200) as field_value,
+               {_sql_str(run_id)} as run_id
+        from _checked where _reason is not null order by line_no
+    """
+
+
+SCHEMA_DAY = "1970-01-01"
+
+
+def ensure_lake_schemas(lake_dir: str) -> None:
+    """Every raw dataset readable, even those that have had no landing file yet."""
+    for contract in CONTRACTS.values():
+        ensure_dataset_schema(contract, lake_dir)
+
+
+def ensure_dataset_schema(contract: Contract, lake_dir: str) -> None:
+    """Write zero-row Parquet files that fix each dataset's schema, so readers of the lake (dbt sources) work
+    before the first landing file of a dataset arrives. They hold no rows and never change any count."""
+    fs, root = fsspec.core.url_to_fs(lake_dir)
+    targets = {
+        "main": posixpath.join(root, contract.dataset, f"{contract.partition_column}={SCHEMA_DAY}", "_schema.parquet"),
+        "quarantine": posixpath.join(root, f"{contract.dataset}_quarantine", f"day={SCHEMA_DAY}", "_schema.parquet"),
+        "log": posixpath.join(root, f"{contract.dataset}_ingestion_log", f"day={SCHEMA_DAY}", "_schema.parquet"),
+    }
+    if all(fs.exists(t) for t in targets.values()):
+        return
+    empty = ["cast(null as bigint) as line_no", "false as is_json_valid", "false as is_object"]
+    for f in contract.fields:
+        empty.append(f"cast(null as varchar) as raw_{f.name}")
+        if f.kind in ("integer", "number"):
+            empty.append(f"cast(null as double) as num_{f.name}")
+        if f.kind == "timestamp":
+            empty.append(f"cast(null as timestamptz) as ts_{f.name}")
+    empty += ["cast(null as integer) as _check", "cast(null as varchar) as _reason", "cast(null as varchar) as _field"]
+    tmp = Path(tempfile.mkdtemp(prefix="finops_schema_"))
+    con = duckdb.connect()
+    try:
+        con.execute(f"create temp table _checked as select {', '.join(empty)} where false")
+        sql = {
+            "main": _good_rows_sql(contract, "", "", ""),
+            "quarantine": _quarantine_sql(contract, "", "", SCHEMA_DAY, ""),
+            "log": _log_sql(contract, "", "", SCHEMA_DAY, 0, 0, 0, "loaded", None, "") + " where false",
+        }
+        for name, target in targets.items():
+            local = tmp / f"{name}.parquet"
+            con.execute(f"copy ({sql[name]}) to {_sql_str(str(local))} (format parquet)")
+            fs.makedirs(posixpath.dirname(target), exist_ok=True)
+            fs.put_file(str(local), target)
+    finally:
+        con.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _log_sql(contract, path, key, day, n_read, n_loaded, n_bad, status, error, run_id) -> str:
+    return f"""
+        select {_sql_str(contract.dataset)} as dataset,
+               {_sql_str(path)} as source_file,
+               {_sql_str(key)} as file_key,
+               cast({_sql_str(day)} as date) as arrival_date,
+               cast({n_read} as bigint) as records_read,
+               cast({n_loaded} as bigint) as records_loaded,
+               cast({n_bad} as bigint) as records_quarantined,
+               {_sql_str(status)} as file_status,
+               {_sql_str(error) if error else "cast(null as varchar)"} as error,
+               {_sql_str(run_id)} as run_id,
+               current_timestamp as ingested_at
+    """
+
+
 def _write_log(con, contract, tmp, key, path, day, n_read, n_loaded, n_bad, status, error, run_id) -> None:
     ldir = tmp / "log"
     ldir.mkdir(exist_ok=True)
-    con.execute(
-        f"""
-        copy (
-          select {_sql_str(contract.dataset)} as dataset,
-                 {_sql_str(path)} as source_file,
-                 {_sql_str(key)} as file_key,
-                 cast({_sql_str(day)} as date) as arrival_date,
-                 cast({n_read} as bigint) as records_read,
-                 cast({n_loaded} as bigint) as records_loaded,
-                 cast({n_bad} as bigint) as records_quarantined,
-                 {_sql_str(status)} as file_status,
-                 {_sql_str(error) if error else "cast(null as varchar)"} as error,
-                 {_sql_str(run_id)} as run_id,
-                 current_timestamp as ingested_at
-        ) to {_sql_str(str(ldir / (key + ".parquet")))} (format parquet)
-        """
-    )
+    sql = _log_sql(contract, path, key, day, n_read, n_loaded, n_bad, status, error, run_id)
+    con.execute(f"copy ({sql}) to {_sql_str(str(ldir / (key + '.parquet')))} (format parquet)")
 
 
 def _remove_file_outputs(fs, lake_root: str, contract: Contract, key_glob: str, day: str) -> None:
@@ -397,6 +459,7 @@ def ingest_day(
     run_id: str = "manual",
 ) -> list[FileResult]:
     """Re-load one arrival day: everything its files wrote before is replaced, files gone are removed."""
+    ensure_lake_schemas(lake_dir)
     fs, lake_root = fsspec.core.url_to_fs(lake_dir)
     _remove_file_outputs(fs, lake_root, contract, f"{day}__*", day)
     con = duckdb.connect()

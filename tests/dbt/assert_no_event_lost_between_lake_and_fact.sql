@@ -2,7 +2,11 @@
 -- add up to the lake's rows.
 with lake as (
     select count(distinct event_id) as distinct_events, count(*) as lake_rows
-    from {{ ref('stg_canonical__usage_events') }}
+    from (
+        select event_id from {{ ref('stg_canonical__usage_events') }}
+        union all
+        select event_id from {{ ref('stg_otel__genai_spans') }}
+    ) as delivered
 ),
 
 fact as (

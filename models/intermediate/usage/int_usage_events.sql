@@ -7,8 +7,15 @@ with canonical as (
     where {{ incremental_window('event_date') }}
 ),
 
+otel as (
+    select * from {{ ref('stg_otel__genai_spans') }}
+    where {{ incremental_window('event_date') }}
+),
+
 unioned as (
     select * from canonical
+    union all
+    select * from otel
 ),
 
 ranked as (

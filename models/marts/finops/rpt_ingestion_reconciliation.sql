@@ -18,6 +18,10 @@ lake_rows as (
     select 'kpi_events' as dataset, source_file, count(*) as lake_rows
     from {{ ref('stg_canonical__kpi_events') }}
     group by 1, 2
+    union all
+    select 'otel_spans' as dataset, source_file, count(*) as lake_rows
+    from {{ ref('stg_otel__genai_spans') }}
+    group by 1, 2
 ),
 
 final as (
