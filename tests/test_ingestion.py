@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.ingest.contracts import KPI_EVENTS, USAGE_EVENTS
+from orchestration.ingest.contracts import CONTRACTS, KPI_EVENTS, USAGE_EVENTS
 from orchestration.ingest.engine import ingest_day, ingest_file
 from tests.conftest import FIXTURES
 
@@ -81,7 +81,7 @@ def test_removed_landing_file_is_removed_from_lake_on_partition_reload(landing, 
     assert ingest_day(USAGE_EVENTS, DAY, str(landing), str(lake), "salt") == []
     # only the zero-row schema files that keep the datasets readable remain
     left = list(lake.rglob("*.parquet"))
-    assert {p.name for p in left} == {"_schema.parquet"} and len(left) == 9  # 3 datasets x (data, quarantine, log)
+    assert {p.name for p in left} == {"_schema.parquet"} and len(left) == 3 * len(CONTRACTS)  # data, quarantine, log
     assert duckdb.sql(
         f"select count(*) from read_parquet({[str(p) for p in left]}, union_by_name = true)"
     ).fetchall() == [(0,)]

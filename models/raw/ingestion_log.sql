@@ -1,28 +1,14 @@
--- One row per landing file ingested (latest load), with its record counts.
-with usage_log as (
-    select * from {{ source('lake', 'usage_events_ingestion_log') }}
-),
-
-kpi_log as (
-    select * from {{ source('lake', 'kpi_events_ingestion_log') }}
-),
-
-otel_log as (
-    select * from {{ source('lake', 'otel_spans_ingestion_log') }}
-),
-
-unioned as (
+-- One row per landing file ingested (latest load), with its record counts, from every dataset.
+{%- set datasets = ['usage_events', 'kpi_events', 'otel_spans', 'bedrock_invocations'] %}
+with unioned as (
+    {%- for dataset in datasets %}
     select dataset, source_file, file_key, arrival_date, records_read, records_loaded, records_quarantined,
            file_status, error, run_id, ingested_at
-    from usage_log
+    from {{ source('lake', dataset ~ '_ingestion_log') }}
+    {%- if not loop.last %}
     union all
-    select dataset, source_file, file_key, arrival_date, records_read, records_loaded, records_quarantined,
-           file_status, error, run_id, ingested_at
-    from kpi_log
-    union all
-    select dataset, source_file, file_key, arrival_date, records_read, records_loaded, records_quarantined,
-           file_status, error, run_id, ingested_at
-    from otel_log
+    {%- endif %}
+    {%- endfor %}
 )
 
 select * from unioned

@@ -28,7 +28,7 @@ from dagster import (
     multi_asset,
 )
 
-from orchestration.ingest.contracts import KPI_EVENTS, OTEL_SPANS, USAGE_EVENTS, Contract
+from orchestration.ingest.contracts import BEDROCK_INVOCATIONS, KPI_EVENTS, OTEL_SPANS, USAGE_EVENTS, Contract
 from orchestration.ingest.engine import FileResult, glob_files, ingest_day
 from orchestration.partitions import daily_partitions, single_run
 from orchestration.quality import suites
@@ -37,6 +37,11 @@ from orchestration.settings import Settings
 SUITES = {
     "usage_events": (suites.usage_events_expectations, suites.USAGE_COLUMNS, suites.prepare_usage_batch),
     "otel_spans": (suites.usage_events_expectations, suites.USAGE_COLUMNS, suites.prepare_usage_batch),
+    "bedrock_invocations": (
+        suites.bedrock_invocations_expectations,
+        suites.BEDROCK_COLUMNS,
+        suites.prepare_bedrock_batch,
+    ),
     "kpi_events": (suites.kpi_events_expectations, suites.KPI_COLUMNS, suites.prepare_kpi_batch),
 }
 
@@ -208,3 +213,4 @@ def build_ingest_asset(contract: Contract):
 ingest_usage_events = build_ingest_asset(USAGE_EVENTS)
 ingest_kpi_events = build_ingest_asset(KPI_EVENTS)
 ingest_otel_spans = build_ingest_asset(OTEL_SPANS)
+ingest_bedrock_invocations = build_ingest_asset(BEDROCK_INVOCATIONS)

@@ -17,6 +17,7 @@ class Field:
     required: bool = False
     hashed: bool = False  # stored as sha256(salt || value) under `hashed_name`
     hashed_name: str | None = None
+    path: str | None = None  # JSON path in the record (default: $.<name>)
 
 
 @dataclass(frozen=True)
@@ -132,4 +133,34 @@ OTEL_SPANS = replace(
     allowed_values=(("platform", PLATFORMS),),
 )
 
-CONTRACTS = {c.dataset: c for c in (USAGE_EVENTS, KPI_EVENTS, OTEL_SPANS)}
+# AWS Bedrock model invocation logs: the record as AWS writes it (token semantics are normalised in
+# stg_bedrock__invocations: input = inputTokenCount + cache reads + cache writes). inputBodyJson and
+# outputBodyJson (the prompt and the response) are never read; requestMetadata only by allow-listed keys.
+BEDROCK_INVOCATIONS = Contract(
+    dataset="bedrock_invocations",
+    fields=(
+        Field("request_id", "string", path="$.requestId"),
+        Field("timestamp", "timestamp", required=True, path="$.timestamp"),
+        Field("account_id", "string", path="$.accountId"),
+        Field("identity_arn", "string", hashed=True, hashed_name="identity_hash", path="$.identity.arn"),
+        Field("region", "string", path="$.region"),
+        Field("inference_region", "string", path="$.inferenceRegion"),
+        Field("operation", "string", path="$.operation"),
+        Field("model_id", "string", required=True, path="$.modelId"),
+        Field("error_code", "string", path="$.errorCode"),
+        Field("input_token_count", "integer", path="$.input.inputTokenCount"),
+        Field("cache_read_input_token_count", "integer", path="$.input.cacheReadInputTokenCount"),
+        Field("cache_write_input_token_count", "integer", path="$.input.cacheWriteInputTokenCount"),
+        Field("output_token_count", "integer", path="$.output.outputTokenCount"),
+        Field("use_case_id", "string", path="$.requestMetadata.use_case"),
+        Field("variant_id", "string", path="$.requestMetadata.variant"),
+        Field("team", "string", path="$.requestMetadata.team"),
+        Field("transaction_id", "string", path="$.requestMetadata.transaction_id"),
+        Field("user_id", "string", hashed=True, hashed_name="user_hash", path="$.requestMetadata.user_id"),
+    ),
+    id_field="request_id",
+    time_field="timestamp",
+    partition_column="event_date",
+)
+
+CONTRACTS = {c.dataset: c for c in (USAGE_EVENTS, KPI_EVENTS, OTEL_SPANS, BEDROCK_INVOCATIONS)}

@@ -155,15 +155,24 @@ def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: s
         typed = ", ".join(c for f in contract.fields for c in _typed_columns(f, None, f"raw_{f.name}")[1:])
         return f"select *, {typed} from ({otel_relation(path, contract.field_names)})"
     names = contract.field_names
-    paths = "[" + ", ".join(_sql_str("$." + n) for n in names) + "]"
+    paths = "[" + ", ".join(_sql_str(f.path or "$." + f.name) for f in contract.fields) + "]"
     extracted = ", ".join(f"v[{i + 1}] as raw_{n}" for i, n in enumerate(names))
     typed = ", ".join(c for f in contract.fields for c in _typed_columns(f, None, f"raw_{f.name}")[1:])
     # read_text keeps the file byte-exact; splitting on newlines gives 1-based line numbers
     return f"""
-        with lines as (
+        with documents as (
+            -- JSON lines; or one (pretty-printed) JSON document; or a JSON array of records
+            select case
+                when json_valid(content) and json_type(content::json) = 'ARRAY'
+                    then cast(json_extract(content, '$[*]') as varchar[])
+                when json_valid(content) and not json_valid(string_split(content, chr(10))[1]) then [content]
+                else string_split(replace(content, chr(13), ''), chr(10))
+            end as l
+            from read_text({_sql_str(path)})
+        ),
+        lines as (
             select unnest(range(1, len(l) + 1)) as line_no, unnest(l) as line
-            from (select string_split(replace(content, chr(13), ''), chr(10)) as l
-                  from read_text({_sql_str(path)}))
+            from documents
         ),
         parsed as (
             select line_no, json_valid(line) as is_json_valid,
@@ -180,6 +189,18 @@ def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: s
         select *{", " + typed if typed else ""}
         from fields
     """
+
+
+def _decompressed(path: str, tmp: Path) -> str:
+    """A local, uncompressed copy of a .gz landing file (whole-file, not per record); other paths as they are."""
+    if not path.endswith(".gz"):
+        return path
+    import gzip
+
+    target = tmp / Path(path).name.removesuffix(".gz")
+    with fsspec.open(path, "rb") as src, gzip.open(src) as unzipped, open(target, "wb") as out:
+        shutil.copyfileobj(unzipped, out)
+    return str(target)
 
 
 def _checks(contract: Contract) -> list[tuple[str, str | None, str]]:
@@ -253,7 +274,8 @@ def ingest_file(
         reasons = "[" + ", ".join(_sql_str(r) for _, _, r in checks) + "]"
         fields = "[" + ", ".join(_sql_str(f) if f else "null" for _, f, _ in checks) + "]"
         try:
-            rel = _source_relation(con, contract, path)
+            readable = _decompressed(path, tmp)
+            rel = _source_relation(con, contract, readable)
             con.execute(
                 f"""
                 create or replace temp table _checked as
@@ -261,7 +283,7 @@ def ingest_file(
                 from (select *, {first_broken} as _check from ({rel}))
                 """
             )
-        except duckdb.Error as exc:  # not JSON text, not Parquet, truncated file...
+        except (duckdb.Error, OSError, EOFError) as exc:  # not JSON, not Parquet, truncated or corrupt gzip...
             msg = str(exc).splitlines()[0][:500]
             _write_log(con, contract, tmp, key, path, day, 0, 0, 0, "unreadable", msg, run_id)
             _publish(fs, lake_root, contract, key, day, tmp)

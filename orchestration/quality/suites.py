@@ -252,3 +252,45 @@ CAPACITY_HOURLY_SQL = """
         requests_without_weights
     from marts.fct_capacity_hourly
 """
+
+
+def bedrock_invocations_expectations(latest_arrival_day: date) -> list:
+    """The raw Bedrock invocation log contract."""
+    E = gx.expectations
+    counts = (
+        "input_token_count",
+        "cache_read_input_token_count",
+        "cache_write_input_token_count",
+        "output_token_count",
+    )
+    return [
+        _e(E.ExpectColumnValuesToNotBeNull(column="request_id")),
+        _e(E.ExpectColumnValuesToNotBeNull(column="model_id")),
+        _e(
+            E.ExpectColumnValuesToBeBetween(
+                column="occurred_at_unix_s",
+                min_value=_unix_s(EARLIEST_EVENT),
+                max_value=_unix_s(latest_arrival_day + timedelta(days=2)),
+            )
+        ),
+        _e(E.ExpectColumnValuesToBeBetween(column="input_token_count", min_value=0, max_value=MAX_INPUT_TOKENS)),
+        *[_e(E.ExpectColumnValuesToBeBetween(column=c, min_value=0)) for c in counts],
+        _e(E.ExpectColumnValuesToNotBeNull(column="use_case_id", mostly=0.8), "warn"),
+    ]
+
+
+BEDROCK_COLUMNS = [
+    "request_id",
+    "timestamp",
+    "model_id",
+    "use_case_id",
+    "input_token_count",
+    "cache_read_input_token_count",
+    "cache_write_input_token_count",
+    "output_token_count",
+]
+
+
+def prepare_bedrock_batch(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.rename(columns={"timestamp": "occurred_at"})
+    return with_unix_seconds(df.copy())

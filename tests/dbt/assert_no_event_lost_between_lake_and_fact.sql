@@ -6,6 +6,8 @@ with lake as (
         select event_id from {{ ref('stg_canonical__usage_events') }}
         union all
         select event_id from {{ ref('stg_otel__genai_spans') }}
+        union all
+        select event_id from {{ ref('stg_bedrock__invocations') }}
     ) as delivered
 ),
 

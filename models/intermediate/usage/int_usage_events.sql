@@ -12,10 +12,17 @@ otel as (
     where {{ incremental_window('event_date') }}
 ),
 
+bedrock as (
+    select * from {{ ref('stg_bedrock__invocations') }}
+    where {{ incremental_window('event_date') }}
+),
+
 unioned as (
     select * from canonical
     union all
     select * from otel
+    union all
+    select * from bedrock
 ),
 
 ranked as (

@@ -22,6 +22,10 @@ lake_rows as (
     select 'otel_spans' as dataset, source_file, count(*) as lake_rows
     from {{ ref('stg_otel__genai_spans') }}
     group by 1, 2
+    union all
+    select 'bedrock_invocations' as dataset, source_file, count(*) as lake_rows
+    from {{ ref('stg_bedrock__invocations') }}
+    group by 1, 2
 ),
 
 final as (
