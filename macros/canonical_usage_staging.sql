@@ -1,4 +1,4 @@
-{% macro canonical_usage_staging(source_relation, source_format) -%}
+{% macro canonical_usage_staging(source_relation, source_format, request_count='1', long_context_hint='cast(null as boolean)') -%}
 {#- Staging of a lake dataset holding canonical usage fields (canonical events, OTel spans, ...): rename,
     cast, default, and map the raw model to the canonical one. Token semantics are normalised by the readers
     that fill the lake, so every source arrives here with the same meaning. -#}
@@ -50,7 +50,8 @@ renamed as (
         cast(coalesce(attempt, 1) as integer) as attempt,
         cast(ttft_ms as bigint) as ttft_ms,
         cast(latency_ms as bigint) as latency_ms,
-        cast(1 as bigint) as request_count,
+        cast({{ request_count }} as bigint) as request_count,
+        {{ long_context_hint }} as long_context_hint,
         _source_file as source_file,
         cast(_source_line as bigint) as source_line
     from source

@@ -13,8 +13,10 @@ from dagster_dbt import DbtCliResource
 from orchestration.dbt.assets import dbt_warehouse
 from orchestration.dbt.project import dbt_project
 from orchestration.ingest.assets import (
+    ingest_anthropic_usage,
     ingest_bedrock_invocations,
     ingest_kpi_events,
+    ingest_openai_usage,
     ingest_otel_spans,
     ingest_usage_events,
 )
@@ -29,7 +31,15 @@ def build_definitions() -> Definitions:
     # dbt subprocesses read the lake and warehouse locations from the environment (absolute paths)
     os.environ.update(Settings.from_env().dbt_env())
     return Definitions(
-        assets=[ingest_usage_events, ingest_kpi_events, ingest_otel_spans, ingest_bedrock_invocations, dbt_warehouse],
+        assets=[
+            ingest_usage_events,
+            ingest_kpi_events,
+            ingest_otel_spans,
+            ingest_bedrock_invocations,
+            ingest_openai_usage,
+            ingest_anthropic_usage,
+            dbt_warehouse,
+        ],
         asset_checks=[ge_capacity_invariants],
         jobs=[refresh_warehouse_job],
         schedules=[daily_refresh_schedule],

@@ -28,7 +28,15 @@ from dagster import (
     multi_asset,
 )
 
-from orchestration.ingest.contracts import BEDROCK_INVOCATIONS, KPI_EVENTS, OTEL_SPANS, USAGE_EVENTS, Contract
+from orchestration.ingest.contracts import (
+    ANTHROPIC_USAGE,
+    BEDROCK_INVOCATIONS,
+    KPI_EVENTS,
+    OPENAI_USAGE,
+    OTEL_SPANS,
+    USAGE_EVENTS,
+    Contract,
+)
 from orchestration.ingest.engine import FileResult, glob_files, ingest_day
 from orchestration.partitions import daily_partitions, single_run
 from orchestration.quality import suites
@@ -37,6 +45,8 @@ from orchestration.settings import Settings
 SUITES = {
     "usage_events": (suites.usage_events_expectations, suites.USAGE_COLUMNS, suites.prepare_usage_batch),
     "otel_spans": (suites.usage_events_expectations, suites.USAGE_COLUMNS, suites.prepare_usage_batch),
+    "openai_usage": suites.OPENAI_USAGE_SUITE,
+    "anthropic_usage": suites.ANTHROPIC_USAGE_SUITE,
     "bedrock_invocations": (
         suites.bedrock_invocations_expectations,
         suites.BEDROCK_COLUMNS,
@@ -214,3 +224,5 @@ ingest_usage_events = build_ingest_asset(USAGE_EVENTS)
 ingest_kpi_events = build_ingest_asset(KPI_EVENTS)
 ingest_otel_spans = build_ingest_asset(OTEL_SPANS)
 ingest_bedrock_invocations = build_ingest_asset(BEDROCK_INVOCATIONS)
+ingest_openai_usage = build_ingest_asset(OPENAI_USAGE)
+ingest_anthropic_usage = build_ingest_asset(ANTHROPIC_USAGE)

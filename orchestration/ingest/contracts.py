@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # string | integer | number | timestamp
+    kind: str  # string | integer | number | timestamp | epoch_s (unix seconds)
     required: bool = False
     hashed: bool = False  # stored as sha256(salt || value) under `hashed_name`
     hashed_name: str | None = None
@@ -39,6 +39,9 @@ class Contract:
     reader: str = "records"  # records: flat JSON lines / Parquet; otel: OTLP/JSON spans
     landing_name: str | None = None  # landing sub-folder (default: the dataset name)
     allowed_values: tuple[tuple[str, tuple[str, ...]], ...] = ()  # field -> accepted values (else quarantined)
+    # aggregated reports: JSON paths unnested one level after the other (a page's buckets, a bucket's results);
+    # a record is one element of the last level, and a field path 'N:$.x' reads level N (0 = the document)
+    explode: tuple[str, ...] = ()
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -163,4 +166,62 @@ BEDROCK_INVOCATIONS = Contract(
     partition_column="event_date",
 )
 
-CONTRACTS = {c.dataset: c for c in (USAGE_EVENTS, KPI_EVENTS, OTEL_SPANS, BEDROCK_INVOCATIONS)}
+# OpenAI Usage API pages (/v1/organization/usage/completions): one record per result of a time bucket;
+# old and new column sets (input_cache_write_tokens, modality splits arrived in mid-2026), grouped or not.
+OPENAI_USAGE = Contract(
+    dataset="openai_usage",
+    fields=(
+        Field("record_id", "string", path="$.__record_id__"),  # none: a deterministic hash of the record
+        Field("bucket_start", "epoch_s", required=True, path="1:$.start_time"),
+        Field("bucket_end", "epoch_s", path="1:$.end_time"),
+        Field("model", "string"),
+        Field("project_id", "string"),
+        Field("api_key_id", "string"),
+        Field("user_id", "string", hashed=True, hashed_name="user_hash"),
+        Field("batch", "string"),
+        Field("service_tier", "string"),
+        Field("num_model_requests", "integer", required=True),
+        Field("input_tokens", "integer", required=True),
+        Field("input_cached_tokens", "integer"),
+        Field("input_cache_write_tokens", "integer"),
+        Field("input_audio_tokens", "integer"),
+        Field("input_image_tokens", "integer"),
+        Field("output_tokens", "integer", required=True),
+        Field("output_audio_tokens", "integer"),
+    ),
+    id_field="record_id",
+    time_field="bucket_start",
+    partition_column="event_date",
+    explode=("$.data[*]", "$.results[*]"),
+    subset_rules=(SubsetRule(("input_cached_tokens", "input_cache_write_tokens"), "input_tokens"),),
+)
+
+# Anthropic Admin API usage report (/v1/organizations/usage_report/messages): one record per result of a
+# time bucket; input is reported without cache reads and writes, writes split by TTL, no request count.
+ANTHROPIC_USAGE = Contract(
+    dataset="anthropic_usage",
+    fields=(
+        Field("record_id", "string", path="$.__record_id__"),  # none: a deterministic hash of the record
+        Field("starting_at", "timestamp", required=True, path="1:$.starting_at"),
+        Field("ending_at", "timestamp", path="1:$.ending_at"),
+        Field("model", "string"),
+        Field("api_key_id", "string"),
+        Field("workspace_id", "string"),
+        Field("service_tier", "string"),
+        Field("context_window", "string"),
+        Field("uncached_input_tokens", "integer", required=True),
+        Field("cache_read_input_tokens", "integer"),
+        Field("cache_creation_5m_input_tokens", "integer", path="$.cache_creation.ephemeral_5m_input_tokens"),
+        Field("cache_creation_1h_input_tokens", "integer", path="$.cache_creation.ephemeral_1h_input_tokens"),
+        Field("output_tokens", "integer", required=True),
+        Field("web_search_requests", "integer", path="$.server_tool_use.web_search_requests"),
+    ),
+    id_field="record_id",
+    time_field="starting_at",
+    partition_column="event_date",
+    explode=("$.data[*]", "$.results[*]"),
+)
+
+CONTRACTS = {
+    c.dataset: c for c in (USAGE_EVENTS, KPI_EVENTS, OTEL_SPANS, BEDROCK_INVOCATIONS, OPENAI_USAGE, ANTHROPIC_USAGE)
+}

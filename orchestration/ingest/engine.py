@@ -121,6 +121,9 @@ def _typed_columns(f: Field, native: str | None, source: str) -> list[str]:
             out.append(f"cast({source} as double) as num_{f.name}")
         else:
             out.append(f"try_cast({source} as double) as num_{f.name}")
+    if f.kind == "epoch_s":
+        out.append(f"try_cast({source} as double) as num_{f.name}")
+        out.append(f"to_timestamp(try_cast({source} as double)) as ts_{f.name}")
     if f.kind == "timestamp":
         if native == "TIMESTAMP WITH TIME ZONE":
             out.append(f"{source} as ts_{f.name}")
@@ -154,6 +157,8 @@ def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: s
     if contract.reader == "otel":
         typed = ", ".join(c for f in contract.fields for c in _typed_columns(f, None, f"raw_{f.name}")[1:])
         return f"select *, {typed} from ({otel_relation(path, contract.field_names)})"
+    if contract.explode:
+        return _exploded_relation(contract, path)
     names = contract.field_names
     paths = "[" + ", ".join(_sql_str(f.path or "$." + f.name) for f in contract.fields) + "]"
     extracted = ", ".join(f"v[{i + 1}] as raw_{n}" for i, n in enumerate(names))
@@ -191,6 +196,54 @@ def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: s
     """
 
 
+def _exploded_relation(contract: Contract, path: str) -> str:
+    """Aggregated report pages: each document's nested lists unnested level by level (contract.explode);
+    one record per element of the last level; a field 'N:$.x' reads level N (0 = the document)."""
+    last = len(contract.explode)
+    levels = []
+    for i, list_path in enumerate(contract.explode, 1):
+        source = "docs where is_object" if i == 1 else f"level{i - 1}"
+        carried = ", ".join(f"l{j}" for j in range(i))
+        levels.append(
+            f"level{i} as (select line_no, {carried}, unnest(json_extract(l{i - 1}, {_sql_str(list_path)})) as l{i} "
+            f"from {source})"
+        )
+
+    def value(f: Field) -> str:
+        spec = f.path or "$." + f.name
+        level, _, json_path = spec.partition(":") if spec[0].isdigit() else (str(last), "", spec)
+        return f"json_extract_string(l{level}, {_sql_str(json_path)})"
+
+    fields = ", ".join(f"{value(f)} as raw_{f.name}" for f in contract.fields)
+    nulls = ", ".join(f"cast(null as varchar) as raw_{f.name}" for f in contract.fields)
+    typed = ", ".join(c for f in contract.fields for c in _typed_columns(f, None, f"raw_{f.name}")[1:])
+    return f"""
+        with documents as (
+            select case
+                when json_valid(content) and not json_valid(string_split(content, chr(10))[1]) then [content]
+                else string_split(replace(content, chr(13), ''), chr(10))
+            end as l
+            from read_text({_sql_str(path)})
+        ),
+        lines as (
+            select unnest(range(1, len(l) + 1)) as line_no, unnest(l) as line from documents
+        ),
+        docs as (
+            select line_no, line as l0, json_valid(line) as is_json_valid,
+                   case when json_valid(line) then json_type(line::json) = 'OBJECT' else false end as is_object
+            from lines
+            where trim(line) <> ''
+        ),
+        {", ".join(levels)},
+        records as (
+            select line_no, true as is_json_valid, true as is_object, {fields} from level{last}
+            union all
+            select line_no, is_json_valid, is_object, {nulls} from docs where not is_object
+        )
+        select *{", " + typed if typed else ""} from records
+    """
+
+
 def _decompressed(path: str, tmp: Path) -> str:
     """A local, uncompressed copy of a .gz landing file (whole-file, not per record); other paths as they are."""
     if not path.endswith(".gz"):
@@ -214,13 +267,13 @@ def _checks(contract: Contract) -> list[tuple[str, str | None, str]]:
             out.append((f"raw_{f.name} is null or trim(raw_{f.name}) = ''", f.name, "missing_required_field"))
     for f in contract.fields:
         raw = f"raw_{f.name}"
-        if f.kind in ("integer", "number"):
+        if f.kind in ("integer", "number", "epoch_s"):
             num = f"num_{f.name}"
             out.append((f"{raw} is not null and {num} is null", f.name, "not_a_number"))
         if f.kind == "integer":
             out.append((f"{num} <> floor({num})", f.name, "not_an_integer"))
             out.append((f"{num} < 0", f.name, "negative_value"))
-        if f.kind == "timestamp":
+        if f.kind in ("timestamp", "epoch_s"):
             ts = f"ts_{f.name}"
             out.append((f"{raw} is not null and {ts} is null", f.name, "unparseable_timestamp"))
             out.append(
@@ -246,7 +299,7 @@ def _typed(f: Field) -> str:
         return f"cast(num_{f.name} as bigint) as {f.name}"
     if f.kind == "number":
         return f"num_{f.name} as {f.name}"
-    if f.kind == "timestamp":
+    if f.kind in ("timestamp", "epoch_s"):
         return f"timezone('UTC', ts_{f.name}) as {f.name}"
     return f"nullif(trim(raw_{f.name}), '') as {f.name}"
 
@@ -397,9 +450,9 @@ def ensure_dataset_schema(contract: Contract, lake_dir: str) -> None:
     empty = ["cast(null as bigint) as line_no", "false as is_json_valid", "false as is_object"]
     for f in contract.fields:
         empty.append(f"cast(null as varchar) as raw_{f.name}")
-        if f.kind in ("integer", "number"):
+        if f.kind in ("integer", "number", "epoch_s"):
             empty.append(f"cast(null as double) as num_{f.name}")
-        if f.kind == "timestamp":
+        if f.kind in ("timestamp", "epoch_s"):
             empty.append(f"cast(null as timestamptz) as ts_{f.name}")
     empty += ["cast(null as integer) as _check", "cast(null as varchar) as _reason", "cast(null as varchar) as _field"]
     tmp = Path(tempfile.mkdtemp(prefix="finops_schema_"))

@@ -294,3 +294,35 @@ BEDROCK_COLUMNS = [
 def prepare_bedrock_batch(df: pd.DataFrame) -> pd.DataFrame:
     df = df.rename(columns={"timestamp": "occurred_at"})
     return with_unix_seconds(df.copy())
+
+
+def aggregated_report_expectations(time_column: str, token_columns: tuple[str, ...]):
+    """Contract of an aggregated usage report: an id and a bucket time in range, token counts never negative."""
+
+    def build(latest_arrival_day: date) -> list:
+        E = gx.expectations
+        return [
+            _e(E.ExpectColumnValuesToNotBeNull(column="record_id")),
+            _e(
+                E.ExpectColumnValuesToBeBetween(
+                    column="occurred_at_unix_s",
+                    min_value=_unix_s(EARLIEST_EVENT),
+                    max_value=_unix_s(latest_arrival_day + timedelta(days=2)),
+                )
+            ),
+            *[_e(E.ExpectColumnValuesToBeBetween(column=c, min_value=0)) for c in token_columns],
+            _e(E.ExpectColumnValuesToNotBeNull(column="model", mostly=0.99), "warn"),
+        ]
+
+    def prepare(df: pd.DataFrame) -> pd.DataFrame:
+        return with_unix_seconds(df.rename(columns={time_column: "occurred_at"}).copy())
+
+    return build, ["record_id", time_column, "model", *token_columns], prepare
+
+
+OPENAI_USAGE_SUITE = aggregated_report_expectations(
+    "bucket_start", ("num_model_requests", "input_tokens", "input_cached_tokens", "output_tokens")
+)
+ANTHROPIC_USAGE_SUITE = aggregated_report_expectations(
+    "starting_at", ("uncached_input_tokens", "cache_read_input_tokens", "output_tokens")
+)

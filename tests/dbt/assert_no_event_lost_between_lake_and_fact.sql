@@ -1,5 +1,6 @@
--- Nothing lost: every distinct event in the lake is one row of the fact, and the fact's delivered copies
--- add up to the lake's rows.
+-- Nothing lost: every distinct event of the per-request sources is one row of the fact, and the fact's
+-- delivered copies add up to the lake's rows. (Aggregated reports count only where no per-request source
+-- covers their platform and day: rpt_usage_report_coverage.)
 with lake as (
     select count(distinct event_id) as distinct_events, count(*) as lake_rows
     from (
@@ -14,6 +15,7 @@ with lake as (
 fact as (
     select count(*) as fact_rows, sum(delivered_copies) as delivered
     from {{ ref('fct_genai_requests') }}
+    where source_format not in ('openai_usage', 'anthropic_usage')
 )
 
 select *

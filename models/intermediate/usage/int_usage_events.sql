@@ -17,12 +17,38 @@ bedrock as (
     where {{ incremental_window('event_date') }}
 ),
 
-unioned as (
+per_request as (
     select * from canonical
     union all
     select * from otel
     union all
     select * from bedrock
+),
+
+aggregated as (
+    select * from {{ ref('stg_openai__usage_completions') }}
+    where {{ incremental_window('event_date') }}
+    union all
+    select * from {{ ref('stg_anthropic__usage_report') }}
+    where {{ incremental_window('event_date') }}
+),
+
+-- no double counting: an aggregated report row (OpenAI / Anthropic usage APIs) counts only for a platform
+-- and day that no per-request source covers; otherwise the per-request rows are the record and the report
+-- only reconciles them (rpt_usage_report_coverage)
+covered as (
+    select distinct platform, event_date from per_request
+),
+
+unioned as (
+    select * from per_request
+    union all
+    select aggregated.*
+    from aggregated
+    left join covered
+        on aggregated.platform = covered.platform
+        and aggregated.event_date = covered.event_date
+    where covered.platform is null
 ),
 
 ranked as (
@@ -75,6 +101,7 @@ deduplicated as (
         ttft_ms,
         latency_ms,
         request_count,
+        long_context_hint,
         source_file,
         source_line,
         delivered_copies

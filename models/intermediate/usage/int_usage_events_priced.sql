@@ -54,8 +54,12 @@ joined as (
 classified as (
     select
         joined.*,
-        coalesce(long_context_threshold_tokens is not null and input_tokens > long_context_threshold_tokens, false)
-            as is_long_context,
+        -- aggregated report rows say which context window they belong to; a sum of inputs says nothing
+        coalesce(
+            long_context_hint and long_context_threshold_tokens is not null,
+            long_context_threshold_tokens is not null and input_tokens > long_context_threshold_tokens,
+            false
+        ) as is_long_context,
         -- token classes priced separately; modality and cache counts are subsets of input / output
         greatest(input_tokens - cached_input_tokens - cache_write_tokens - image_input_tokens - audio_input_tokens, 0)
             as text_input_tokens,

@@ -26,6 +26,16 @@ lake_rows as (
     select 'bedrock_invocations' as dataset, source_file, count(*) as lake_rows
     from {{ ref('stg_bedrock__invocations') }}
     group by 1, 2
+    union all
+    select 'openai_usage' as dataset, source_file, count(*) as lake_rows
+    from {{ ref('stg_openai__usage_completions') }}
+    group by 1, 2
+    union all
+    -- the Anthropic report's 1-hour cache writes get a second staging row: count the first only
+    select 'anthropic_usage' as dataset, source_file, count(*) as lake_rows
+    from {{ ref('stg_anthropic__usage_report') }}
+    where cache_write_ttl is null or cache_write_ttl = '5m'
+    group by 1, 2
 ),
 
 final as (
