@@ -34,6 +34,7 @@ def cmd_sample_data(args: argparse.Namespace) -> int:
         start=date.fromisoformat(args.start),
         seed=args.seed,
         file_format=args.format,
+        real_formats=args.real_formats,
     )
     print(
         f"wrote {result.events:,} usage events, {result.kpi_events:,} KPI events, "
@@ -161,6 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--out", default=None, help="landing folder (default FINOPS_LANDING_DIR or data/landing)")
     p.add_argument("--format", choices=["parquet", "jsonl"], default="parquet")
+    p.add_argument(
+        "--real-formats",
+        action="store_true",
+        help="write support_chatbot as OTel spans and contract_extractor as Bedrock invocation logs",
+    )
     p.set_defaults(fn=cmd_sample_data)
 
     p = sub.add_parser("run", help="build the whole warehouse through Dagster (generates demo data if absent)")

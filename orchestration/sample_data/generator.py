@@ -330,8 +330,15 @@ def generate(
     start: date = DEFAULT_START,
     seed: int = 42,
     file_format: str = "parquet",
+    real_formats: bool = False,
 ) -> GeneratorResult:
-    """Write a landing folder of demo usage events and KPI events; returns counts and timing."""
+    """Write a landing folder of demo usage events and KPI events; returns counts and timing.
+
+    With real_formats, two use cases' traffic is written the way real systems emit it instead of as
+    canonical events, so the demo exercises those readers: support_chatbot (Anthropic) as OpenTelemetry
+    GenAI spans (OTLP/JSON lines, the trace id as transaction id) and contract_extractor (Bedrock) as
+    gzipped Bedrock model invocation logs (provisioned traffic under its provisioned-model ARN).
+    """
     if file_format not in ("parquet", "jsonl"):
         raise ValueError(f"file_format must be parquet or jsonl, not {file_format!r}")
     if events < 100 or days < 1:
@@ -427,9 +434,12 @@ def generate(
             return f"make_timestamptz({col} + {start_us})"
         return f"strftime(make_timestamp({col} + {start_us}), '%Y-%m-%dT%H:%M:%S.%fZ')"
 
+    otel_cases = ("support_chatbot",) if real_formats else ()
+    bedrock_cases = ("contract_extractor",) if real_formats else ()
+    routed = ", ".join(f"'{c}'" for c in otel_cases + bedrock_cases) or "''"
     con.execute(
         f"""
-        copy (
+        create temp view canonical_events as
           select
             printf('req_%d_%010d', {seed}, ev.idx) as event_id,
             {ts_sql("ev.ts_us")} as occurred_at,
@@ -464,13 +474,32 @@ def generate(
             ev.attempt::integer as attempt,
             case when ev.ttft_ms >= 0 then ev.ttft_ms end as ttft_ms,
             ev.latency_ms,
+            ev.ts_us + {start_us} as ts_abs_us,
             strftime(make_timestamp(ev.ts_us + {start_us}) + to_days(ev.arrival_lag::integer), '%Y-%m-%d') as day
           from ev
           join routes r using (route)
           join variants v using (variant)
           join use_cases u using (use_case)
+        """
+    )
+    con.execute(
+        f"""
+        copy (
+          select * exclude (ts_abs_us) from canonical_events
+          where coalesce(use_case_id, '') not in ({routed})
         ) to '{out / "usage_events"}' ({copy_opts}, partition_by (day), filename_pattern 'usage_events_{{i}}')
         """
+    )
+    if otel_cases:
+        _write_otel(con, out / "otel_spans", otel_cases)
+    if bedrock_cases:
+        _write_bedrock(con, out / "bedrock_invocations", bedrock_cases)
+    plain_txn = f"printf('txn_%d_%09d', {seed}, kp.txn)"
+    trace_id = (
+        f"case when v.use_case_id in ({', '.join(repr(c) for c in otel_cases)}) "
+        f"then md5({plain_txn}) else {plain_txn} end"
+        if otel_cases
+        else plain_txn
     )
     con.execute(
         f"""
@@ -480,7 +509,7 @@ def generate(
             {ts_sql("kp.ts_us")} as occurred_at,
             v.use_case_id,
             v.variant_id,
-            printf('txn_%d_%09d', {seed}, kp.txn) as transaction_id,
+            {trace_id} as transaction_id,
             case when kp.kpi = 0 then u.primary_kpi else 'csat_score' end as kpi_id,
             kp.value,
             strftime(make_timestamp(kp.ts_us + {start_us}), '%Y-%m-%d') as day
@@ -508,6 +537,112 @@ def generate(
     )
     (out / "_manifest.json").write_text(json.dumps(asdict(result), indent=2) + "\n")
     return result
+
+
+def _attr(key: str, value_sql: str, kind: str = "stringValue") -> str:
+    other = "intValue" if kind == "stringValue" else "stringValue"
+    return f"{{'key': '{key}', 'value': {{'{kind}': cast({value_sql} as varchar), '{other}': cast(null as varchar)}}}}"
+
+
+def _write_otel(con: duckdb.DuckDBPyConnection, folder: Path, use_cases: tuple[str, ...]) -> None:
+    """The use cases' calls as OTLP/JSON lines (one ExportTraceServiceRequest per call), as the collector's
+    file exporter writes them. Content attributes are not emitted: the demo has no prompts to leak."""
+    span_attrs = ", ".join(
+        [
+            _attr("gen_ai.provider.name", "platform"),
+            _attr("gen_ai.operation.name", "'chat'"),
+            _attr("gen_ai.request.model", "model"),
+            _attr("gen_ai.response.model", "model"),
+            _attr("gen_ai.response.id", "event_id"),
+            _attr("gen_ai.conversation.id", "conversation_id"),
+            _attr("genai_finops.variant", "variant_id"),
+            _attr("gen_ai.usage.input_tokens", "input_tokens", "intValue"),
+            _attr("gen_ai.usage.output_tokens", "output_tokens", "intValue"),
+            _attr("gen_ai.usage.cache_read.input_tokens", "cached_input_tokens", "intValue"),
+            _attr("gen_ai.usage.cache_creation.input_tokens", "cache_write_tokens", "intValue"),
+            _attr("gen_ai.usage.reasoning.output_tokens", "reasoning_tokens", "intValue"),
+        ]
+    )
+    resource_attrs = ", ".join(
+        [
+            _attr("service.name", "team"),
+            _attr("genai_finops.use_case", "use_case_id"),
+            _attr("deployment.environment.name", "environment"),
+        ]
+    )
+    cases = ", ".join(f"'{c}'" for c in use_cases)
+    con.execute(
+        f"""
+        copy (
+          select
+            [{{
+              'resource': {{'attributes': [{resource_attrs}]}},
+              'scopeSpans': [{{
+                'scope': {{'name': 'genai-finops-demo', 'version': '1'}},
+                'spans': [{{
+                  'traceId': md5(transaction_id),
+                  'spanId': left(md5(event_id || cast(attempt as varchar)), 16),
+                  'name': 'chat ' || model,
+                  'kind': 3,
+                  'startTimeUnixNano': cast(ts_abs_us * 1000 as varchar),
+                  'endTimeUnixNano': cast((ts_abs_us + coalesce(latency_ms, 0) * 1000) * 1000 as varchar),
+                  'attributes': [{span_attrs}],
+                  'status': {{'code': case when status = 'success' then 0 else 2 end}}
+                }}]
+              }}]
+            }}] as resourceSpans,
+            day
+          from canonical_events
+          where use_case_id in ({cases})
+        ) to '{folder}' (format json, partition_by (day), filename_pattern 'spans_{{i}}')
+        """
+    )
+    for p in folder.rglob("*.json"):
+        p.rename(p.with_suffix(".jsonl"))
+
+
+def _write_bedrock(con: duckdb.DuckDBPyConnection, folder: Path, use_cases: tuple[str, ...]) -> None:
+    """The use cases' calls as Bedrock model invocation log records (gzipped JSON lines). Bedrock counts
+    input without cache reads and writes; provisioned calls name their provisioned-model ARN."""
+    cases = ", ".join(f"'{c}'" for c in use_cases)
+    con.execute(
+        f"""
+        copy (
+          select
+            'ModelInvocationLog' as schemaType,
+            '1.0' as schemaVersion,
+            strftime(make_timestamp(ts_abs_us), '%Y-%m-%dT%H:%M:%S.%fZ') as "timestamp",
+            '123456789012' as accountId,
+            {{'arn': 'arn:aws:sts::123456789012:assumed-role/' || team || '/' || user_id}} as identity,
+            region,
+            event_id as requestId,
+            'Converse' as operation,
+            case when capacity_type = 'provisioned' then deployment_id else model end as modelId,
+            case status
+                when 'throttled' then 'ThrottlingException'
+                when 'error' then 'InternalServerException'
+                when 'timeout' then 'ModelTimeoutException'
+                when 'filtered' then 'ValidationException'
+            end as errorCode,
+            {{
+              'inputTokenCount': input_tokens - cached_input_tokens - cache_write_tokens,
+              'cacheReadInputTokenCount': cached_input_tokens,
+              'cacheWriteInputTokenCount': cache_write_tokens
+            }} as input,
+            {{'outputTokenCount': output_tokens}} as output,
+            {{
+              'use_case': use_case_id, 'variant': variant_id, 'team': team,
+              'transaction_id': transaction_id, 'user_id': user_id
+            }} as requestMetadata,
+            day
+          from canonical_events
+          where use_case_id in ({cases})
+        ) to '{folder}' (format json, compression gzip, partition_by (day), filename_pattern 'invocations_{{i}}')
+        """
+    )
+    for p in folder.rglob("*"):
+        if p.is_file() and not p.name.endswith(".json.gz"):
+            p.rename(p.with_name(p.name.split(".")[0] + ".json.gz"))
 
 
 def _primary_kpi(use_case_id: str | None) -> str | None:
