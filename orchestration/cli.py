@@ -99,11 +99,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.regenerate or not manifest.exists():
         ns = argparse.Namespace(
             events=args.events,
-            days=90,
+            days=args.days,
             start="2026-01-01",
             seed=42,
             out=settings.landing_dir,
             format="parquet",
+            real_formats=True,  # the demo exercises the OTel and Bedrock readers too
         )
         cmd_sample_data(ns)
     gen_s = time.perf_counter() - started
@@ -171,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("run", help="build the whole warehouse through Dagster (generates demo data if absent)")
     p.add_argument("--events", type=int, default=DEMO_EVENTS, help="demo size when data must be generated")
+    p.add_argument("--days", type=int, default=90, help="demo window when data must be generated")
     p.add_argument("--regenerate", action="store_true", help="regenerate the demo data first")
     p.add_argument("--first-day", default=None)
     p.add_argument("--last-day", default=None)

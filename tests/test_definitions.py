@@ -80,3 +80,22 @@ def test_one_warehouse_writer_at_a_time():
     [limit] = config["run_queue"]["tag_concurrency_limits"]
     job = defs.resolve_job_def("refresh_warehouse")
     assert job.tags.get(limit["key"]) == limit["value"] and limit["limit"] == 1
+
+
+def test_cli_run_generates_demo_data_and_builds_the_warehouse(isolated_env, capsys):
+    """`make run` is `genai-finops run`: generate (real formats included), ingest, validate, build."""
+    import duckdb
+
+    from orchestration.cli import main
+
+    assert main(["run", "--events", "3000", "--days", "6"]) == 0
+    out = capsys.readouterr().out
+    assert '"success": true' in out and "usage_events: read" in out
+    assert (isolated_env / "landing" / "otel_spans").exists()
+    assert (isolated_env / "landing" / "bedrock_invocations").exists()
+    con = duckdb.connect(str(isolated_env / "warehouse.duckdb"), read_only=True)
+    try:
+        formats = {r[0] for r in con.execute("select distinct source_format from marts.fct_genai_requests").fetchall()}
+    finally:
+        con.close()
+    assert formats == {"canonical", "otel", "bedrock_invocation"}
