@@ -133,3 +133,17 @@ def test_late_and_duplicate_deliveries(demo):
     late = con.execute("select count(*) from ev where cast(occurred_at as date) < cast(day as date)").fetchone()[0]
     dups = con.execute("select count(*) - count(distinct event_id) from ev").fetchone()[0]
     assert late > 0 and dups > 0
+
+
+def test_real_formats_move_two_use_cases_and_lose_nothing(tmp_path):
+    plain = generate(tmp_path / "plain", events=5_000, days=10, seed=3)
+    real = generate(tmp_path / "real", events=5_000, days=10, seed=3, real_formats=True)
+    assert plain.events == real.events
+    canonical = duckdb.sql(f"select count(*) from '{tmp_path}/plain/usage_events/*/*.parquet'").fetchall()[0][0]
+    assert canonical == plain.events  # unattributed traffic included
+    kept = duckdb.sql(f"select count(*) from '{tmp_path}/real/usage_events/*/*.parquet'").fetchall()[0][0]
+    spans = sum(1 for p in (tmp_path / "real" / "otel_spans").rglob("*.jsonl") for _ in p.open())
+    import gzip
+
+    logs = sum(1 for p in (tmp_path / "real" / "bedrock_invocations").rglob("*.gz") for _ in gzip.open(p))
+    assert spans > 0 and logs > 0 and kept + spans + logs == real.events

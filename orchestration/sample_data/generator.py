@@ -436,7 +436,8 @@ def generate(
 
     otel_cases = ("support_chatbot",) if real_formats else ()
     bedrock_cases = ("contract_extractor",) if real_formats else ()
-    routed = ", ".join(f"'{c}'" for c in otel_cases + bedrock_cases) or "''"
+    routed = ", ".join(f"'{c}'" for c in otel_cases + bedrock_cases)
+    canonical_only = f"where coalesce(use_case_id, '') not in ({routed})" if routed else ""
     con.execute(
         f"""
         create temp view canonical_events as
@@ -486,7 +487,7 @@ def generate(
         f"""
         copy (
           select * exclude (ts_abs_us) from canonical_events
-          where coalesce(use_case_id, '') not in ({routed})
+          {canonical_only}
         ) to '{out / "usage_events"}' ({copy_opts}, partition_by (day), filename_pattern 'usage_events_{{i}}')
         """
     )
