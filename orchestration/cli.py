@@ -152,6 +152,27 @@ def _print_summary(duckdb_path: str) -> None:
         print(f"{ds}: read {read:,} = loaded {loaded:,} + quarantined {quarantined:,} (reconciled: {ok})")
 
 
+def cmd_refresh_prices(args: argparse.Namespace) -> int:
+    from orchestration.pricing.refresh import diff, load_catalog, write_candidates
+
+    catalog = load_catalog(args.litellm)
+    changes = diff(catalog, date.fromisoformat(args.as_of))
+    for c in changes:
+        key = "/".join(c.key)
+        if c.kind == "changed":
+            print(f"changed     {key}: {c.field} {c.old or '(none)'} -> {c.new}")
+        elif c.kind == "new_tier":
+            print(f"new tier    {key}: {c.new}")
+        else:
+            print(f"not in catalog {key} (key {c.new})")
+    counts = {k: sum(1 for c in changes if c.kind == k) for k in ("changed", "new_tier", "not_in_catalog")}
+    print(f"{counts['changed']} changed field(s), {counts['new_tier']} new tier(s), {counts['not_in_catalog']} missing")
+    if args.write:
+        n = write_candidates(catalog, changes, date.fromisoformat(args.effective), Path(args.write))
+        print(f"wrote {n} candidate row(s) to {args.write}: review, then add them to seeds/reference/model_prices.csv")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="genai-finops", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -177,6 +198,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--first-day", default=None)
     p.add_argument("--last-day", default=None)
     p.set_defaults(fn=cmd_run)
+
+    p = sub.add_parser("refresh-prices", help="compare the price book with LiteLLM's price catalog")
+    p.add_argument("--litellm", required=True, help="model_prices_and_context_window JSON (.json or .json.gz)")
+    p.add_argument("--as-of", default=date.today().isoformat(), help="compare with the price rows in force then")
+    p.add_argument("--write", default=None, help="write candidate price rows (CSV) for the changes")
+    p.add_argument("--effective", default=date.today().isoformat(), help="valid_from of the candidate rows")
+    p.set_defaults(fn=cmd_refresh_prices)
 
     p = sub.add_parser("prepare", help="parse the dbt project (writes target/manifest.json)")
     p.set_defaults(fn=cmd_prepare)
