@@ -99,3 +99,17 @@ def test_cli_run_generates_demo_data_and_builds_the_warehouse(isolated_env, caps
     finally:
         con.close()
     assert formats == {"canonical", "otel", "bedrock_invocation"}
+
+
+def test_stale_manifest_is_reparsed():
+    """Definitions must never load a manifest older than the dbt files (its node ids would not match)."""
+    import os
+    from pathlib import Path
+
+    from orchestration.dbt.project import dbt_project, ensure_manifest
+
+    manifest = Path(dbt_project.manifest_path)
+    ensure_manifest()
+    os.utime(manifest, (1_000_000_000, 1_000_000_000))  # 2001: older than every model file
+    ensure_manifest()
+    assert manifest.stat().st_mtime > 1_000_000_000

@@ -14,10 +14,18 @@ from orchestration.settings import PROJECT_DIR, Settings
 dbt_project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
 
 
+def _newest_source_mtime() -> float:
+    paths = [PROJECT_DIR / "dbt_project.yml", PROJECT_DIR / "profiles.yml"]
+    for folder in ("models", "macros", "seeds", "tests/dbt"):
+        paths += [p for p in (PROJECT_DIR / folder).rglob("*") if p.is_file()]
+    return max((p.stat().st_mtime for p in paths if p.exists()), default=0.0)
+
+
 def ensure_manifest(force: bool = False) -> Path:
-    """Parse the dbt project when the manifest is missing (or when forced), so definitions can load."""
+    """Parse the dbt project when the manifest is missing or older than any dbt file (or when forced), so the
+    definitions never load a stale manifest (its node ids would not match what dbt builds)."""
     manifest = Path(dbt_project.manifest_path)
-    if force or not manifest.exists():
+    if force or not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
         env = {**os.environ, **Settings.from_env().dbt_env()}
         dbt = Path(sys.executable).with_name("dbt")
         cmd = [str(dbt) if dbt.exists() else "dbt", "parse", "--quiet", "--project-dir", str(PROJECT_DIR)]

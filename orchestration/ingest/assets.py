@@ -32,6 +32,7 @@ from orchestration.ingest.contracts import (
     ANTHROPIC_USAGE,
     BEDROCK_INVOCATIONS,
     KPI_EVENTS,
+    LITELLM_SPEND_LOGS,
     OPENAI_USAGE,
     OTEL_SPANS,
     USAGE_EVENTS,
@@ -46,6 +47,11 @@ SUITES = {
     "usage_events": (suites.usage_events_expectations, suites.USAGE_COLUMNS, suites.prepare_usage_batch),
     "otel_spans": (suites.usage_events_expectations, suites.USAGE_COLUMNS, suites.prepare_usage_batch),
     "openai_usage": suites.OPENAI_USAGE_SUITE,
+    "litellm_spend_logs": (
+        suites.litellm_spend_log_expectations,
+        suites.LITELLM_COLUMNS,
+        suites.prepare_litellm_batch,
+    ),
     "anthropic_usage": suites.ANTHROPIC_USAGE_SUITE,
     "bedrock_invocations": (
         suites.bedrock_invocations_expectations,
@@ -226,3 +232,4 @@ ingest_otel_spans = build_ingest_asset(OTEL_SPANS)
 ingest_bedrock_invocations = build_ingest_asset(BEDROCK_INVOCATIONS)
 ingest_openai_usage = build_ingest_asset(OPENAI_USAGE)
 ingest_anthropic_usage = build_ingest_asset(ANTHROPIC_USAGE)
+ingest_litellm_spend_logs = build_ingest_asset(LITELLM_SPEND_LOGS)

@@ -222,6 +222,50 @@ ANTHROPIC_USAGE = Contract(
     explode=("$.data[*]", "$.results[*]"),
 )
 
+# LiteLLM proxy spend logs (its LiteLLM_SpendLogs table exported as JSON lines or CSV). `messages` and
+# `response` (the prompt and the completion) are never read; attribution comes from the caller's
+# requester_metadata; user and end-user ids are hashed.
+LITELLM_SPEND_LOGS = Contract(
+    dataset="litellm_spend_logs",
+    fields=(
+        Field("request_id", "string"),
+        Field("start_time", "timestamp", required=True, path="$.startTime"),
+        Field("end_time", "timestamp", path="$.endTime"),
+        Field("completion_start_time", "timestamp", path="$.completionStartTime"),
+        Field("call_type", "string"),
+        Field("model", "string", required=True),
+        Field("model_group", "string"),
+        Field("custom_llm_provider", "string"),
+        Field("api_key", "string"),
+        Field("team_id", "string"),
+        Field("user", "string", hashed=True, hashed_name="user_hash"),
+        Field("end_user", "string", hashed=True, hashed_name="end_user_hash"),
+        Field("status", "string"),
+        Field("spend", "number"),
+        Field("prompt_tokens", "integer", required=True),
+        Field("completion_tokens", "integer", required=True),
+        Field("cached_tokens", "integer", path="$.metadata.usage_object.prompt_tokens_details.cached_tokens"),
+        Field("cache_creation_tokens", "integer", path="$.metadata.usage_object.cache_creation_input_tokens"),
+        Field("reasoning_tokens", "integer", path="$.metadata.usage_object.completion_tokens_details.reasoning_tokens"),
+        Field("use_case_id", "string", path="$.metadata.requester_metadata.use_case"),
+        Field("variant_id", "string", path="$.metadata.requester_metadata.variant"),
+        Field("transaction_id", "string", path="$.metadata.requester_metadata.transaction_id"),
+    ),
+    id_field="request_id",
+    time_field="start_time",
+    partition_column="event_date",
+    subset_rules=(SubsetRule(("cached_tokens", "cache_creation_tokens"), "prompt_tokens"),),
+)
+
 CONTRACTS = {
-    c.dataset: c for c in (USAGE_EVENTS, KPI_EVENTS, OTEL_SPANS, BEDROCK_INVOCATIONS, OPENAI_USAGE, ANTHROPIC_USAGE)
+    c.dataset: c
+    for c in (
+        USAGE_EVENTS,
+        KPI_EVENTS,
+        OTEL_SPANS,
+        BEDROCK_INVOCATIONS,
+        OPENAI_USAGE,
+        ANTHROPIC_USAGE,
+        LITELLM_SPEND_LOGS,
+    )
 }

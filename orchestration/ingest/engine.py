@@ -31,7 +31,7 @@ import fsspec.implementations.local
 from orchestration.ingest.contracts import CONTRACTS, Contract, Field
 from orchestration.ingest.otel import otel_relation
 
-LANDING_SUFFIXES = (".parquet", ".jsonl", ".json", ".jsonl.gz", ".json.gz", ".ndjson")
+LANDING_SUFFIXES = (".parquet", ".jsonl", ".json", ".jsonl.gz", ".json.gz", ".ndjson", ".csv")
 
 
 @dataclass(frozen=True)
@@ -134,25 +134,45 @@ def _typed_columns(f: Field, native: str | None, source: str) -> list[str]:
     return out
 
 
+def _column_for(f: Field) -> tuple[str, str | None]:
+    """Column of a tabular file (Parquet, CSV) holding a field, and the JSON path inside it for nested paths:
+    '$.startTime' -> column startTime; '$.metadata.user.id' -> column metadata, '$.user.id' inside it."""
+    if not f.path or ":" in f.path.split("$")[0]:
+        return f.name, None
+    parts = f.path.removeprefix("$.").split(".", 1)
+    return parts[0], ("$." + parts[1]) if len(parts) > 1 else None
+
+
 def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: str) -> str:
     """A SQL relation over one landing file: line_no, is_json_valid, is_object, and per contract field its
     text (raw_<f>) and, for numbers and timestamps, its parsed value (num_<f>, ts_<f>)."""
-    if path.endswith(".parquet"):
-        native = {r[0]: r[1] for r in con.execute(f"describe select * from read_parquet({_sql_str(path)})").fetchall()}
+    if path.endswith((".parquet", ".csv")):
+        if path.endswith(".parquet"):
+            scan = f"read_parquet({_sql_str(path)}, file_row_number = true)"
+            line = "file_row_number + 1"  # the row
+        else:
+            # every column as text; header on line 1, so a record's line is its row number + 1
+            csv_scan = f"read_csv({_sql_str(path)}, all_varchar = true, header = true)"
+            scan = f"(select *, row_number() over () as _row from {csv_scan})"
+            line = "_row + 1"
+        native = {r[0]: r[1] for r in con.execute(f"describe select * from {scan}").fetchall()}
         cols = []
         for f in contract.fields:
-            if f.name in native:
-                cols += _typed_columns(f, native[f.name], f'"{f.name}"')
+            column, json_path = _column_for(f)
+            if column in native and json_path:
+                cols += _typed_columns(f, None, f'json_extract_string("{column}", {_sql_str(json_path)})')
+            elif column in native:
+                cols += _typed_columns(f, native[column], f'"{column}"')
             else:
                 cols += [f"cast(null as varchar) as raw_{f.name}"]
-                if f.kind in ("integer", "number"):
+                if f.kind in ("integer", "number", "epoch_s"):
                     cols.append(f"cast(null as double) as num_{f.name}")
-                if f.kind == "timestamp":
+                if f.kind in ("timestamp", "epoch_s"):
                     cols.append(f"cast(null as timestamptz) as ts_{f.name}")
         return f"""
-            select file_row_number + 1 as line_no, true as is_json_valid, true as is_object,
+            select {line} as line_no, true as is_json_valid, true as is_object,
             {", ".join(cols)}
-            from read_parquet({_sql_str(path)}, file_row_number = true)
+            from {scan}
         """
     if contract.reader == "otel":
         typed = ", ".join(c for f in contract.fields for c in _typed_columns(f, None, f"raw_{f.name}")[1:])

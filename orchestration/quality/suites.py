@@ -326,3 +326,29 @@ OPENAI_USAGE_SUITE = aggregated_report_expectations(
 ANTHROPIC_USAGE_SUITE = aggregated_report_expectations(
     "starting_at", ("uncached_input_tokens", "cache_read_input_tokens", "output_tokens")
 )
+
+
+def litellm_spend_log_expectations(latest_arrival_day: date) -> list:
+    """The raw LiteLLM spend-log contract."""
+    E = gx.expectations
+    return [
+        _e(E.ExpectColumnValuesToNotBeNull(column="request_id")),
+        _e(E.ExpectColumnValuesToNotBeNull(column="model")),
+        _e(
+            E.ExpectColumnValuesToBeBetween(
+                column="occurred_at_unix_s",
+                min_value=_unix_s(EARLIEST_EVENT),
+                max_value=_unix_s(latest_arrival_day + timedelta(days=2)),
+            )
+        ),
+        _e(E.ExpectColumnValuesToBeBetween(column="prompt_tokens", min_value=0, max_value=MAX_INPUT_TOKENS)),
+        _e(E.ExpectColumnValuesToBeBetween(column="completion_tokens", min_value=0)),
+        _e(E.ExpectColumnValuesToNotBeNull(column="use_case_id", mostly=0.8), "warn"),
+    ]
+
+
+LITELLM_COLUMNS = ["request_id", "start_time", "model", "use_case_id", "prompt_tokens", "completion_tokens"]
+
+
+def prepare_litellm_batch(df: pd.DataFrame) -> pd.DataFrame:
+    return with_unix_seconds(df.rename(columns={"start_time": "occurred_at"}).copy())

@@ -9,6 +9,8 @@ with lake as (
         select event_id from {{ ref('stg_otel__genai_spans') }}
         union all
         select event_id from {{ ref('stg_bedrock__invocations') }}
+        union all
+        select event_id from {{ ref('stg_litellm__spend_logs') }}
     ) as delivered
 ),
 

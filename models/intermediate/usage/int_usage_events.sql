@@ -17,12 +17,19 @@ bedrock as (
     where {{ incremental_window('event_date') }}
 ),
 
+litellm as (
+    select * from {{ ref('stg_litellm__spend_logs') }}
+    where {{ incremental_window('event_date') }}
+),
+
 per_request as (
     select * from canonical
     union all
     select * from otel
     union all
     select * from bedrock
+    union all
+    select * from litellm
 ),
 
 aggregated as (

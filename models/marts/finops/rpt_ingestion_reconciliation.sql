@@ -27,6 +27,10 @@ lake_rows as (
     from {{ ref('stg_bedrock__invocations') }}
     group by 1, 2
     union all
+    select 'litellm_spend_logs' as dataset, source_file, count(*) as lake_rows
+    from {{ ref('stg_litellm__spend_logs') }}
+    group by 1, 2
+    union all
     select 'openai_usage' as dataset, source_file, count(*) as lake_rows
     from {{ ref('stg_openai__usage_completions') }}
     group by 1, 2

@@ -15,6 +15,8 @@ with per_request as (
         select platform, event_date, request_count, input_tokens, output_tokens from {{ ref('stg_otel__genai_spans') }}
         union all
         select platform, event_date, request_count, input_tokens, output_tokens from {{ ref('stg_bedrock__invocations') }}
+        union all
+        select platform, event_date, request_count, input_tokens, output_tokens from {{ ref('stg_litellm__spend_logs') }}
     ) as calls
     group by 1, 2
 ),
