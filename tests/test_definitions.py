@@ -113,3 +113,18 @@ def test_stale_manifest_is_reparsed():
     os.utime(manifest, (1_000_000_000, 1_000_000_000))  # 2001: older than every model file
     ensure_manifest()
     assert manifest.stat().st_mtime > 1_000_000_000
+
+
+def test_every_raw_dataset_is_known_to_dbt():
+    """Each ingestion contract's dataset is a dbt source and part of raw.quarantine / raw.ingestion_log."""
+    import yaml
+
+    from orchestration.ingest.contracts import CONTRACTS
+    from orchestration.settings import PROJECT_DIR
+
+    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
+    assert set(project["vars"]["raw_datasets"]) == set(CONTRACTS)
+    sources = yaml.safe_load((PROJECT_DIR / "models" / "raw" / "_lake__sources.yml").read_text())
+    tables = {t["name"] for t in sources["sources"][0]["tables"]}
+    for dataset in CONTRACTS:
+        assert {dataset, f"{dataset}_quarantine", f"{dataset}_ingestion_log"} <= tables, dataset

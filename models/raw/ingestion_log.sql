@@ -1,5 +1,5 @@
 -- One row per landing file ingested (latest load), with its record counts, from every dataset.
-{%- set datasets = ['usage_events', 'kpi_events', 'otel_spans', 'bedrock_invocations', 'openai_usage', 'anthropic_usage', 'litellm_spend_logs'] %}
+{%- set datasets = var('raw_datasets') %}
 with unioned as (
     {%- for dataset in datasets %}
     select dataset, source_file, file_key, arrival_date, records_read, records_loaded, records_quarantined,

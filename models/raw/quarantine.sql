@@ -1,5 +1,5 @@
 -- Every record that broke a raw contract, from every dataset: where it came from and why.
-{%- set datasets = ['usage_events', 'kpi_events', 'otel_spans', 'bedrock_invocations', 'openai_usage', 'anthropic_usage', 'litellm_spend_logs'] %}
+{%- set datasets = var('raw_datasets') %}
 with unioned as (
     {%- for dataset in datasets %}
     select dataset, source_file, file_key, arrival_date, line_no, field, reason, field_value, run_id

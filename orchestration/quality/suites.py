@@ -39,6 +39,17 @@ def _unix_s(day: date) -> int:
     return int(pd.Timestamp(day).timestamp())
 
 
+def _occurred_in_range(latest_arrival_day: date):
+    """Events cannot precede 2020 nor occur after the day after their file arrived."""
+    return _e(
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="occurred_at_unix_s",
+            min_value=_unix_s(EARLIEST_EVENT),
+            max_value=_unix_s(latest_arrival_day + timedelta(days=2)),
+        )
+    )
+
+
 def with_unix_seconds(df: pd.DataFrame) -> pd.DataFrame:
     """occurred_at as integer seconds: GE's pandas range check on integers is ~30x faster than on datetimes."""
     df["occurred_at_unix_s"] = df["occurred_at"].astype("datetime64[us]").astype("int64") // 1_000_000
@@ -66,13 +77,7 @@ def usage_events_expectations(latest_arrival_day: date) -> list:
     out = [
         _e(E.ExpectColumnValuesToNotBeNull(column="event_id")),
         _e(E.ExpectColumnValuesToNotBeNull(column="occurred_at")),
-        _e(
-            E.ExpectColumnValuesToBeBetween(
-                column="occurred_at_unix_s",
-                min_value=_unix_s(EARLIEST_EVENT),
-                max_value=_unix_s(latest_arrival_day + timedelta(days=2)),
-            )
-        ),
+        _occurred_in_range(latest_arrival_day),
         _e(E.ExpectColumnValuesToBeInSet(column="platform", value_set=PLATFORMS)),
         _e(E.ExpectColumnValuesToNotBeNull(column="model")),
         _e(E.ExpectColumnValuesToBeInSet(column="capacity_type", value_set=CAPACITY_TYPES)),
@@ -129,13 +134,7 @@ def kpi_events_expectations(latest_arrival_day: date) -> list:
     E = gx.expectations
     return [
         _e(E.ExpectColumnValuesToNotBeNull(column="kpi_event_id")),
-        _e(
-            E.ExpectColumnValuesToBeBetween(
-                column="occurred_at_unix_s",
-                min_value=_unix_s(EARLIEST_EVENT),
-                max_value=_unix_s(latest_arrival_day + timedelta(days=2)),
-            )
-        ),
+        _occurred_in_range(latest_arrival_day),
         _e(E.ExpectColumnValuesToBeInSet(column="use_case_id", value_set=_seed_values("use_cases", "use_case_id"))),
         _e(E.ExpectColumnValuesToBeInSet(column="kpi_id", value_set=_seed_values("kpi_definitions", "kpi_id"))),
         _e(E.ExpectColumnValuesToNotBeNull(column="value")),
@@ -266,13 +265,7 @@ def bedrock_invocations_expectations(latest_arrival_day: date) -> list:
     return [
         _e(E.ExpectColumnValuesToNotBeNull(column="request_id")),
         _e(E.ExpectColumnValuesToNotBeNull(column="model_id")),
-        _e(
-            E.ExpectColumnValuesToBeBetween(
-                column="occurred_at_unix_s",
-                min_value=_unix_s(EARLIEST_EVENT),
-                max_value=_unix_s(latest_arrival_day + timedelta(days=2)),
-            )
-        ),
+        _occurred_in_range(latest_arrival_day),
         _e(E.ExpectColumnValuesToBeBetween(column="input_token_count", min_value=0, max_value=MAX_INPUT_TOKENS)),
         *[_e(E.ExpectColumnValuesToBeBetween(column=c, min_value=0)) for c in counts],
         _e(E.ExpectColumnValuesToNotBeNull(column="use_case_id", mostly=0.8), "warn"),
@@ -334,13 +327,7 @@ def litellm_spend_log_expectations(latest_arrival_day: date) -> list:
     return [
         _e(E.ExpectColumnValuesToNotBeNull(column="request_id")),
         _e(E.ExpectColumnValuesToNotBeNull(column="model")),
-        _e(
-            E.ExpectColumnValuesToBeBetween(
-                column="occurred_at_unix_s",
-                min_value=_unix_s(EARLIEST_EVENT),
-                max_value=_unix_s(latest_arrival_day + timedelta(days=2)),
-            )
-        ),
+        _occurred_in_range(latest_arrival_day),
         _e(E.ExpectColumnValuesToBeBetween(column="prompt_tokens", min_value=0, max_value=MAX_INPUT_TOKENS)),
         _e(E.ExpectColumnValuesToBeBetween(column="completion_tokens", min_value=0)),
         _e(E.ExpectColumnValuesToNotBeNull(column="use_case_id", mostly=0.8), "warn"),

@@ -10,36 +10,29 @@ quarantine as (
     group by 1, 2
 ),
 
+{#- each raw dataset and the staging model that reads it (with the filter that keeps one row per record:
+    the Anthropic report's 1-hour cache writes get a second staging row) -#}
+{%- set staged = [
+    ('usage_events', ref('stg_canonical__usage_events'), none),
+    ('kpi_events', ref('stg_canonical__kpi_events'), none),
+    ('otel_spans', ref('stg_otel__genai_spans'), none),
+    ('bedrock_invocations', ref('stg_bedrock__invocations'), none),
+    ('litellm_spend_logs', ref('stg_litellm__spend_logs'), none),
+    ('openai_usage', ref('stg_openai__usage_completions'), none),
+    ('anthropic_usage', ref('stg_anthropic__usage_report'), "coalesce(cache_write_ttl, '5m') = '5m'"),
+] %}
 lake_rows as (
-    select 'usage_events' as dataset, source_file, count(*) as lake_rows
-    from {{ ref('stg_canonical__usage_events') }}
+    {%- for dataset, model, row_filter in staged %}
+    select '{{ dataset }}' as dataset, source_file, count(*) as lake_rows
+    from {{ model }}
+    {%- if row_filter %}
+    where {{ row_filter }}
+    {%- endif %}
     group by 1, 2
+    {%- if not loop.last %}
     union all
-    select 'kpi_events' as dataset, source_file, count(*) as lake_rows
-    from {{ ref('stg_canonical__kpi_events') }}
-    group by 1, 2
-    union all
-    select 'otel_spans' as dataset, source_file, count(*) as lake_rows
-    from {{ ref('stg_otel__genai_spans') }}
-    group by 1, 2
-    union all
-    select 'bedrock_invocations' as dataset, source_file, count(*) as lake_rows
-    from {{ ref('stg_bedrock__invocations') }}
-    group by 1, 2
-    union all
-    select 'litellm_spend_logs' as dataset, source_file, count(*) as lake_rows
-    from {{ ref('stg_litellm__spend_logs') }}
-    group by 1, 2
-    union all
-    select 'openai_usage' as dataset, source_file, count(*) as lake_rows
-    from {{ ref('stg_openai__usage_completions') }}
-    group by 1, 2
-    union all
-    -- the Anthropic report's 1-hour cache writes get a second staging row: count the first only
-    select 'anthropic_usage' as dataset, source_file, count(*) as lake_rows
-    from {{ ref('stg_anthropic__usage_report') }}
-    where cache_write_ttl is null or cache_write_ttl = '5m'
-    group by 1, 2
+    {%- endif %}
+    {%- endfor %}
 ),
 
 final as (
