@@ -2,7 +2,14 @@
 -- which one the warehouse counts (per-request wins; the report counts only alone) and how far the two
 -- disagree where both exist (tokens and requests). Token counts; requests may be null (Anthropic reports
 -- none).
-with per_request as (
+{%- set sources = {
+    'per_request': [ref('stg_canonical__usage_events'), ref('stg_otel__genai_spans'),
+                    ref('stg_bedrock__invocations'), ref('stg_litellm__spend_logs')],
+    'reports': [ref('stg_openai__usage_completions'), ref('stg_anthropic__usage_report')],
+} %}
+with
+{%- for name in ['per_request', 'reports'] %}
+{{ name }} as (
     select
         platform,
         event_date,
@@ -10,31 +17,16 @@ with per_request as (
         sum(input_tokens) as input_tokens,
         sum(output_tokens) as output_tokens
     from (
-        select platform, event_date, request_count, input_tokens, output_tokens from {{ ref('stg_canonical__usage_events') }}
+        {%- for model in sources[name] %}
+        select platform, event_date, request_count, input_tokens, output_tokens from {{ model }}
+        {%- if not loop.last %}
         union all
-        select platform, event_date, request_count, input_tokens, output_tokens from {{ ref('stg_otel__genai_spans') }}
-        union all
-        select platform, event_date, request_count, input_tokens, output_tokens from {{ ref('stg_bedrock__invocations') }}
-        union all
-        select platform, event_date, request_count, input_tokens, output_tokens from {{ ref('stg_litellm__spend_logs') }}
-    ) as calls
+        {%- endif %}
+        {%- endfor %}
+    ) as usage_rows
     group by 1, 2
 ),
-
-reports as (
-    select
-        platform,
-        event_date,
-        sum(request_count) as requests,
-        sum(input_tokens) as input_tokens,
-        sum(output_tokens) as output_tokens
-    from (
-        select platform, event_date, request_count, input_tokens, output_tokens from {{ ref('stg_openai__usage_completions') }}
-        union all
-        select platform, event_date, request_count, input_tokens, output_tokens from {{ ref('stg_anthropic__usage_report') }}
-    ) as buckets
-    group by 1, 2
-),
+{%- endfor %}
 
 final as (
     select
