@@ -153,23 +153,69 @@ def _print_summary(duckdb_path: str) -> None:
 
 
 def cmd_refresh_prices(args: argparse.Namespace) -> int:
-    from orchestration.pricing.refresh import diff, load_catalog, write_candidates
+    from orchestration.pricing.refresh import (
+        GenaiPricesCatalog,
+        LiteLLMCatalog,
+        apply_candidates,
+        diff,
+        load_catalog,
+        write_candidates,
+    )
 
-    catalog = load_catalog(args.litellm)
-    changes = diff(catalog, date.fromisoformat(args.as_of))
-    for c in changes:
-        key = "/".join(c.key)
-        if c.kind == "changed":
-            print(f"changed     {key}: {c.field} {c.old or '(none)'} -> {c.new}")
-        elif c.kind == "new_tier":
-            print(f"new tier    {key}: {c.new}")
-        else:
-            print(f"not in catalog {key} (key {c.new})")
-    counts = {k: sum(1 for c in changes if c.kind == k) for k in ("changed", "new_tier", "not_in_catalog")}
-    print(f"{counts['changed']} changed field(s), {counts['new_tier']} new tier(s), {counts['not_in_catalog']} missing")
-    if args.write:
-        n = write_candidates(catalog, changes, date.fromisoformat(args.effective), Path(args.write))
-        print(f"wrote {n} candidate row(s) to {args.write}: review, then add them to seeds/reference/model_prices.csv")
+    as_of, effective = date.fromisoformat(args.as_of), date.fromisoformat(args.effective)
+    catalogs = []
+    if args.litellm:
+        catalogs.append(LiteLLMCatalog(load_catalog(args.litellm)))
+    if args.genai_prices:
+        catalogs.append(GenaiPricesCatalog(as_of))
+    if not catalogs:
+        print("refresh-prices: name a catalog: --litellm FILE and/or --genai-prices", file=sys.stderr)
+        return 2
+    if (args.write or args.apply) and len(catalogs) > 1:
+        print("refresh-prices: --write / --apply take one catalog at a time", file=sys.stderr)
+        return 2
+    for catalog in catalogs:
+        changes = diff(catalog, as_of)
+        print(f"== {catalog.name} against the price in force on {as_of}")
+        for c in changes:
+            key = "/".join(c.key)
+            if c.kind in ("changed", "overridden"):
+                label = "changed" if c.kind == "changed" else "overridden"
+                print(f"{label:<11} {key}: {c.field} {c.old or '(none)'} -> {c.new}")
+            elif c.kind == "new_tier":
+                print(f"new tier    {key}: {c.new}")
+            else:
+                print(f"not in catalog {key} (key {c.new})")
+        counts = {
+            k: sum(1 for c in changes if c.kind == k) for k in ("changed", "overridden", "new_tier", "not_in_catalog")
+        }
+        print(
+            f"{counts['changed']} changed field(s), {counts['new_tier']} new tier(s), {counts['not_in_catalog']} "
+            f"missing, {counts['overridden']} masked by a local override"
+        )
+        if args.write:
+            n = write_candidates(catalog, changes, effective, Path(args.write))
+            print(f"wrote {n} candidate row(s) to {args.write}: review, then apply")
+        if args.apply:
+            n = apply_candidates(catalog, changes, effective)
+            print(f"appended {n} row(s) dated {effective} to seeds/reference/model_prices.csv (overrides untouched)")
+    return 0
+
+
+def cmd_compare_prices(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from orchestration.pricing.compare import compare, format_table, probes, warehouse_prices
+    from orchestration.pricing.refresh import load_catalog
+
+    day = date.fromisoformat(args.day)
+    probe_list = probes(day=day)
+    with tempfile.TemporaryDirectory(prefix="finops_price_probes_") as tmp:
+        prices = warehouse_prices(probe_list, day, Path(tmp))
+    litellm = load_catalog(args.litellm) if args.litellm else None
+    rows = compare(prices, day, litellm, probe_list)
+    print(f"Price probes on {day}: the warehouse's list-equivalent price vs genai-prices' calc_price")
+    print(format_table(rows))
     return 0
 
 
@@ -199,12 +245,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--last-day", default=None)
     p.set_defaults(fn=cmd_run)
 
-    p = sub.add_parser("refresh-prices", help="compare the price book with LiteLLM's price catalog")
-    p.add_argument("--litellm", required=True, help="model_prices_and_context_window JSON (.json or .json.gz)")
+    p = sub.add_parser("refresh-prices", help="compare the price book with maintained price catalogs")
+    p.add_argument("--litellm", default=None, help="LiteLLM's model_prices_and_context_window JSON (.json, .json.gz)")
+    p.add_argument("--genai-prices", action="store_true", help="the installed genai-prices package's data")
     p.add_argument("--as-of", default=date.today().isoformat(), help="compare with the price rows in force then")
     p.add_argument("--write", default=None, help="write candidate price rows (CSV) for the changes")
+    p.add_argument("--apply", action="store_true", help="append the candidate rows to the price book seed")
     p.add_argument("--effective", default=date.today().isoformat(), help="valid_from of the candidate rows")
     p.set_defaults(fn=cmd_refresh_prices)
+
+    p = sub.add_parser("compare-prices", help="price probe requests of every demo model vs genai-prices")
+    p.add_argument("--day", default="2026-03-01", help="date the probes are priced at")
+    p.add_argument("--litellm", default=None, help="LiteLLM's catalog JSON, to say where the two catalogs agree")
+    p.set_defaults(fn=cmd_compare_prices)
 
     p = sub.add_parser("prepare", help="parse the dbt project (writes target/manifest.json)")
     p.set_defaults(fn=cmd_prepare)

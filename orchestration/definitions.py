@@ -13,6 +13,7 @@ from dagster_dbt import DbtCliResource
 from orchestration.dbt.assets import dbt_warehouse
 from orchestration.dbt.project import dbt_project
 from orchestration.ingest.assets import (
+    ingest_anthropic_messages,
     ingest_anthropic_usage,
     ingest_bedrock_invocations,
     ingest_kpi_events,
@@ -39,6 +40,7 @@ def build_definitions() -> Definitions:
             ingest_bedrock_invocations,
             ingest_openai_usage,
             ingest_anthropic_usage,
+            ingest_anthropic_messages,
             ingest_litellm_spend_logs,
             dbt_warehouse,
         ],

@@ -33,6 +33,10 @@ class ReferencePricer:
             self.prices.setdefault(key, []).append(r)
         for rows in self.prices.values():
             rows.sort(key=lambda r: r["valid_from"])
+        self.overrides: dict[tuple, list[dict]] = {}
+        for r in _read("model_price_overrides"):
+            key = (r["platform"], r["model_id"], r["region_scope"], r["service_tier"])
+            self.overrides.setdefault(key, []).append(r)
         self.discounts: dict[str, list[dict]] = {}
         for r in _read("enterprise_discounts"):
             self.discounts.setdefault(r["platform"], []).append(r)
@@ -51,7 +55,17 @@ class ReferencePricer:
         scope = e.get("region_scope") or (alias and alias["implied_region_scope"]) or "global"
         tier = e.get("service_tier") or "standard"
         day = e["occurred_at"].date()
-        row = self._in_force(self.prices.get((e["platform"], model_id, scope, tier), []), day)
+        key = (e["platform"], model_id, scope, tier)
+        # a local override in force wins over the price book
+        row = next(
+            (
+                o
+                for o in self.overrides.get(key, [])
+                if date.fromisoformat(o["valid_from"]) <= day
+                and (not o["valid_to"] or day < date.fromisoformat(o["valid_to"]))
+            ),
+            None,
+        ) or self._in_force(self.prices.get(key, []), day)
         if row is None:
             return None, None
         t = {

@@ -29,6 +29,7 @@ from dagster import (
 )
 
 from orchestration.ingest.contracts import (
+    ANTHROPIC_MESSAGES,
     ANTHROPIC_USAGE,
     BEDROCK_INVOCATIONS,
     KPI_EVENTS,
@@ -53,6 +54,11 @@ SUITES = {
         suites.prepare_litellm_batch,
     ),
     "anthropic_usage": suites.ANTHROPIC_USAGE_SUITE,
+    "anthropic_messages": (
+        suites.anthropic_message_expectations,
+        suites.ANTHROPIC_MESSAGE_COLUMNS,
+        suites.prepare_anthropic_message_batch,
+    ),
     "bedrock_invocations": (
         suites.bedrock_invocations_expectations,
         suites.BEDROCK_COLUMNS,
@@ -232,4 +238,5 @@ ingest_otel_spans = build_ingest_asset(OTEL_SPANS)
 ingest_bedrock_invocations = build_ingest_asset(BEDROCK_INVOCATIONS)
 ingest_openai_usage = build_ingest_asset(OPENAI_USAGE)
 ingest_anthropic_usage = build_ingest_asset(ANTHROPIC_USAGE)
+ingest_anthropic_messages = build_ingest_asset(ANTHROPIC_MESSAGES)
 ingest_litellm_spend_logs = build_ingest_asset(LITELLM_SPEND_LOGS)

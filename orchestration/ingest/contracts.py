@@ -17,7 +17,12 @@ class Field:
     required: bool = False
     hashed: bool = False  # stored as sha256(salt || value) under `hashed_name`
     hashed_name: str | None = None
-    path: str | None = None  # JSON path in the record (default: $.<name>)
+    path: str | None = None  # JSON path in the record (default: $.<name>); 'a | b': the first that is present
+    landing_day_default: bool = False  # a record without the field gets the landing day (00:00 UTC)
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return tuple(p.strip() for p in self.path.split("|")) if self.path else ("$." + self.name,)
 
 
 @dataclass(frozen=True)
@@ -222,6 +227,58 @@ ANTHROPIC_USAGE = Contract(
     explode=("$.data[*]", "$.results[*]"),
 )
 
+
+def _message(path: str) -> str:
+    """A Messages API response field wherever a team's log keeps the message: the record itself, a recorded
+    HTTP exchange (response.body), or a log line wrapping it (response)."""
+    return f"$.{path} | $.response.body.{path} | $.response.{path}"
+
+
+# Anthropic Messages API responses, one per call: the `usage` object of each message as the SDK returns it,
+# bare, inside a recorded exchange ({request, response: {body}}), or wrapped in a team's log line with
+# `logged_at` and `metadata`. The response carries no time: a record without `logged_at` / `timestamp` gets
+# its landing day (staging flags it). `content` and the request's messages are never read.
+ANTHROPIC_MESSAGES = Contract(
+    dataset="anthropic_messages",
+    fields=(
+        Field("message_id", "string", path=_message("id")),
+        Field("logged_at", "timestamp", required=True, path="$.logged_at | $.timestamp", landing_day_default=True),
+        Field("record_time", "timestamp", path="$.logged_at | $.timestamp"),
+        Field("model", "string", required=True, path=_message("model")),
+        Field("service_tier", "string", path=_message("usage.service_tier")),
+        Field("input_tokens", "integer", required=True, path=_message("usage.input_tokens")),
+        Field("cache_read_input_tokens", "integer", path=_message("usage.cache_read_input_tokens")),
+        Field("cache_creation_input_tokens", "integer", path=_message("usage.cache_creation_input_tokens")),
+        Field(
+            "cache_creation_5m_input_tokens", "integer", path=_message("usage.cache_creation.ephemeral_5m_input_tokens")
+        ),
+        Field(
+            "cache_creation_1h_input_tokens", "integer", path=_message("usage.cache_creation.ephemeral_1h_input_tokens")
+        ),
+        Field("output_tokens", "integer", required=True, path=_message("usage.output_tokens")),
+        Field("web_search_requests", "integer", path=_message("usage.server_tool_use.web_search_requests")),
+        Field("use_case_id", "string", path="$.metadata.use_case"),
+        Field("variant_id", "string", path="$.metadata.variant"),
+        Field("transaction_id", "string", path="$.metadata.transaction_id"),
+        Field("team", "string", path="$.metadata.team"),
+        Field("api_key_id", "string", path="$.metadata.api_key_id"),
+        Field(
+            "user_id",
+            "string",
+            hashed=True,
+            hashed_name="user_hash",
+            path="$.metadata.user_id | $.request.body.metadata.user_id",
+        ),
+        Field("latency_ms", "integer", path="$.latency_ms"),
+    ),
+    id_field="message_id",
+    time_field="logged_at",
+    partition_column="event_date",
+    subset_rules=(
+        SubsetRule(("cache_creation_5m_input_tokens", "cache_creation_1h_input_tokens"), "cache_creation_input_tokens"),
+    ),
+)
+
 # LiteLLM proxy spend logs (its LiteLLM_SpendLogs table exported as JSON lines or CSV). `messages` and
 # `response` (the prompt and the completion) are never read; attribution comes from the caller's
 # requester_metadata; user and end-user ids are hashed.
@@ -266,6 +323,7 @@ CONTRACTS = {
         BEDROCK_INVOCATIONS,
         OPENAI_USAGE,
         ANTHROPIC_USAGE,
+        ANTHROPIC_MESSAGES,
         LITELLM_SPEND_LOGS,
     )
 }

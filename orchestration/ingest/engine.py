@@ -134,16 +134,24 @@ def _typed_columns(f: Field, native: str | None, source: str) -> list[str]:
     return out
 
 
-def _column_for(f: Field) -> tuple[str, str | None]:
+def _column_for(f: Field, path: str | None = None) -> tuple[str, str | None]:
     """Column of a tabular file (Parquet, CSV) holding a field, and the JSON path inside it for nested paths:
     '$.startTime' -> column startTime; '$.metadata.user.id' -> column metadata, '$.user.id' inside it."""
-    if not f.path or ":" in f.path.split("$")[0]:
+    path = path or (f.paths[0] if f.path else None)
+    if not path or ":" in path.split("$")[0]:
         return f.name, None
-    parts = f.path.removeprefix("$.").split(".", 1)
+    parts = path.removeprefix("$.").split(".", 1)
     return parts[0], ("$." + parts[1]) if len(parts) > 1 else None
 
 
-def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: str) -> str:
+def _with_default(f: Field, expr: str, day: str) -> str:
+    """The field's text, or the landing day for a field that defaults to it."""
+    if not f.landing_day_default:
+        return expr
+    return f"coalesce(nullif(trim({expr}), ''), {_sql_str(day + 'T00:00:00Z')})"
+
+
+def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: str, day: str) -> str:
     """A SQL relation over one landing file: line_no, is_json_valid, is_object, and per contract field its
     text (raw_<f>) and, for numbers and timestamps, its parsed value (num_<f>, ts_<f>)."""
     if path.endswith((".parquet", ".csv")):
@@ -158,11 +166,17 @@ def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: s
         native = {r[0]: r[1] for r in con.execute(f"describe select * from {scan}").fetchall()}
         cols = []
         for f in contract.fields:
-            column, json_path = _column_for(f)
+            located = [_column_for(f, p) for p in f.paths] if f.path else [_column_for(f)]
+            column, json_path = next(((c, j) for c, j in located if c in native), located[0])
             if column in native and json_path:
-                cols += _typed_columns(f, None, f'json_extract_string("{column}", {_sql_str(json_path)})')
+                text = f'json_extract_string("{column}", {_sql_str(json_path)})'
+                cols += _typed_columns(f, None, _with_default(f, text, day))
+            elif column in native and f.landing_day_default:
+                cols += _typed_columns(f, None, _with_default(f, f'cast("{column}" as varchar)', day))
             elif column in native:
                 cols += _typed_columns(f, native[column], f'"{column}"')
+            elif f.landing_day_default:
+                cols += _typed_columns(f, None, _with_default(f, "cast(null as varchar)", day))
             else:
                 cols += [f"cast(null as varchar) as raw_{f.name}"]
                 if f.kind in ("integer", "number", "epoch_s"):
@@ -178,10 +192,16 @@ def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: s
         typed = ", ".join(c for f in contract.fields for c in _typed_columns(f, None, f"raw_{f.name}")[1:])
         return f"select *, {typed} from ({otel_relation(path, contract.field_names)})"
     if contract.explode:
-        return _exploded_relation(contract, path)
-    names = contract.field_names
-    paths = "[" + ", ".join(_sql_str(f.path or "$." + f.name) for f in contract.fields) + "]"
-    extracted = ", ".join(f"v[{i + 1}] as raw_{n}" for i, n in enumerate(names))
+        return _exploded_relation(contract, path, day)
+    all_paths = [p for f in contract.fields for p in f.paths]
+    paths = "[" + ", ".join(_sql_str(p) for p in all_paths) + "]"
+    extracted, i = [], 1
+    for f in contract.fields:
+        found = [f"v[{i + k}]" for k in range(len(f.paths))]
+        i += len(f.paths)
+        text = found[0] if len(found) == 1 else f"coalesce({', '.join(found)})"
+        extracted.append(f"{_with_default(f, text, day)} as raw_{f.name}")
+    extracted = ", ".join(extracted)
     typed = ", ".join(c for f in contract.fields for c in _typed_columns(f, None, f"raw_{f.name}")[1:])
     # read_text keeps the file byte-exact; splitting on newlines gives 1-based line numbers
     return f"""
@@ -216,7 +236,7 @@ def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: s
     """
 
 
-def _exploded_relation(contract: Contract, path: str) -> str:
+def _exploded_relation(contract: Contract, path: str, day: str) -> str:
     """Aggregated report pages: each document's nested lists unnested level by level (contract.explode);
     one record per element of the last level; a field 'N:$.x' reads level N (0 = the document)."""
     last = len(contract.explode)
@@ -229,10 +249,13 @@ def _exploded_relation(contract: Contract, path: str) -> str:
             f"from {source})"
         )
 
-    def value(f: Field) -> str:
-        spec = f.path or "$." + f.name
+    def one(spec: str) -> str:
         level, _, json_path = spec.partition(":") if spec[0].isdigit() else (str(last), "", spec)
         return f"json_extract_string(l{level}, {_sql_str(json_path)})"
+
+    def value(f: Field) -> str:
+        found = [one(p) for p in f.paths]
+        return _with_default(f, found[0] if len(found) == 1 else f"coalesce({', '.join(found)})", day)
 
     fields = ", ".join(f"{value(f)} as raw_{f.name}" for f in contract.fields)
     nulls = ", ".join(f"cast(null as varchar) as raw_{f.name}" for f in contract.fields)
@@ -348,7 +371,7 @@ def ingest_file(
         fields = "[" + ", ".join(_sql_str(f) if f else "null" for _, f, _ in checks) + "]"
         try:
             readable = _decompressed(path, tmp)
-            rel = _source_relation(con, contract, readable)
+            rel = _source_relation(con, contract, readable, day)
             con.execute(
                 f"""
                 create or replace temp table _checked as

@@ -1,12 +1,15 @@
-"""Refresh the price book from a maintained catalog (LiteLLM's model_prices_and_context_window JSON).
+"""Refresh the price book from maintained catalogs: LiteLLM's model_prices_and_context_window JSON (a file)
+and the `genai-prices` package's bundled data (no network: the installed snapshot).
 
 For every (platform, model, region scope) of the price book that `seeds/reference/price_catalog_keys.csv`
-maps to a catalog key, the catalog's per-token prices become per-1M-token rates in the seed's schema (base,
-cached, cache writes 5m / 1h, output, reasoning, image, audio, the above-200k tier, the batch discount, and
-the priority / flex tiers as rows of their own). The result is compared with the rows of the price book
-in force today: what changed (field, old, new), what is new (a tier the book lacks), what the catalog does
-not have. `--write` appends the changed and new rows, dated `--effective`, to a candidate file to review;
-the reviewed price book stays the source of truth (it carries history and corrections the catalog lacks).
+maps to a catalog key, the catalog's prices become per-1M-token rates in the seed's schema (base, cached,
+cache writes 5m / 1h, output, reasoning, image, audio, the above-200k tier, the batch discount, and the
+priority / flex tiers as rows of their own; LiteLLM gives per-token prices, genai-prices per-MTok prices
+and threshold tiers). The result is compared with the price in force on `as_of` (the book, or the local
+override that wins over it): what changed (field, old, new), what is new (a tier the book lacks), what the
+catalog does not have, and which changes a local override masks. `write_candidates` writes the changed and
+new rows, dated `effective`, to review; `apply_candidates` appends them to the price book (history kept,
+overrides untouched: seeds/reference/model_price_overrides.csv is never written by a refresh).
 """
 
 from __future__ import annotations
@@ -61,10 +64,96 @@ CATALOG_FIELDS = {
 @dataclass(frozen=True)
 class Change:
     key: tuple[str, str, str, str]  # platform, model_id, region_scope, service_tier
-    kind: str  # changed | new_tier | not_in_catalog
+    kind: str  # changed | new_tier | not_in_catalog | overridden (a change the local override masks)
     field: str | None = None
     old: str | None = None
     new: str | None = None
+
+
+class NotInCatalog(KeyError):
+    pass
+
+
+class LiteLLMCatalog:
+    """LiteLLM's JSON catalog (per-token prices; priority / flex as suffixed fields)."""
+
+    name = "litellm"
+    tiers = ("standard", "priority", "flex")
+
+    def __init__(self, data: dict) -> None:
+        self.data = data
+
+    def key(self, mapping: dict[str, str]) -> str:
+        return mapping["litellm_key"]
+
+    def rates(self, mapping: dict[str, str], tier: str) -> dict[str, str] | None:
+        entry = self.data.get(mapping["litellm_key"])
+        if entry is None:
+            raise NotInCatalog(mapping["litellm_key"])
+        return catalog_rows(entry, tier)
+
+
+# genai-prices ModelPrice field -> seed field (both per 1M tokens); a TieredPrices value gives the base
+# rate and, from its tier, the above-threshold rate
+GENAI_PRICES_FIELDS = {
+    "input_mtok": ("input_usd_per_mtok", "input_above_usd_per_mtok"),
+    "cache_read_mtok": ("cached_input_usd_per_mtok", "cached_input_above_usd_per_mtok"),
+    "cache_write_mtok": ("cache_write_5m_usd_per_mtok", "cache_write_5m_above_usd_per_mtok"),
+    "cache_write_1h_mtok": ("cache_write_1h_usd_per_mtok", "cache_write_1h_above_usd_per_mtok"),
+    "output_mtok": ("output_usd_per_mtok", "output_above_usd_per_mtok"),
+    "input_audio_mtok": ("audio_input_usd_per_mtok", None),
+    "output_audio_mtok": ("audio_output_usd_per_mtok", None),
+    "input_image_mtok": ("image_input_usd_per_mtok", None),
+}
+
+
+class GenaiPricesCatalog:
+    """The genai-prices package's bundled data, as in force at `at` (standard tier only: the package
+    prices batch and priority through request context, not as separate rates)."""
+
+    name = "genai-prices"
+    tiers = ("standard",)
+
+    def __init__(self, at: date) -> None:
+        from datetime import UTC, datetime, time
+
+        from genai_prices.data_snapshot import get_snapshot
+
+        self.snapshot = get_snapshot()
+        self.at = datetime.combine(at, time(12), tzinfo=UTC)
+
+    def key(self, mapping: dict[str, str]) -> str:
+        return f"{mapping['genai_prices_provider']}:{mapping['genai_prices_model']}"
+
+    def model_price(self, mapping: dict[str, str]):
+        if not mapping.get("genai_prices_model"):
+            raise NotInCatalog(self.key(mapping))
+        try:
+            _, model = self.snapshot.find_provider_model(
+                mapping["genai_prices_model"], None, mapping["genai_prices_provider"], None
+            )
+        except LookupError as exc:
+            raise NotInCatalog(self.key(mapping)) from exc
+        return model.get_prices(self.at)
+
+    def rates(self, mapping: dict[str, str], tier: str) -> dict[str, str] | None:
+        if tier != "standard":
+            return None
+        price = self.model_price(mapping)
+        row: dict[str, str] = {}
+        for field, (seed_field, above_field) in GENAI_PRICES_FIELDS.items():
+            value = getattr(price, field, None)
+            if value is None:
+                continue
+            tiers = getattr(value, "tiers", None)
+            if tiers is None:
+                row[seed_field] = _fmt(Decimal(value))
+                continue
+            row[seed_field] = _fmt(value.base)
+            if above_field and len(tiers) == 1:
+                row[above_field] = _fmt(tiers[0].price)
+                row["long_context_threshold_tokens"] = str(tiers[0].start)
+        return row
 
 
 def load_catalog(path: str | Path) -> dict:
@@ -103,13 +192,21 @@ def catalog_rows(entry: dict, tier: str) -> dict[str, str] | None:
     return row
 
 
-def current_prices(as_of: date) -> dict[tuple[str, str, str, str], dict[str, str]]:
-    """The price-book row in force on `as_of` per key."""
-    with (SEEDS / "model_prices.csv").open(newline="") as f:
-        rows = list(csv.DictReader(f))
+def _read(name: str, seeds: Path) -> list[dict[str, str]]:
+    with (seeds / f"{name}.csv").open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def current_prices(as_of: date, seeds: Path = SEEDS) -> dict[tuple[str, str, str, str], dict[str, str]]:
+    """The price in force on `as_of` per key: the local override in force, else the price-book row (an
+    override row carries `reason`)."""
     out: dict[tuple[str, str, str, str], dict[str, str]] = {}
-    for r in sorted(rows, key=lambda r: r["valid_from"]):
+    for r in sorted(_read("model_prices", seeds), key=lambda r: r["valid_from"]):
         if date.fromisoformat(r["valid_from"]) <= as_of:
+            out[(r["platform"], r["model_id"], r["region_scope"], r["service_tier"])] = r
+    for r in _read("model_price_overrides", seeds):
+        ends = date.fromisoformat(r["valid_to"]) if r.get("valid_to") else date.max
+        if date.fromisoformat(r["valid_from"]) <= as_of < ends:
             out[(r["platform"], r["model_id"], r["region_scope"], r["service_tier"])] = r
     return out
 
@@ -122,53 +219,86 @@ def _same(a: str, b: str) -> bool:
     return Decimal(a) == Decimal(b)
 
 
-def diff(catalog: dict, as_of: date) -> list[Change]:
-    with (SEEDS / "price_catalog_keys.csv").open(newline="") as f:
-        keys = list(csv.DictReader(f))
-    book = current_prices(as_of)
+def diff(catalog, as_of: date, seeds: Path = SEEDS) -> list[Change]:
+    """What the catalog says against the price in force on `as_of`. `catalog` is a LiteLLMCatalog, a
+    GenaiPricesCatalog, or LiteLLM's parsed JSON (a dict)."""
+    if isinstance(catalog, dict):
+        catalog = LiteLLMCatalog(catalog)
+    book = current_prices(as_of, seeds)
     changes: list[Change] = []
-    for k in keys:
-        entry = catalog.get(k["litellm_key"])
+    for k in _read("price_catalog_keys", seeds):
         base = (k["platform"], k["model_id"], k["region_scope"])
-        if entry is None:
-            changes.append(Change((*base, "standard"), "not_in_catalog", new=k["litellm_key"]))
-            continue
-        for tier in ("standard", "priority", "flex"):
-            rates = catalog_rows(entry, tier)
+        for tier in catalog.tiers:
+            try:
+                rates = catalog.rates(k, tier)
+            except NotInCatalog:
+                changes.append(Change((*base, "standard"), "not_in_catalog", new=catalog.key(k)))
+                break
             if rates is None:
                 continue
             current = book.get((*base, tier))
             if current is None:
                 changes.append(Change((*base, tier), "new_tier", new=json.dumps(rates, sort_keys=True)))
                 continue
+            kind = "overridden" if current.get("reason") else "changed"
             for field in RATE_FIELDS:
                 if field in rates and not _same(current.get(field, ""), rates[field]):
-                    changes.append(Change((*base, tier), "changed", field, current.get(field) or "", rates[field]))
+                    changes.append(Change((*base, tier), kind, field, current.get(field) or "", rates[field]))
     return changes
 
 
-def write_candidates(catalog: dict, changes: list[Change], effective: date, out: Path) -> int:
-    """Append a full candidate row (catalog rates, dated `effective`) for every changed or new key."""
-    with (SEEDS / "model_prices.csv").open(newline="") as f:
+def candidate_rows(catalog, changes: list[Change], effective: date, seeds: Path = SEEDS) -> list[dict[str, str]]:
+    """A full price-book row (the catalog's rates, dated `effective`) for every changed, overridden or new key."""
+    if isinstance(catalog, dict):
+        catalog = LiteLLMCatalog(catalog)
+    mappings = {(r["platform"], r["model_id"], r["region_scope"]): r for r in _read("price_catalog_keys", seeds)}
+    keys = sorted({c.key for c in changes if c.kind in ("changed", "overridden", "new_tier")})
+    rows = []
+    for platform, model_id, scope, tier in keys:
+        mapping = mappings[(platform, model_id, scope)]
+        rows.append(
+            {
+                "platform": platform,
+                "model_id": model_id,
+                "region_scope": scope,
+                "service_tier": tier,
+                "valid_from": effective.isoformat(),
+                **(catalog.rates(mapping, tier) or {}),
+                "source": f"catalog refresh {effective.isoformat()}: {catalog.name} key {catalog.key(mapping)}",
+            }
+        )
+    return rows
+
+
+def write_candidates(catalog, changes: list[Change], effective: date, out: Path, seeds: Path = SEEDS) -> int:
+    """Write the candidate rows to `out` (the price book's columns) for review."""
+    with (seeds / "model_prices.csv").open(newline="") as f:
         header = next(csv.reader(f))
-    with (SEEDS / "price_catalog_keys.csv").open(newline="") as f:
-        litellm = {(r["platform"], r["model_id"], r["region_scope"]): r["litellm_key"] for r in csv.DictReader(f)}
-    keys = sorted({c.key for c in changes if c.kind in ("changed", "new_tier")})
+    rows = candidate_rows(catalog, changes, effective, seeds)
     with out.open("w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=header, lineterminator="\n")
         w.writeheader()
-        for platform, model_id, scope, tier in keys:
-            catalog_key = litellm[(platform, model_id, scope)]
-            rates = catalog_rows(catalog[catalog_key], tier) or {}
-            w.writerow(
-                {
-                    "platform": platform,
-                    "model_id": model_id,
-                    "region_scope": scope,
-                    "service_tier": tier,
-                    "valid_from": effective.isoformat(),
-                    **rates,
-                    "source": f"catalog refresh {effective.isoformat()}: litellm key {catalog_key}",
-                }
-            )
-    return len(keys)
+        w.writerows(rows)
+    return len(rows)
+
+
+def apply_candidates(catalog, changes: list[Change], effective: date, seeds: Path = SEEDS) -> int:
+    """Append the candidate rows to the price book (a row already there for the key and date is replaced),
+    keeping every earlier row: the book stays effective-dated. Overrides are never touched."""
+    path = seeds / "model_prices.csv"
+    with path.open(newline="") as f:
+        reader = csv.DictReader(f)
+        header = list(reader.fieldnames or [])
+        book = list(reader)
+    new = candidate_rows(catalog, changes, effective, seeds)
+    replaced = {(r["platform"], r["model_id"], r["region_scope"], r["service_tier"], r["valid_from"]) for r in new}
+    kept = [
+        r
+        for r in book
+        if (r["platform"], r["model_id"], r["region_scope"], r["service_tier"], r["valid_from"]) not in replaced
+    ]
+    with path.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=header, lineterminator="\n")
+        w.writeheader()
+        w.writerows(kept + new)
+    return len(new)

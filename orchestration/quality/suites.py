@@ -339,3 +339,35 @@ LITELLM_COLUMNS = ["request_id", "start_time", "model", "use_case_id", "prompt_t
 
 def prepare_litellm_batch(df: pd.DataFrame) -> pd.DataFrame:
     return with_unix_seconds(df.rename(columns={"start_time": "occurred_at"}).copy())
+
+
+def anthropic_message_expectations(latest_arrival_day: date) -> list:
+    """The raw Anthropic message-usage contract; the share logged without a time (stamped with the landing
+    day) warns above 1%."""
+    E = gx.expectations
+    counts = ("input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens", "output_tokens")
+    return [
+        _e(E.ExpectColumnValuesToNotBeNull(column="message_id")),
+        _e(E.ExpectColumnValuesToNotBeNull(column="model")),
+        _occurred_in_range(latest_arrival_day),
+        *[_e(E.ExpectColumnValuesToBeBetween(column=c, min_value=0)) for c in counts],
+        _e(E.ExpectColumnValuesToNotBeNull(column="record_time", mostly=0.99), "warn"),
+        _e(E.ExpectColumnValuesToNotBeNull(column="use_case_id", mostly=0.8), "warn"),
+    ]
+
+
+ANTHROPIC_MESSAGE_COLUMNS = [
+    "message_id",
+    "logged_at",
+    "record_time",
+    "model",
+    "use_case_id",
+    "input_tokens",
+    "cache_read_input_tokens",
+    "cache_creation_input_tokens",
+    "output_tokens",
+]
+
+
+def prepare_anthropic_message_batch(df: pd.DataFrame) -> pd.DataFrame:
+    return with_unix_seconds(df.rename(columns={"logged_at": "occurred_at"}).copy())

@@ -4,13 +4,12 @@
 with lake as (
     select count(distinct event_id) as distinct_events, count(*) as lake_rows
     from (
-        select event_id from {{ ref('stg_canonical__usage_events') }}
+        {%- for source_model in usage_sources('per_request') %}
+        select event_id from {{ source_model }}
+        {%- if not loop.last %}
         union all
-        select event_id from {{ ref('stg_otel__genai_spans') }}
-        union all
-        select event_id from {{ ref('stg_bedrock__invocations') }}
-        union all
-        select event_id from {{ ref('stg_litellm__spend_logs') }}
+        {%- endif %}
+        {%- endfor %}
     ) as delivered
 ),
 

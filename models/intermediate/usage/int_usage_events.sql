@@ -2,42 +2,24 @@
 -- One row per model call from every usage source, de-duplicated on event_id: the first delivery wins
 -- (by source file and line) and `delivered_copies` records how often it was delivered.
 -- Incremental by day: the partition window plus `lookback_days` is rebuilt whole.
-with canonical as (
-    select * from {{ ref('stg_canonical__usage_events') }}
+with per_request as (
+    {%- for source_model in usage_sources('per_request') %}
+    select * from {{ source_model }}
     where {{ incremental_window('event_date') }}
-),
-
-otel as (
-    select * from {{ ref('stg_otel__genai_spans') }}
-    where {{ incremental_window('event_date') }}
-),
-
-bedrock as (
-    select * from {{ ref('stg_bedrock__invocations') }}
-    where {{ incremental_window('event_date') }}
-),
-
-litellm as (
-    select * from {{ ref('stg_litellm__spend_logs') }}
-    where {{ incremental_window('event_date') }}
-),
-
-per_request as (
-    select * from canonical
+    {%- if not loop.last %}
     union all
-    select * from otel
-    union all
-    select * from bedrock
-    union all
-    select * from litellm
+    {%- endif %}
+    {%- endfor %}
 ),
 
 aggregated as (
-    select * from {{ ref('stg_openai__usage_completions') }}
+    {%- for source_model in usage_sources('reports') %}
+    select * from {{ source_model }}
     where {{ incremental_window('event_date') }}
+    {%- if not loop.last %}
     union all
-    select * from {{ ref('stg_anthropic__usage_report') }}
-    where {{ incremental_window('event_date') }}
+    {%- endif %}
+    {%- endfor %}
 ),
 
 -- no double counting: an aggregated report row (OpenAI / Anthropic usage APIs) counts only for a platform

@@ -11,7 +11,7 @@ quarantine as (
 ),
 
 {#- each raw dataset and the staging model that reads it (with the filter that keeps one row per record:
-    the Anthropic report's 1-hour cache writes get a second staging row) -#}
+    Anthropic's 1-hour cache writes can get a second staging row) -#}
 {%- set staged = [
     ('usage_events', ref('stg_canonical__usage_events'), none),
     ('kpi_events', ref('stg_canonical__kpi_events'), none),
@@ -20,6 +20,7 @@ quarantine as (
     ('litellm_spend_logs', ref('stg_litellm__spend_logs'), none),
     ('openai_usage', ref('stg_openai__usage_completions'), none),
     ('anthropic_usage', ref('stg_anthropic__usage_report'), "coalesce(cache_write_ttl, '5m') = '5m'"),
+    ('anthropic_messages', ref('stg_anthropic__messages'), "request_count = 1"),
 ] %}
 lake_rows as (
     {%- for dataset, model, row_filter in staged %}

@@ -2,11 +2,7 @@
 -- which one the warehouse counts (per-request wins; the report counts only alone) and how far the two
 -- disagree where both exist (tokens and requests). Token counts; requests may be null (Anthropic reports
 -- none).
-{%- set sources = {
-    'per_request': [ref('stg_canonical__usage_events'), ref('stg_otel__genai_spans'),
-                    ref('stg_bedrock__invocations'), ref('stg_litellm__spend_logs')],
-    'reports': [ref('stg_openai__usage_completions'), ref('stg_anthropic__usage_report')],
-} %}
+{%- set sources = {'per_request': usage_sources('per_request'), 'reports': usage_sources('reports')} %}
 with
 {%- for name in ['per_request', 'reports'] %}
 {{ name }} as (
