@@ -98,7 +98,7 @@ def test_cli_run_generates_demo_data_and_builds_the_warehouse(isolated_env, caps
         formats = {r[0] for r in con.execute("select distinct source_format from marts.fct_genai_requests").fetchall()}
     finally:
         con.close()
-    assert formats == {"canonical", "otel", "bedrock_invocation"}
+    assert formats == {"canonical", "otel", "bedrock_invocation", "litellm_spend", "anthropic_message"}
 
 
 def test_stale_manifest_is_reparsed():

@@ -1,5 +1,6 @@
 """The same generated traffic, emitted as canonical events or as the formats real systems emit (OTel spans,
-Bedrock invocation logs), gives the same priced totals."""
+Bedrock invocation logs, LiteLLM spend logs, Anthropic message usage), gives the same priced totals; the
+providers' usage reports written beside them reconcile with the per-request rows and are not counted twice."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ def _build(work, real_formats):
     for contract in CONTRACTS.values():
         for day in landing_days(str(work / "landing"), contract.dataset):
             ingest_day(contract, day, str(work / "landing"), str(work / "lake"), "salt")
-    run_dbt(work, "build", "--select", "+fct_genai_requests", "--exclude", "test_type:data")
+    run_dbt(
+        work, "build", "--select", "+fct_genai_requests", "+rpt_usage_report_coverage", "--exclude", "test_type:data"
+    )
     return {
         (u, s): (n, le, eff, cap, tin, tout)
         for u, s, n, le, eff, cap, tin, tout in query(
@@ -31,13 +34,33 @@ def _build(work, real_formats):
     }
 
 
+MOVED = {
+    "support_chatbot": "otel",
+    "contract_extractor": "bedrock_invocation",
+    "sales_email_writer": "litellm_spend",
+    "doc_summarizer": "anthropic_message",
+}
+
+
 def test_canonical_and_real_formats_price_the_same(tmp_path):
     canonical = _build(tmp_path / "canonical", False)
     real = _build(tmp_path / "real", True)
-    # the two use cases moved to real formats
-    assert ("support_chatbot", "otel") in real and ("contract_extractor", "bedrock_invocation") in real
-    assert ("support_chatbot", "canonical") not in real
-    moved = {"support_chatbot": "otel", "contract_extractor": "bedrock_invocation"}
+    # the four use cases moved to real formats, and nothing else: the usage reports add no rows
+    assert {s for _, s in real} == {"canonical", *MOVED.values()}
+    assert all((use_case, "canonical") not in real for use_case in MOVED)
+    assert len(real) == len(canonical)
     for (use_case, source), figures in canonical.items():
         assert source == "canonical"
-        assert real[(use_case, moved.get(use_case, "canonical"))] == figures, use_case
+        assert real[(use_case, MOVED.get(use_case, "canonical"))] == figures, use_case
+    # the reports cover every day of OpenAI and Anthropic traffic and agree with the per-request rows
+    coverage = query(
+        tmp_path / "real",
+        "select platform, coverage, count(*), sum(abs(input_tokens_gap)), "
+        "sum(abs(report_output_tokens - per_request_output_tokens)), "
+        "sum(abs(coalesce(report_requests, per_request_requests) - per_request_requests)) "
+        "from marts.rpt_usage_report_coverage where platform in ('openai', 'anthropic') group by 1, 2 order by 1",
+    )
+    assert coverage == [
+        ("anthropic", "both: per-request counted", 30, 0, 0, 0),
+        ("openai", "both: per-request counted", 30, 0, 0, 0),
+    ]

@@ -135,7 +135,7 @@ def test_late_and_duplicate_deliveries(demo):
     assert late > 0 and dups > 0
 
 
-def test_real_formats_move_two_use_cases_and_lose_nothing(tmp_path):
+def test_real_formats_move_four_use_cases_and_lose_nothing(tmp_path):
     plain = generate(tmp_path / "plain", events=5_000, days=10, seed=3)
     real = generate(tmp_path / "real", events=5_000, days=10, seed=3, real_formats=True)
     assert plain.events == real.events
@@ -146,4 +146,10 @@ def test_real_formats_move_two_use_cases_and_lose_nothing(tmp_path):
     import gzip
 
     logs = sum(1 for p in (tmp_path / "real" / "bedrock_invocations").rglob("*.gz") for _ in gzip.open(p))
-    assert spans > 0 and logs > 0 and kept + spans + logs == real.events
+    spend = sum(1 for p in (tmp_path / "real" / "litellm_spend_logs").rglob("*.jsonl") for _ in p.open())
+    messages = sum(1 for p in (tmp_path / "real" / "anthropic_messages").rglob("*.jsonl") for _ in p.open())
+    assert min(spans, logs, spend, messages) > 0
+    assert kept + spans + logs + spend + messages == real.events
+    # the usage reports: one page per day with traffic, landing the day after
+    assert len(list((tmp_path / "real" / "openai_usage").rglob("*.json"))) == 10
+    assert len(list((tmp_path / "real" / "anthropic_usage").rglob("*.json"))) == 10

@@ -153,3 +153,29 @@ def test_missing_event_id_gets_deterministic_hash(landing, tmp_path):
     ids1 = [r[0] for r in lake_rows(lake1, "usage_events")]
     ids2 = [r[0] for r in lake_rows(lake2, "usage_events")]
     assert ids1 == ids2
+
+
+def test_schema_files_follow_a_contract_that_gains_a_field(tmp_path):
+    """A lake written under an older contract shows a newly added field (null in its old files) once the
+    schema files are refreshed, so staging models that read the new field work on an upgraded lake."""
+    from dataclasses import replace
+
+    from orchestration.ingest.contracts import LITELLM_SPEND_LOGS, Field
+    from orchestration.ingest.engine import ensure_dataset_schema
+
+    older = replace(LITELLM_SPEND_LOGS, fields=tuple(f for f in LITELLM_SPEND_LOGS.fields if f.name != "error_code"))
+    lake = tmp_path / "lake"
+    ensure_dataset_schema(older, str(lake))
+
+    def columns():
+        glob = lake / "litellm_spend_logs" / "*" / "*.parquet"
+        return [
+            r[0] for r in duckdb.sql(f"describe select * from read_parquet('{glob}', union_by_name = true)").fetchall()
+        ]
+
+    assert "error_code" not in columns()
+    ensure_dataset_schema(LITELLM_SPEND_LOGS, str(lake))
+    assert "error_code" in columns()
+    newer = replace(LITELLM_SPEND_LOGS, fields=(*LITELLM_SPEND_LOGS.fields, Field("x_region", "string")))
+    ensure_dataset_schema(newer, str(lake))
+    assert "x_region" in columns()

@@ -298,6 +298,7 @@ LITELLM_SPEND_LOGS = Contract(
         Field("user", "string", hashed=True, hashed_name="user_hash"),
         Field("end_user", "string", hashed=True, hashed_name="end_user_hash"),
         Field("status", "string"),
+        Field("error_code", "string", path="$.metadata.error_information.error_code"),
         Field("spend", "number"),
         Field("prompt_tokens", "integer", required=True),
         Field("completion_tokens", "integer", required=True),

@@ -481,14 +481,20 @@ def ensure_lake_schemas(lake_dir: str) -> None:
 
 def ensure_dataset_schema(contract: Contract, lake_dir: str) -> None:
     """Write zero-row Parquet files that fix each dataset's schema, so readers of the lake (dbt sources) work
-    before the first landing file of a dataset arrives. They hold no rows and never change any count."""
+    before the first landing file of a dataset arrives. They hold no rows and never change any count. A
+    signature of the contract's fields sits beside them: when the contract gains a field, they are rewritten,
+    so a lake written before the change still shows the new column (null in its older files)."""
+    import hashlib
+
     fs, root = fsspec.core.url_to_fs(lake_dir)
+    signature = hashlib.sha256(repr([(f.name, f.kind, f.hashed_name) for f in contract.fields]).encode()).hexdigest()
+    marker = posixpath.join(root, contract.dataset, f"{contract.partition_column}={SCHEMA_DAY}", "_schema.signature")
     targets = {
         "main": posixpath.join(root, contract.dataset, f"{contract.partition_column}={SCHEMA_DAY}", "_schema.parquet"),
         "quarantine": posixpath.join(root, f"{contract.dataset}_quarantine", f"day={SCHEMA_DAY}", "_schema.parquet"),
         "log": posixpath.join(root, f"{contract.dataset}_ingestion_log", f"day={SCHEMA_DAY}", "_schema.parquet"),
     }
-    if all(fs.exists(t) for t in targets.values()):
+    if all(fs.exists(t) for t in targets.values()) and fs.exists(marker) and fs.cat_file(marker).decode() == signature:
         return
     empty = ["cast(null as bigint) as line_no", "false as is_json_valid", "false as is_object"]
     for f in contract.fields:
@@ -512,6 +518,7 @@ def ensure_dataset_schema(contract: Contract, lake_dir: str) -> None:
             con.execute(f"copy ({sql[name]}) to {_sql_str(str(local))} (format parquet)")
             fs.makedirs(posixpath.dirname(target), exist_ok=True)
             fs.put_file(str(local), target)
+        fs.pipe_file(marker, signature.encode())
     finally:
         con.close()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -123,6 +123,8 @@ class GenaiPricesCatalog:
         self.at = datetime.combine(at, time(12), tzinfo=UTC)
 
     def key(self, mapping: dict[str, str]) -> str:
+        if not mapping.get("genai_prices_model"):
+            return "(no genai-prices model mapped)"
         return f"{mapping['genai_prices_provider']}:{mapping['genai_prices_model']}"
 
     def model_price(self, mapping: dict[str, str]):

@@ -334,10 +334,17 @@ def generate(
 ) -> GeneratorResult:
     """Write a landing folder of demo usage events and KPI events; returns counts and timing.
 
-    With real_formats, two use cases' traffic is written the way real systems emit it instead of as
+    With real_formats, four use cases' traffic is written the way real systems emit it instead of as
     canonical events, so the demo exercises those readers: support_chatbot (Anthropic) as OpenTelemetry
-    GenAI spans (OTLP/JSON lines, the trace id as transaction id) and contract_extractor (Bedrock) as
-    gzipped Bedrock model invocation logs (provisioned traffic under its provisioned-model ARN).
+    GenAI spans (OTLP/JSON lines, the trace id as transaction id, the use case as a resource attribute),
+    contract_extractor (Bedrock) as gzipped Bedrock model invocation logs (provisioned traffic under its
+    provisioned-model ARN, attribution in requestMetadata), sales_email_writer (Bedrock and Azure behind a
+    LiteLLM proxy) as LiteLLM spend logs (requester_metadata), and doc_summarizer (Anthropic batch) as the
+    team's log of Messages API responses (usage objects with its metadata). The providers' aggregated
+    usage reports are written too, over all of each provider's traffic, one page per day: the OpenAI Usage
+    API (grouped by project, API key, model, batch, service tier; one project per use case) and the
+    Anthropic Admin usage report (grouped by API key, workspace, model, tier, context window). Those days
+    are covered by per-request sources, so the reports only reconcile (rpt_usage_report_coverage).
     """
     if file_format not in ("parquet", "jsonl"):
         raise ValueError(f"file_format must be parquet or jsonl, not {file_format!r}")
@@ -436,7 +443,9 @@ def generate(
 
     otel_cases = ("support_chatbot",) if real_formats else ()
     bedrock_cases = ("contract_extractor",) if real_formats else ()
-    routed = ", ".join(f"'{c}'" for c in otel_cases + bedrock_cases)
+    litellm_cases = ("sales_email_writer",) if real_formats else ()
+    message_cases = ("doc_summarizer",) if real_formats else ()
+    routed = ", ".join(f"'{c}'" for c in otel_cases + bedrock_cases + litellm_cases + message_cases)
     canonical_only = f"where coalesce(use_case_id, '') not in ({routed})" if routed else ""
     con.execute(
         f"""
@@ -495,6 +504,13 @@ def generate(
         _write_otel(con, out / "otel_spans", otel_cases)
     if bedrock_cases:
         _write_bedrock(con, out / "bedrock_invocations", bedrock_cases)
+    if litellm_cases:
+        _write_litellm(con, out / "litellm_spend_logs", litellm_cases)
+    if message_cases:
+        _write_anthropic_messages(con, out / "anthropic_messages", message_cases)
+    if real_formats:
+        _write_openai_usage_report(con, out / "openai_usage")
+        _write_anthropic_usage_report(con, out / "anthropic_usage")
     plain_txn = f"printf('txn_%d_%09d', {seed}, kp.txn)"
     trace_id = (
         f"case when v.use_case_id in ({', '.join(repr(c) for c in otel_cases)}) "
@@ -644,6 +660,204 @@ def _write_bedrock(con: duckdb.DuckDBPyConnection, folder: Path, use_cases: tupl
     for p in folder.rglob("*"):
         if p.is_file() and not p.name.endswith(".json.gz"):
             p.rename(p.with_name(p.name.split(".")[0] + ".json.gz"))
+
+
+def _json_lines(folder: Path, suffix: str = ".jsonl") -> None:
+    for p in folder.rglob("*.json"):
+        p.rename(p.with_suffix(suffix))
+
+
+def _write_litellm(con: duckdb.DuckDBPyConnection, folder: Path, use_cases: tuple[str, ...]) -> None:
+    """The use cases' calls as rows of a LiteLLM proxy's spend-log table exported as JSON lines: provider
+    prefix on the model, prompt tokens OpenAI-style (cache included), hashed virtual key per team, the
+    caller's requester_metadata, failures with LiteLLM's error_information. No messages stored (the proxy
+    runs with store_prompts_in_spend_logs off)."""
+    cases = ", ".join(f"'{c}'" for c in use_cases)
+    con.execute(
+        f"""
+        copy (
+          select
+            event_id as request_id,
+            'acompletion' as call_type,
+            sha256('sk-litellm-' || team) as api_key,
+            team as team_id,
+            case when status = 'success' then 'success' else 'failure' end as status,
+            strftime(make_timestamp(ts_abs_us), '%Y-%m-%dT%H:%M:%S.%fZ') as startTime,
+            strftime(make_timestamp(ts_abs_us + coalesce(latency_ms, 0) * 1000), '%Y-%m-%dT%H:%M:%S.%fZ') as endTime,
+            case when ttft_ms is not null
+                then strftime(make_timestamp(ts_abs_us + ttft_ms * 1000), '%Y-%m-%dT%H:%M:%S.%fZ') end
+                as completionStartTime,
+            case platform when 'aws_bedrock' then 'bedrock/' when 'azure_openai' then 'azure/' else '' end || model
+                as model,
+            model as model_group,
+            case platform when 'aws_bedrock' then 'bedrock' when 'azure_openai' then 'azure' else platform end
+                as custom_llm_provider,
+            user_id as "user",
+            input_tokens as prompt_tokens,
+            output_tokens as completion_tokens,
+            input_tokens + output_tokens as total_tokens,
+            {{
+              'usage_object': {{
+                'prompt_tokens_details': {{'cached_tokens': cached_input_tokens}},
+                'cache_creation_input_tokens': cache_write_tokens,
+                'completion_tokens_details': {{'reasoning_tokens': reasoning_tokens}}
+              }},
+              'requester_metadata': {{
+                'use_case': use_case_id, 'variant': variant_id, 'transaction_id': transaction_id
+              }},
+              'error_information': case when status <> 'success'
+                then {{'error_code': cast(http_status as varchar), 'error_class': status}} end
+            }} as metadata,
+            day
+          from canonical_events
+          where use_case_id in ({cases})
+        ) to '{folder}' (format json, partition_by (day), filename_pattern 'spend_logs_{{i}}')
+        """
+    )
+    _json_lines(folder)
+
+
+def _write_anthropic_messages(con: duckdb.DuckDBPyConnection, folder: Path, use_cases: tuple[str, ...]) -> None:
+    """The use cases' calls as a team's log of Anthropic Messages API responses: its time and metadata
+    around the response, whose usage counts input without cache reads and writes (5m / 1h split)."""
+    cases = ", ".join(f"'{c}'" for c in use_cases)
+    con.execute(
+        f"""
+        copy (
+          select
+            strftime(make_timestamp(ts_abs_us), '%Y-%m-%dT%H:%M:%S.%fZ') as logged_at,
+            {{
+              'use_case': use_case_id, 'variant': variant_id, 'transaction_id': transaction_id, 'team': team,
+              'api_key_id': api_key_id, 'user_id': user_id
+            }} as metadata,
+            latency_ms,
+            {{
+              'id': event_id,
+              'type': 'message',
+              'role': 'assistant',
+              'model': model,
+              'stop_reason': 'end_turn',
+              'usage': {{
+                'input_tokens': input_tokens - cached_input_tokens - cache_write_tokens,
+                'cache_read_input_tokens': cached_input_tokens,
+                'cache_creation_input_tokens': cache_write_tokens,
+                'cache_creation': {{
+                  'ephemeral_5m_input_tokens': case when cache_write_ttl = '1h' then 0 else cache_write_tokens end,
+                  'ephemeral_1h_input_tokens': case when cache_write_ttl = '1h' then cache_write_tokens else 0 end
+                }},
+                'output_tokens': output_tokens,
+                'service_tier': case when capacity_type = 'batch' then 'batch' else service_tier end
+              }}
+            }} as response,
+            day
+          from canonical_events
+          where use_case_id in ({cases})
+        ) to '{folder}' (format json, partition_by (day), filename_pattern 'messages_{{i}}')
+        """
+    )
+    _json_lines(folder)
+
+
+def _write_openai_usage_report(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
+    """All OpenAI traffic as Usage API completions pages, one page (and file) per UTC day, landing the next
+    day; results grouped by project (one per use case), API key, model, batch and service tier."""
+    con.execute(
+        f"""
+        copy (
+          with calls as (
+            select *, cast(make_timestamp(ts_abs_us) as date) as usage_day
+            from canonical_events
+            where platform = 'openai'
+          ),
+          results as (
+            select
+              usage_day,
+              {{
+                'object': 'organization.usage.completions.result',
+                'input_tokens': sum(input_tokens),
+                'input_cached_tokens': sum(cached_input_tokens),
+                'input_cache_write_tokens': sum(cache_write_tokens),
+                'input_uncached_tokens': sum(input_tokens - cached_input_tokens),
+                'output_tokens': sum(output_tokens),
+                'input_audio_tokens': sum(audio_input_tokens),
+                'output_audio_tokens': sum(audio_output_tokens),
+                'input_image_tokens': sum(image_input_tokens),
+                'num_model_requests': count(*),
+                'project_id': 'proj_' || coalesce(use_case_id, 'sandbox'),
+                'user_id': null,
+                'api_key_id': 'key_' || coalesce(use_case_id, 'sandbox'),
+                'model': model,
+                'batch': capacity_type = 'batch',
+                'service_tier': case when service_tier = 'standard' then 'default' else service_tier end
+              }} as result
+            from calls
+            group by usage_day, use_case_id, model, capacity_type, service_tier
+          )
+          select
+            'page' as object,
+            [{{
+              'object': 'bucket',
+              'start_time': epoch(usage_day)::bigint,
+              'end_time': epoch(usage_day + 1)::bigint,
+              'results': list(result order by result.project_id, result.model, result.service_tier)
+            }}] as data,
+            false as has_more,
+            null as next_page,
+            strftime(usage_day + 1, '%Y-%m-%d') as day
+          from results
+          group by usage_day
+        ) to '{folder}' (format json, partition_by (day), filename_pattern 'usage_completions_{{i}}')
+        """
+    )
+
+
+def _write_anthropic_usage_report(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
+    """All Anthropic traffic as Admin API usage-report pages, one per UTC day, landing the next day; results
+    grouped by API key, workspace (the team), model, service tier and context window."""
+    con.execute(
+        f"""
+        copy (
+          with calls as (
+            select *, cast(make_timestamp(ts_abs_us) as date) as usage_day
+            from canonical_events
+            where platform = 'anthropic'
+          ),
+          results as (
+            select
+              usage_day,
+              {{
+                'uncached_input_tokens': sum(input_tokens - cached_input_tokens - cache_write_tokens),
+                'cache_creation': {{
+                  'ephemeral_1h_input_tokens': sum(case when cache_write_ttl = '1h' then cache_write_tokens else 0 end),
+                  'ephemeral_5m_input_tokens': sum(case when cache_write_ttl = '1h' then 0 else cache_write_tokens end)
+                }},
+                'cache_read_input_tokens': sum(cached_input_tokens),
+                'output_tokens': sum(output_tokens),
+                'server_tool_use': {{'web_search_requests': 0}},
+                'api_key_id': api_key_id,
+                'workspace_id': 'wrkspc_' || team,
+                'model': model,
+                'service_tier': case when capacity_type = 'batch' then 'batch' else service_tier end,
+                'context_window': case when input_tokens > 200000 then '200k-1M' else '0-200k' end
+              }} as result
+            from calls
+            group by usage_day, api_key_id, team, model, capacity_type, service_tier,
+                     case when input_tokens > 200000 then '200k-1M' else '0-200k' end
+          )
+          select
+            [{{
+              'starting_at': strftime(usage_day, '%Y-%m-%dT00:00:00Z'),
+              'ending_at': strftime(usage_day + 1, '%Y-%m-%dT00:00:00Z'),
+              'results': list(result order by result.api_key_id, result.model, result.context_window)
+            }}] as data,
+            false as has_more,
+            null as next_page,
+            strftime(usage_day + 1, '%Y-%m-%d') as day
+          from results
+          group by usage_day
+        ) to '{folder}' (format json, partition_by (day), filename_pattern 'usage_report_{{i}}')
+        """
+    )
 
 
 def _primary_kpi(use_case_id: str | None) -> str | None:

@@ -1,7 +1,8 @@
 -- LiteLLM proxy spend logs as canonical usage events. LiteLLM reports prompt_tokens OpenAI-style (cache
 -- reads and cache writes included; it adds Anthropic's cache counts in), completion_tokens with reasoning.
 -- The provider prefix of the model string (bedrock/, azure/, vertex_ai/, ...) is dropped; the platform
--- comes from custom_llm_provider. LiteLLM's own `spend` estimate is not used: the price book prices it.
+-- comes from custom_llm_provider; a failure's HTTP code (metadata.error_information) says how it failed.
+-- LiteLLM's own `spend` estimate is not used: the price book prices it.
 {% set litellm_sql %}
 with logs as (
     select * from {{ source('lake', 'litellm_spend_logs') }}
@@ -51,8 +52,14 @@ final as (
         cast(0 as bigint) as image_input_tokens,
         cast(0 as bigint) as audio_input_tokens,
         cast(0 as bigint) as audio_output_tokens,
-        case when lower(coalesce(status, 'success')) = 'success' then 'success' else 'error' end as status,
-        cast(null as integer) as http_status,
+        case
+            when lower(coalesce(status, 'success')) = 'success' then 'success'
+            when error_code = '429' then 'throttled'
+            when error_code = '408' then 'timeout'
+            when error_code = '400' then 'filtered'
+            else 'error'
+        end as status,
+        {{ safe_integer('error_code') }} as http_status,
         cast(1 as integer) as attempt,
         {{ dbt.datediff('start_time', 'completion_start_time', 'millisecond') }} as ttft_ms,
         {{ dbt.datediff('start_time', 'end_time', 'millisecond') }} as latency_ms,
