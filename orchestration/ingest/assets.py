@@ -31,7 +31,12 @@ from dagster import (
 from orchestration.ingest.contracts import (
     ANTHROPIC_MESSAGES,
     ANTHROPIC_USAGE,
+    AWS_CUR,
+    AZURE_COST_ACTUAL,
+    AZURE_COST_AMORTIZED,
     BEDROCK_INVOCATIONS,
+    FOCUS_CHARGES,
+    GCP_BILLING,
     KPI_EVENTS,
     LITELLM_SPEND_LOGS,
     OPENAI_USAGE,
@@ -65,6 +70,11 @@ SUITES = {
         suites.prepare_bedrock_batch,
     ),
     "kpi_events": (suites.kpi_events_expectations, suites.KPI_COLUMNS, suites.prepare_kpi_batch),
+    "focus_charges": suites.FOCUS_SUITE,
+    "aws_cur": suites.AWS_CUR_SUITE,
+    "azure_cost_actual": suites.AZURE_COST_SUITE,
+    "azure_cost_amortized": suites.AZURE_COST_SUITE,
+    "gcp_billing": suites.GCP_BILLING_SUITE,
 }
 
 
@@ -240,3 +250,8 @@ ingest_openai_usage = build_ingest_asset(OPENAI_USAGE)
 ingest_anthropic_usage = build_ingest_asset(ANTHROPIC_USAGE)
 ingest_anthropic_messages = build_ingest_asset(ANTHROPIC_MESSAGES)
 ingest_litellm_spend_logs = build_ingest_asset(LITELLM_SPEND_LOGS)
+ingest_focus_charges = build_ingest_asset(FOCUS_CHARGES)
+ingest_aws_cur = build_ingest_asset(AWS_CUR)
+ingest_azure_cost_actual = build_ingest_asset(AZURE_COST_ACTUAL)
+ingest_azure_cost_amortized = build_ingest_asset(AZURE_COST_AMORTIZED)
+ingest_gcp_billing = build_ingest_asset(GCP_BILLING)

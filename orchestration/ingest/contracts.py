@@ -13,12 +13,18 @@ from dataclasses import dataclass, replace
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # string | integer | number | timestamp | epoch_s (unix seconds)
+    kind: str  # string | integer | number | decimal (money, exact to 10 places) | timestamp | epoch_s (unix seconds)
     required: bool = False
     hashed: bool = False  # stored as sha256(salt || value) under `hashed_name`
     hashed_name: str | None = None
     path: str | None = None  # JSON path in the record (default: $.<name>); 'a | b': the first that is present
     landing_day_default: bool = False  # a record without the field gets the landing day (00:00 UTC)
+    formats: tuple[str, ...] = ()  # strptime formats of a timestamp tried before ISO 8601 (e.g. '%m/%d/%Y')
+
+    @property
+    def is_sum(self) -> bool:
+        """A path through a list ('$.credits[*].amount'): the field is the sum of the values found."""
+        return bool(self.path) and "[*]" in self.path
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -47,6 +53,7 @@ class Contract:
     # aggregated reports: JSON paths unnested one level after the other (a page's buckets, a bucket's results);
     # a record is one element of the last level, and a field path 'N:$.x' reads level N (0 = the document)
     explode: tuple[str, ...] = ()
+    null_strings: tuple[str, ...] = ()  # CSV cells read as null (e.g. FOCUS exports' literal 'NULL')
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -315,6 +322,181 @@ LITELLM_SPEND_LOGS = Contract(
     subset_rules=(SubsetRule(("cached_tokens", "cache_creation_tokens"), "prompt_tokens"),),
 )
 
+# ---- cloud billing exports ------------------------------------------------------------------------------
+# Money is read exactly (decimal, 10 places). Every billing dataset is partitioned by its charge day; a
+# newer delivery of the same billing period (month-to-date exports are re-delivered daily) supersedes the
+# older ones in staging (rows carry their arrival day).
+
+
+def _focus(column: str, *later: str) -> str:
+    """A FOCUS column by its name in 1.0, then its names in later versions."""
+    return " | ".join(f"$.{c}" for c in (column, *later))
+
+
+# FOCUS exports (1.0 to 1.2 column sets; CSV or Parquet). Columns added in 1.1 / 1.2 are read when present.
+FOCUS_CHARGES = Contract(
+    dataset="focus_charges",
+    fields=(
+        Field("charge_id", "string", path="$.Id | $.x_ChargeId | $.x_LineItemId"),
+        Field("billing_account_id", "string", path=_focus("BillingAccountId")),
+        Field("billing_period_start", "timestamp", path=_focus("BillingPeriodStart")),
+        Field("charge_period_start", "timestamp", required=True, path=_focus("ChargePeriodStart")),
+        Field("charge_period_end", "timestamp", path=_focus("ChargePeriodEnd")),
+        Field("billed_cost", "decimal", required=True, path=_focus("BilledCost")),
+        Field("effective_cost", "decimal", path=_focus("EffectiveCost")),
+        Field("list_cost", "decimal", path=_focus("ListCost")),
+        Field("contracted_cost", "decimal", path=_focus("ContractedCost")),
+        Field("billing_currency", "string", path=_focus("BillingCurrency")),
+        Field("charge_category", "string", required=True, path=_focus("ChargeCategory")),
+        Field("charge_class", "string", path=_focus("ChargeClass")),
+        Field("charge_frequency", "string", path=_focus("ChargeFrequency")),
+        Field("charge_description", "string", path=_focus("ChargeDescription")),
+        Field("provider_name", "string", path=_focus("ProviderName", "ServiceProviderName")),
+        Field("publisher_name", "string", path=_focus("PublisherName")),
+        Field("sub_account_id", "string", path=_focus("SubAccountId")),
+        Field("service_name", "string", path=_focus("ServiceName")),
+        Field("service_category", "string", path=_focus("ServiceCategory")),
+        Field("service_subcategory", "string", path=_focus("ServiceSubcategory")),
+        Field("sku_id", "string", path=_focus("SkuId")),
+        Field("sku_price_id", "string", path=_focus("SkuPriceId")),
+        Field("sku_meter", "string", path=_focus("SkuMeter")),
+        Field("region_id", "string", path=_focus("RegionId", "Region")),
+        Field("resource_id", "string", path=_focus("ResourceId")),
+        Field("resource_name", "string", path=_focus("ResourceName")),
+        Field("commitment_discount_id", "string", path=_focus("CommitmentDiscountId")),
+        Field("commitment_discount_type", "string", path=_focus("CommitmentDiscountType")),
+        Field("commitment_discount_status", "string", path=_focus("CommitmentDiscountStatus")),
+        Field("capacity_reservation_id", "string", path=_focus("CapacityReservationId")),
+        Field("capacity_reservation_status", "string", path=_focus("CapacityReservationStatus")),
+        Field("pricing_category", "string", path=_focus("PricingCategory")),
+        Field("pricing_quantity", "decimal", path=_focus("PricingQuantity")),
+        Field("pricing_unit", "string", path=_focus("PricingUnit")),
+        Field("consumed_quantity", "decimal", path=_focus("ConsumedQuantity")),
+        Field("consumed_unit", "string", path=_focus("ConsumedUnit")),
+        Field("tags", "string", path=_focus("Tags")),
+    ),
+    id_field="charge_id",
+    time_field="charge_period_start",
+    partition_column="charge_date",
+    null_strings=("NULL",),
+)
+
+# AWS CUR 2.0 / Data Exports rows (CSV or Parquet). pricing_unit says whether line_item_usage_amount counts
+# tokens or thousands of tokens; the IAM principal (it may name a person) is hashed. Rows without a usage
+# start date (query outputs) take their landing day.
+AWS_CUR = Contract(
+    dataset="aws_cur",
+    fields=(
+        Field("line_item_id", "string", path="$.identity_line_item_id"),
+        Field("billing_period_start", "timestamp", path="$.bill_billing_period_start_date"),
+        Field("payer_account_id", "string", path="$.bill_payer_account_id"),
+        Field("usage_start", "timestamp", required=True, path="$.line_item_usage_start_date", landing_day_default=True),
+        Field("usage_end", "timestamp", path="$.line_item_usage_end_date"),
+        Field("line_item_type", "string", path="$.line_item_line_item_type"),
+        Field("product_code", "string", required=True, path="$.line_item_product_code"),
+        Field("usage_type", "string", required=True, path="$.line_item_usage_type"),
+        Field("operation", "string", path="$.line_item_operation"),
+        Field("usage_amount", "decimal", path="$.line_item_usage_amount"),
+        Field("pricing_unit", "string", path="$.pricing_unit"),
+        Field("unblended_cost", "decimal", required=True, path="$.line_item_unblended_cost"),
+        Field("net_unblended_cost", "decimal", path="$.line_item_net_unblended_cost"),
+        Field("public_on_demand_cost", "decimal", path="$.pricing_public_on_demand_cost"),
+        Field("currency", "string", path="$.line_item_currency_code"),
+        Field("usage_account_id", "string", path="$.line_item_usage_account_id"),
+        Field("resource_id", "string", path="$.line_item_resource_id"),
+        Field("region_code", "string", path="$.product_region_code"),
+        Field("description", "string", path="$.line_item_line_item_description"),
+        Field("iam_principal", "string", hashed=True, hashed_name="principal_hash", path="$.line_item_iam_principal"),
+        Field("resource_tags", "string", path="$.resource_tags"),
+    ),
+    id_field="line_item_id",
+    time_field="usage_start",
+    partition_column="charge_date",
+)
+
+# Azure cost details exports (EA / MCA), one contract for both views; the actual and the amortized view
+# land in folders of their own (the files look alike) and are combined in staging, never added together.
+# UTF-8 BOM, MM/DD/YYYY dates, Tags as JSON without outer braces; AccountOwnerId (an e-mail) is hashed.
+AZURE_COST_ACTUAL = Contract(
+    dataset="azure_cost_actual",
+    fields=(
+        Field("billing_account_id", "string", path="$.BillingAccountId | $.billingAccountId"),
+        Field(
+            "billing_period_start",
+            "timestamp",
+            path="$.BillingPeriodStartDate | $.billingPeriodStartDate",
+            formats=("%m/%d/%Y",),
+        ),
+        Field("account_owner_id", "string", hashed=True, hashed_name="account_owner_hash", path="$.AccountOwnerId"),
+        Field("subscription_id", "string", path="$.SubscriptionId | $.subscriptionId"),
+        Field("resource_group", "string", path="$.ResourceGroup | $.resourceGroupName"),
+        Field("usage_date", "timestamp", required=True, path="$.Date | $.date", formats=("%m/%d/%Y",)),
+        Field("product", "string", path="$.Product | $.ProductName | $.productName"),
+        Field("meter_id", "string", path="$.MeterId | $.meterId"),
+        Field("meter_category", "string", path="$.MeterCategory | $.meterCategory"),
+        Field("meter_subcategory", "string", path="$.MeterSubCategory | $.meterSubCategory"),
+        Field("meter_name", "string", path="$.MeterName | $.meterName"),
+        Field("meter_region", "string", path="$.MeterRegion | $.meterRegion"),
+        Field("quantity", "decimal", path="$.Quantity | $.quantity"),
+        Field("unit_of_measure", "string", path="$.UnitOfMeasure | $.unitOfMeasure"),
+        Field("effective_price", "decimal", path="$.EffectivePrice | $.effectivePrice"),
+        Field("unit_price", "decimal", path="$.UnitPrice | $.unitPrice"),
+        Field("payg_price", "decimal", path="$.PayGPrice | $.payGPrice"),
+        Field("cost", "decimal", required=True, path="$.Cost | $.CostInBillingCurrency | $.costInBillingCurrency"),
+        Field("billing_currency", "string", path="$.BillingCurrency | $.BillingCurrencyCode | $.billingCurrency"),
+        Field("resource_location", "string", path="$.ResourceLocation | $.resourceLocation"),
+        Field("resource_id", "string", path="$.ResourceId | $.InstanceName | $.resourceId"),
+        Field("consumed_service", "string", path="$.ConsumedService | $.consumedService"),
+        Field("additional_info", "string", path="$.AdditionalInfo | $.additionalInfo"),
+        Field("tags", "string", path="$.Tags | $.tags"),
+        Field("reservation_id", "string", path="$.ReservationId | $.reservationId"),
+        Field("reservation_name", "string", path="$.ReservationName | $.reservationName"),
+        Field("charge_type", "string", required=True, path="$.ChargeType | $.chargeType"),
+        Field("frequency", "string", path="$.Frequency | $.frequency"),
+        Field("pricing_model", "string", path="$.PricingModel | $.pricingModel"),
+        Field("benefit_id", "string", path="$.benefitId | $.BenefitId"),
+        Field("record_id", "string", path="$.__record_id__"),  # none: a deterministic hash of the record
+    ),
+    id_field="record_id",
+    time_field="usage_date",
+    partition_column="charge_date",
+)
+AZURE_COST_AMORTIZED = replace(AZURE_COST_ACTUAL, dataset="azure_cost_amortized")
+
+# GCP billing export rows (the BigQuery standard usage cost table, exported as JSON): credits are a repeated
+# field with negative amounts (net = cost + their sum); labels kept as JSON.
+GCP_BILLING = Contract(
+    dataset="gcp_billing",
+    fields=(
+        Field("record_id", "string", path="$.__record_id__"),  # none: a deterministic hash of the record
+        Field("billing_account_id", "string"),
+        Field("service_id", "string", path="$.service.id"),
+        Field("service_description", "string", required=True, path="$.service.description"),
+        Field("sku_id", "string", path="$.sku.id"),
+        Field("sku_description", "string", required=True, path="$.sku.description"),
+        Field("usage_start_time", "timestamp", required=True),
+        Field("usage_end_time", "timestamp"),
+        Field("project_id", "string", path="$.project.id"),
+        Field("labels", "string", path="$.labels"),
+        Field("region", "string", path="$.location.region"),
+        Field("cost", "decimal", required=True),
+        Field("currency", "string"),
+        Field("usage_amount", "decimal", path="$.usage.amount"),
+        Field("usage_unit", "string", path="$.usage.unit"),
+        Field("usage_amount_in_pricing_units", "decimal", path="$.usage.amount_in_pricing_units"),
+        Field("usage_pricing_unit", "string", path="$.usage.pricing_unit"),
+        Field("credits_amount", "decimal", path="$.credits[*].amount"),
+        Field("credits", "string", path="$.credits"),
+        Field("invoice_month", "string", path="$.invoice.month"),
+        Field("cost_type", "string"),
+    ),
+    id_field="record_id",
+    time_field="usage_start_time",
+    partition_column="charge_date",
+)
+
+BILLING_CONTRACTS = (FOCUS_CHARGES, AWS_CUR, AZURE_COST_ACTUAL, AZURE_COST_AMORTIZED, GCP_BILLING)
+
 CONTRACTS = {
     c.dataset: c
     for c in (
@@ -326,5 +508,6 @@ CONTRACTS = {
         ANTHROPIC_USAGE,
         ANTHROPIC_MESSAGES,
         LITELLM_SPEND_LOGS,
+        *BILLING_CONTRACTS,
     )
 }

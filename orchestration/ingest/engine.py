@@ -112,6 +112,10 @@ NUMERIC_TYPES = (
 )
 
 
+DECIMAL = "decimal(38, 10)"
+LAKE_LAYOUT_VERSION = 2  # bump when the lake's own columns change (2: _arrival_date)
+
+
 def _typed_columns(f: Field, native: str | None, source: str) -> list[str]:
     """raw_<f> (text, for messages and hashing) and, for numbers and times, num_<f> / ts_<f> parsed once."""
     text = source if native in (None, "VARCHAR") else f"cast({source} as varchar)"
@@ -121,6 +125,10 @@ def _typed_columns(f: Field, native: str | None, source: str) -> list[str]:
             out.append(f"cast({source} as double) as num_{f.name}")
         else:
             out.append(f"try_cast({source} as double) as num_{f.name}")
+    if f.kind == "decimal":
+        # exact to 10 places; a value in scientific notation goes through double
+        exact, via_double = f"try_cast({text} as {DECIMAL})", f"try_cast(try_cast({text} as double) as {DECIMAL})"
+        out.append(f"coalesce({exact}, {via_double}) as num_{f.name}")
     if f.kind == "epoch_s":
         out.append(f"try_cast({source} as double) as num_{f.name}")
         out.append(f"to_timestamp(try_cast({source} as double)) as ts_{f.name}")
@@ -129,6 +137,9 @@ def _typed_columns(f: Field, native: str | None, source: str) -> list[str]:
             out.append(f"{source} as ts_{f.name}")
         elif native and native.startswith("TIMESTAMP"):
             out.append(f"timezone('UTC', cast({source} as timestamp)) as ts_{f.name}")  # naive = UTC
+        elif f.formats:
+            parsed = ", ".join(f"try_strptime({text}, {_sql_str(fmt)})" for fmt in f.formats)
+            out.append(f"coalesce(timezone('UTC', coalesce({parsed})), try_cast({text} as timestamptz)) as ts_{f.name}")
         else:
             out.append(f"try_cast({source} as timestamptz) as ts_{f.name}")
     return out
@@ -160,7 +171,8 @@ def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: s
             line = "file_row_number + 1"  # the row
         else:
             # every column as text; header on line 1, so a record's line is its row number + 1
-            csv_scan = f"read_csv({_sql_str(path)}, all_varchar = true, header = true)"
+            nulls = "".join(f", {_sql_str(v)}" for v in contract.null_strings)
+            csv_scan = f"read_csv({_sql_str(path)}, all_varchar = true, header = true, nullstr = [''{nulls}])"
             scan = f"(select *, row_number() over () as _row from {csv_scan})"
             line = "_row + 1"
         native = {r[0]: r[1] for r in con.execute(f"describe select * from {scan}").fetchall()}
@@ -179,8 +191,8 @@ def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: s
                 cols += _typed_columns(f, None, _with_default(f, "cast(null as varchar)", day))
             else:
                 cols += [f"cast(null as varchar) as raw_{f.name}"]
-                if f.kind in ("integer", "number", "epoch_s"):
-                    cols.append(f"cast(null as double) as num_{f.name}")
+                if f.kind in ("integer", "number", "decimal", "epoch_s"):
+                    cols.append(f"cast(null as {DECIMAL if f.kind == 'decimal' else 'double'}) as num_{f.name}")
                 if f.kind in ("timestamp", "epoch_s"):
                     cols.append(f"cast(null as timestamptz) as ts_{f.name}")
         return f"""
@@ -193,15 +205,24 @@ def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: s
         return f"select *, {typed} from ({otel_relation(path, contract.field_names)})"
     if contract.explode:
         return _exploded_relation(contract, path, day)
-    all_paths = [p for f in contract.fields for p in f.paths]
+    all_paths = [p for f in contract.fields if not f.is_sum for p in f.paths]
     paths = "[" + ", ".join(_sql_str(p) for p in all_paths) + "]"
-    extracted, i = [], 1
+    extracted, sums, i = [], [], 1
     for f in contract.fields:
+        if f.is_sum:  # the sum of the numbers a list path finds (a record without any: null)
+            values = f"json_extract_string(line, {_sql_str(f.paths[0])})"
+            sums.append(
+                f"case when json_valid(line) and json_type(line::json) = 'OBJECT' then cast(list_sum("
+                f"list_transform({values}, lambda x: try_cast(x as {DECIMAL}))) as varchar) end as sum_{f.name}"
+            )
+            extracted.append(f"sum_{f.name} as raw_{f.name}")
+            continue
         found = [f"v[{i + k}]" for k in range(len(f.paths))]
         i += len(f.paths)
         text = found[0] if len(found) == 1 else f"coalesce({', '.join(found)})"
         extracted.append(f"{_with_default(f, text, day)} as raw_{f.name}")
     extracted = ", ".join(extracted)
+    sums = "".join(f", {c}" for c in sums)
     typed = ", ".join(c for f in contract.fields for c in _typed_columns(f, None, f"raw_{f.name}")[1:])
     # read_text keeps the file byte-exact; splitting on newlines gives 1-based line numbers
     return f"""
@@ -223,7 +244,7 @@ def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: s
             select line_no, json_valid(line) as is_json_valid,
                    case when json_valid(line) then json_type(line::json) = 'OBJECT' else false end as is_object,
                    case when json_valid(line) and json_type(line::json) = 'OBJECT'
-                        then json_extract_string(line, {paths}) end as v
+                        then json_extract_string(line, {paths}) end as v{sums}
             from lines
             where trim(line) <> ''
         ),
@@ -310,7 +331,7 @@ def _checks(contract: Contract) -> list[tuple[str, str | None, str]]:
             out.append((f"raw_{f.name} is null or trim(raw_{f.name}) = ''", f.name, "missing_required_field"))
     for f in contract.fields:
         raw = f"raw_{f.name}"
-        if f.kind in ("integer", "number", "epoch_s"):
+        if f.kind in ("integer", "number", "decimal", "epoch_s"):
             num = f"num_{f.name}"
             out.append((f"{raw} is not null and {num} is null", f.name, "not_a_number"))
         if f.kind == "integer":
@@ -340,7 +361,7 @@ def _checks(contract: Contract) -> list[tuple[str, str | None, str]]:
 def _typed(f: Field) -> str:
     if f.kind == "integer":
         return f"cast(num_{f.name} as bigint) as {f.name}"
-    if f.kind == "number":
+    if f.kind in ("number", "decimal"):
         return f"num_{f.name} as {f.name}"
     if f.kind in ("timestamp", "epoch_s"):
         return f"timezone('UTC', ts_{f.name}) as {f.name}"
@@ -393,7 +414,7 @@ def ingest_file(
             f"""
             copy (
               select *, cast({contract.time_field} as date) as {part}
-              from ({_good_rows_sql(contract, path, run_id, hash_salt)})
+              from ({_good_rows_sql(contract, path, run_id, hash_salt, day)})
             ) to {_sql_str(str(tmp / "good"))}
             (format parquet, compression zstd, partition_by ({part}), filename_pattern {_sql_str(key + ".part{i}")},
              overwrite_or_ignore)
@@ -423,7 +444,7 @@ def ingest_file(
             con.close()
 
 
-def _good_rows_sql(contract: Contract, path: str, run_id: str, hash_salt: str) -> str:
+def _good_rows_sql(contract: Contract, path: str, run_id: str, hash_salt: str, day: str = "1970-01-01") -> str:
     """Good records of _checked, typed; a missing id becomes a deterministic hash of the record's fields."""
     raw_concat = "concat_ws('|', " + ", ".join(f"coalesce(raw_{n}, '')" for n in contract.field_names) + ")"
     cols = []
@@ -443,6 +464,7 @@ def _good_rows_sql(contract: Contract, path: str, run_id: str, hash_salt: str) -
     return f"""
         select {", ".join(cols)},
                {_sql_str(path)} as _source_file,
+               cast({_sql_str(day)} as date) as _arrival_date,
                line_no as _source_line,
                {_sql_str(run_id)} as _run_id
         from _checked where _reason is null
@@ -487,7 +509,8 @@ def ensure_dataset_schema(contract: Contract, lake_dir: str) -> None:
     import hashlib
 
     fs, root = fsspec.core.url_to_fs(lake_dir)
-    signature = hashlib.sha256(repr([(f.name, f.kind, f.hashed_name) for f in contract.fields]).encode()).hexdigest()
+    layout = [(f.name, f.kind, f.hashed_name) for f in contract.fields] + [LAKE_LAYOUT_VERSION]
+    signature = hashlib.sha256(repr(layout).encode()).hexdigest()
     marker = posixpath.join(root, contract.dataset, f"{contract.partition_column}={SCHEMA_DAY}", "_schema.signature")
     targets = {
         "main": posixpath.join(root, contract.dataset, f"{contract.partition_column}={SCHEMA_DAY}", "_schema.parquet"),
@@ -499,8 +522,8 @@ def ensure_dataset_schema(contract: Contract, lake_dir: str) -> None:
     empty = ["cast(null as bigint) as line_no", "false as is_json_valid", "false as is_object"]
     for f in contract.fields:
         empty.append(f"cast(null as varchar) as raw_{f.name}")
-        if f.kind in ("integer", "number", "epoch_s"):
-            empty.append(f"cast(null as double) as num_{f.name}")
+        if f.kind in ("integer", "number", "decimal", "epoch_s"):
+            empty.append(f"cast(null as {DECIMAL if f.kind == 'decimal' else 'double'}) as num_{f.name}")
         if f.kind in ("timestamp", "epoch_s"):
             empty.append(f"cast(null as timestamptz) as ts_{f.name}")
     empty += ["cast(null as integer) as _check", "cast(null as varchar) as _reason", "cast(null as varchar) as _field"]

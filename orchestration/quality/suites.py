@@ -371,3 +371,59 @@ ANTHROPIC_MESSAGE_COLUMNS = [
 
 def prepare_anthropic_message_batch(df: pd.DataFrame) -> pd.DataFrame:
     return with_unix_seconds(df.rename(columns={"logged_at": "occurred_at"}).copy())
+
+
+def billing_expectations(time_column: str, cost_column: str, category_column: str, categories: tuple[str, ...]):
+    """Contract of a billing export: a charge time in range (never after the day after its delivery), a cost on
+    every row, and charge types the staging models know (an unknown one warns: it would land as 'Adjustment')."""
+
+    def build(latest_arrival_day: date) -> list:
+        E = gx.expectations
+        return [
+            _e(E.ExpectColumnValuesToNotBeNull(column=cost_column)),
+            _occurred_in_range(latest_arrival_day),
+            _e(E.ExpectColumnValuesToBeInSet(column=category_column, value_set=list(categories)), "warn"),
+        ]
+
+    def prepare(df: pd.DataFrame) -> pd.DataFrame:
+        df = df.rename(columns={time_column: "occurred_at"}).copy()
+        df[category_column] = df[category_column].fillna("(none)")
+        return with_unix_seconds(df)
+
+    return build, [time_column, cost_column, category_column], prepare
+
+
+FOCUS_SUITE = billing_expectations(
+    "charge_period_start", "billed_cost", "charge_category", ("Usage", "Purchase", "Tax", "Credit", "Adjustment")
+)
+AWS_CUR_SUITE = billing_expectations(
+    "usage_start",
+    "unblended_cost",
+    "line_item_type",
+    (
+        "(none)",
+        "Usage",
+        "DiscountedUsage",
+        "SavingsPlanCoveredUsage",
+        "Fee",
+        "RIFee",
+        "SavingsPlanRecurringFee",
+        "SavingsPlanUpfrontFee",
+        "Tax",
+        "Credit",
+        "Refund",
+        "EdpDiscount",
+        "BundledDiscount",
+        "PrivateRateDiscount",
+        "SavingsPlanNegation",
+    ),
+)
+AZURE_COST_SUITE = billing_expectations(
+    "usage_date",
+    "cost",
+    "charge_type",
+    ("Usage", "Purchase", "Tax", "Credit", "Refund", "RoundingAdjustment", "UnusedReservation", "UnusedSavingsPlan"),
+)
+GCP_BILLING_SUITE = billing_expectations(
+    "usage_start_time", "cost", "cost_type", ("(none)", "regular", "tax", "adjustment", "rounding_error")
+)
