@@ -145,11 +145,41 @@ def _print_summary(duckdb_path: str) -> None:
             "select dataset, sum(records_read), sum(records_loaded), sum(records_quarantined), "
             "bool_and(is_reconciled) from marts.rpt_ingestion_reconciliation group by 1 order by 1"
         ).fetchall()
+        billing = con.execute(
+            "select platform, billed_effective_cost, computed_cost, variance, explained_corrections, "
+            "explained_capacity, explained_untracked, explained_unpriced, explained_price_difference, "
+            "unexplained_variance, usage_log_coverage_pct from marts.rpt_billing_reconciliation "
+            "where billed_effective_cost <> 0 order by platform = '(all platforms)', platform"
+        ).fetchall()
     finally:
         con.close()
     print(f"marts.fct_genai_requests: {rows[0]:,} requests, {rows[1]:,} unpriced, total cost ${rows[2]:,.2f}")
     for ds, read, loaded, quarantined, ok in rec:
         print(f"{ds}: read {read:,} = loaded {loaded:,} + quarantined {quarantined:,} (reconciled: {ok})")
+    if billing:
+        print(format_reconciliation(billing))
+
+
+def format_reconciliation(rows) -> str:
+    """The billing reconciliation per platform as a text table (USD)."""
+    head = (
+        "platform",
+        "billed",
+        "computed",
+        "variance",
+        "corrections",
+        "capacity",
+        "untracked",
+        "unpriced",
+        "price diff",
+        "unexplained",
+        "coverage %",
+    )
+    lines = ["billing reconciliation (effective cost, USD):", "  " + " ".join(f"{h:>12}" for h in head)]
+    for platform, *money, coverage in rows:
+        cells = [f"{platform:>12}"] + [f"{float(v):>12,.2f}" for v in money] + [f"{float(coverage or 0):>12.2f}"]
+        lines.append("  " + " ".join(cells))
+    return "\n".join(lines)
 
 
 def cmd_refresh_prices(args: argparse.Namespace) -> int:

@@ -28,7 +28,7 @@ from orchestration.ingest.assets import (
     ingest_usage_events,
 )
 from orchestration.jobs import refresh_warehouse_job
-from orchestration.quality.mart_checks import ge_capacity_invariants
+from orchestration.quality.mart_checks import ge_billing_reconciliation, ge_capacity_invariants
 from orchestration.schedules import daily_refresh_schedule
 from orchestration.sensors import landing_files_sensor
 from orchestration.settings import Settings
@@ -54,7 +54,7 @@ def build_definitions() -> Definitions:
             ingest_litellm_spend_logs,
             dbt_warehouse,
         ],
-        asset_checks=[ge_capacity_invariants],
+        asset_checks=[ge_capacity_invariants, ge_billing_reconciliation],
         jobs=[refresh_warehouse_job],
         schedules=[daily_refresh_schedule],
         sensors=[landing_files_sensor],

@@ -50,3 +50,47 @@ def ge_capacity_invariants(context: AssetCheckExecutionContext) -> AssetCheckRes
             ),
         },
     )
+
+
+def billing_reconciliation_outcome(duckdb_path: str, tolerance_pct: float) -> suites.SuiteOutcome:
+    import duckdb
+
+    con = duckdb.connect(duckdb_path, read_only=True)
+    try:
+        frame = con.sql(suites.RECONCILIATION_SQL).df()
+        return suites.validate_batches(
+            "marts_rpt_billing_reconciliation", suites.reconciliation_expectations(tolerance_pct), [frame]
+        )
+    finally:
+        con.close()
+
+
+@asset_check(
+    asset=AssetKey(["marts", "rpt_billing_reconciliation_daily"]),
+    name="ge_billing_reconciliation",
+    description=(
+        "Great Expectations: per platform and day, the variance between billed and computed cost that no "
+        "category explains stays within FINOPS_RECONCILIATION_TOLERANCE_PCT (default 1%) of the bill; warns"
+    ),
+)
+def ge_billing_reconciliation(context: AssetCheckExecutionContext) -> AssetCheckResult:
+    tolerance = suites.reconciliation_tolerance_pct()
+    outcome = billing_reconciliation_outcome(Settings.from_env().duckdb_path, tolerance)
+    context.log.info(
+        f"GE validated {outcome.rows:,} platform-days against a {tolerance}% tolerance: "
+        f"{len(outcome.failures)} failure(s)"
+    )
+    return AssetCheckResult(
+        passed=not outcome.failures,
+        severity=AssetCheckSeverity.ERROR if outcome.errors else AssetCheckSeverity.WARN,
+        metadata={
+            "platform_days_validated": outcome.rows,
+            "tolerance_pct": tolerance,
+            "failures": MetadataValue.json(
+                [
+                    {"expectation": f.expectation, "column": f.column, "unexpected": f.unexpected_count}
+                    for f in outcome.failures
+                ]
+            ),
+        },
+    )

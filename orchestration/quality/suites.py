@@ -427,3 +427,32 @@ AZURE_COST_SUITE = billing_expectations(
 GCP_BILLING_SUITE = billing_expectations(
     "usage_start_time", "cost", "cost_type", ("(none)", "regular", "tax", "adjustment", "rounding_error")
 )
+
+
+def reconciliation_tolerance_pct() -> float:
+    """Unexplained variance (percent of the billed amount) above which the billing reconciliation warns."""
+    return float(os.environ.get("FINOPS_RECONCILIATION_TOLERANCE_PCT", "1.0"))
+
+
+# one row per platform and day: the unexplained variance as a share of what was billed (exact decimals until
+# the ratio); days billed less than a dollar compare against a dollar
+RECONCILIATION_SQL = """
+    select
+        platform,
+        day,
+        cast(sum(billed_effective_cost) as double) as billed_usd,
+        cast(sum(unexplained_variance) as double) as unexplained_usd,
+        abs(cast(sum(unexplained_variance) as double))
+            / greatest(abs(cast(sum(billed_effective_cost) as double)), 1.0) * 100 as unexplained_pct_abs
+    from marts.rpt_billing_reconciliation_daily
+    group by 1, 2
+"""
+
+
+def reconciliation_expectations(tolerance_pct: float) -> list:
+    """Warn (never block) when a platform-day's unexplained variance exceeds the tolerance."""
+    E = gx.expectations
+    return [
+        _e(E.ExpectColumnValuesToNotBeNull(column="unexplained_usd")),
+        _e(E.ExpectColumnValuesToBeBetween(column="unexplained_pct_abs", max_value=tolerance_pct), "warn"),
+    ]

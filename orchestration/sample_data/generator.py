@@ -25,6 +25,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from orchestration.sample_data.billing import write_billing_exports
 from orchestration.sample_data.capacity import apply_capacity
 from orchestration.sample_data.scenario import INCIDENTS, USE_CASES, Route, UseCase
 
@@ -511,6 +512,7 @@ def generate(
     if real_formats:
         _write_openai_usage_report(con, out / "openai_usage")
         _write_anthropic_usage_report(con, out / "anthropic_usage")
+        write_billing_exports(con, out, start, days)
     plain_txn = f"printf('txn_%d_%09d', {seed}, kp.txn)"
     trace_id = (
         f"case when v.use_case_id in ({', '.join(repr(c) for c in otel_cases)}) "

@@ -454,3 +454,34 @@ class Incidents:
 
 
 INCIDENTS = Incidents()
+
+
+@dataclass(frozen=True)
+class BillingIncidents:
+    """What the providers' bills say that the usage logs do not (issue: reconciliation must find each)."""
+
+    # a team calling Bedrock Claude Haiku 4.5 (US profile) on weekdays without any usage logging
+    untracked_team: str = "DataScience"
+    untracked_platform: str = "aws_bedrock"
+    untracked_model: str = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+    untracked_input_tokens_per_day: int = 2_000_000
+    untracked_output_tokens_per_day: int = 300_000
+    # Azure bills gpt-4.1 input and output at a different price than the price book on three days
+    price_error_platform: str = "azure_openai"
+    price_error_model: str = "gpt-4.1"
+    price_error_day_fraction: float = 0.45
+    price_error_days: int = 3
+    price_error_factor: float = 1.2
+    # OpenAI credits back part of an earlier day in a later billing period (FOCUS ChargeClass Correction)
+    correction_platform: str = "openai"
+    correction_day_fraction: float = 0.12
+    correction_usd: str = "-40.00"
+    # what the provider charges where the price book has no price (the book leaves such usage unpriced)
+    provider_prices_usd_per_mtok: tuple[tuple[str, str, str], ...] = (
+        ("gpt-5.1-codex-preview", "input", "1.25"),
+        ("gpt-5.1-codex-preview", "output", "10"),
+        ("gemini-2.5-flash-lite", "cached_input", "0.01"),
+    )
+
+
+BILLING_INCIDENTS = BillingIncidents()
