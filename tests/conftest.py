@@ -63,9 +63,9 @@ def isolated_env(tmp_path, monkeypatch):
     return tmp_path
 
 
-@pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    """The whole pipeline through Dagster on a generated data set (shared by the end-to-end tests)."""
+def pipeline_on_generated(tmp_path_factory, name: str, **generate_args):
+    """Generate a landing folder and run the whole pipeline through Dagster on it, in folders of its own;
+    yields (workdir, generator result, Dagster instance, success)."""
     from datetime import date
 
     from dagster import DagsterInstance
@@ -74,17 +74,23 @@ def built(tmp_path_factory):
     from orchestration.sample_data.generator import generate
 
     mp = pytest.MonkeyPatch()
-    work = tmp_path_factory.mktemp("e2e")
+    work = tmp_path_factory.mktemp(name)
     for key, value in {
         "FINOPS_DUCKDB_PATH": work / "warehouse.duckdb",
         "FINOPS_LAKE_DIR": work / "lake",
         "FINOPS_LANDING_DIR": work / "landing",
     }.items():
         mp.setenv(key, str(value))
-    # 30 days from the default start, so the provisioned routes meet the capacity seeds' dates; large enough
-    # for the A/B test to see its known effects
-    result = generate(work / "landing", events=100_000, days=30, start=date(2026, 1, 1), seed=11)
+    result = generate(work / "landing", start=date(2026, 1, 1), **generate_args)
     instance = DagsterInstance.ephemeral()
     ok = run_pipeline(instance=instance)
     yield work, result, instance, ok
     mp.undo()
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """The whole pipeline through Dagster on a generated data set (shared by the end-to-end tests): 30 days
+    from the default start, so the provisioned routes meet the capacity seeds' dates; large enough for the
+    A/B test to see its known effects."""
+    yield from pipeline_on_generated(tmp_path_factory, "e2e", events=100_000, days=30, seed=11)

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from orchestration.sample_data.scenario import BILLING_INCIDENTS as B
-from tests.conftest import query
+from tests.conftest import pipeline_on_generated, query
 
 pytestmark = pytest.mark.slow
 START, DAYS = date(2026, 1, 1), 60
@@ -19,24 +19,10 @@ CENT = D("0.01")
 
 @pytest.fixture(scope="module")
 def reconciled(tmp_path_factory):
-    from dagster import DagsterInstance
-
-    from orchestration.cli import run_pipeline
-    from orchestration.sample_data.generator import generate
-
-    mp = pytest.MonkeyPatch()
-    work = tmp_path_factory.mktemp("billing_e2e")
-    for key, value in {
-        "FINOPS_DUCKDB_PATH": work / "warehouse.duckdb",
-        "FINOPS_LAKE_DIR": work / "lake",
-        "FINOPS_LANDING_DIR": work / "landing",
-    }.items():
-        mp.setenv(key, str(value))
-    generate(work / "landing", events=40_000, days=DAYS, start=START, seed=21, real_formats=True)
-    instance = DagsterInstance.ephemeral()
-    ok = run_pipeline(instance=instance)
-    yield work, instance, ok
-    mp.undo()
+    for work, _, instance, ok in pipeline_on_generated(
+        tmp_path_factory, "billing_e2e", events=40_000, days=DAYS, seed=21, real_formats=True
+    ):
+        yield work, instance, ok
 
 
 def _daily(work, where):

@@ -37,18 +37,18 @@ def capacity_hourly_outcome(duckdb_path: str) -> suites.SuiteOutcome:
 def ge_capacity_invariants(context: AssetCheckExecutionContext) -> AssetCheckResult:
     outcome = capacity_hourly_outcome(Settings.from_env().duckdb_path)
     context.log.info(f"GE validated {outcome.rows:,} capacity rows: {len(outcome.failures)} failure(s)")
+    return _check_result(outcome, rows_validated=outcome.rows)
+
+
+def _check_result(outcome: suites.SuiteOutcome, **metadata) -> AssetCheckResult:
+    """Passed when no expectation failed; an error-severity failure makes it an ERROR, else a WARN."""
+    failures = [
+        {"expectation": f.expectation, "column": f.column, "unexpected": f.unexpected_count} for f in outcome.failures
+    ]
     return AssetCheckResult(
         passed=not outcome.failures,
         severity=AssetCheckSeverity.ERROR if outcome.errors else AssetCheckSeverity.WARN,
-        metadata={
-            "rows_validated": outcome.rows,
-            "failures": MetadataValue.json(
-                [
-                    {"expectation": f.expectation, "column": f.column, "unexpected": f.unexpected_count}
-                    for f in outcome.failures
-                ]
-            ),
-        },
+        metadata={**metadata, "failures": MetadataValue.json(failures)},
     )
 
 
@@ -80,17 +80,4 @@ def ge_billing_reconciliation(context: AssetCheckExecutionContext) -> AssetCheck
         f"GE validated {outcome.rows:,} platform-days against a {tolerance}% tolerance: "
         f"{len(outcome.failures)} failure(s)"
     )
-    return AssetCheckResult(
-        passed=not outcome.failures,
-        severity=AssetCheckSeverity.ERROR if outcome.errors else AssetCheckSeverity.WARN,
-        metadata={
-            "platform_days_validated": outcome.rows,
-            "tolerance_pct": tolerance,
-            "failures": MetadataValue.json(
-                [
-                    {"expectation": f.expectation, "column": f.column, "unexpected": f.unexpected_count}
-                    for f in outcome.failures
-                ]
-            ),
-        },
-    )
+    return _check_result(outcome, platform_days_validated=outcome.rows, tolerance_pct=tolerance)

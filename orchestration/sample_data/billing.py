@@ -27,26 +27,12 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.pricing.refresh import RATE_FIELDS
 from orchestration.sample_data.scenario import BILLING_INCIDENTS, BillingIncidents
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds" / "reference"
 Q = Decimal("0.0000000001")
-RATE_COLUMNS = (
-    "input_usd_per_mtok",
-    "cached_input_usd_per_mtok",
-    "cache_write_5m_usd_per_mtok",
-    "cache_write_1h_usd_per_mtok",
-    "output_usd_per_mtok",
-    "reasoning_usd_per_mtok",
-    "image_input_usd_per_mtok",
-    "audio_input_usd_per_mtok",
-    "audio_output_usd_per_mtok",
-    "input_above_usd_per_mtok",
-    "cached_input_above_usd_per_mtok",
-    "cache_write_5m_above_usd_per_mtok",
-    "cache_write_1h_above_usd_per_mtok",
-    "output_above_usd_per_mtok",
-)
+RATE_COLUMNS = tuple(f for f in RATE_FIELDS if f.endswith("_usd_per_mtok"))
 # how each platform's bill names a model (CUR usage types, Azure meters, GCP SKUs, FOCUS meters)
 CUR_MODEL = {
     "claude-sonnet-4-5": "Claude4.5Sonnet",
