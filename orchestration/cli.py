@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from orchestration.settings import PROJECT_DIR, Settings
+from orchestration.warehouse import WarehouseBusy, writer_lock
 
 DEMO_EVENTS = 300_000
 
@@ -52,7 +53,9 @@ def cmd_prepare(_: argparse.Namespace) -> int:
     return 0
 
 
-def run_pipeline(first_day: str | None = None, last_day: str | None = None, instance=None) -> bool:
+def run_pipeline(
+    first_day: str | None = None, last_day: str | None = None, instance=None, wait_seconds: float | None = None
+) -> bool:
     """Materialize every asset through Dagster for the landing days in [first_day, last_day]."""
     from orchestration.dbt.project import ensure_manifest
     from orchestration.ingest.contracts import CONTRACTS
@@ -84,31 +87,42 @@ def run_pipeline(first_day: str | None = None, last_day: str | None = None, inst
             # events, which cost ~15 ms each in a sqlite-backed instance
             instance = DagsterInstance.ephemeral()
     job = defs.resolve_job_def("refresh_warehouse")
-    result = job.execute_in_process(
-        instance=instance,
-        tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
-        raise_on_error=False,
-    )
+    # the whole run holds the writer lock (its steps take it again, re-entrantly): a second refresh fails fast
+    with writer_lock(settings, wait_seconds=wait_seconds, what=f"genai-finops run {first}..{last}"):
+        result = job.execute_in_process(
+            instance=instance,
+            tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
+            raise_on_error=False,
+        )
     return result.success
+
+
+EX_TEMPFAIL = 75  # another refresh holds the warehouse: try again later
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     started = time.perf_counter()
     manifest = Path(settings.landing_dir) / "_manifest.json"
-    if args.regenerate or not manifest.exists():
-        ns = argparse.Namespace(
-            events=args.events,
-            days=args.days,
-            start="2026-01-01",
-            seed=42,
-            out=settings.landing_dir,
-            format="parquet",
-            real_formats=True,  # the demo exercises the OTel and Bedrock readers too
-        )
-        cmd_sample_data(ns)
-    gen_s = time.perf_counter() - started
-    ok = run_pipeline(args.first_day, args.last_day)
+    try:
+        # one writer at a time, generation of the demo data included (it rewrites the landing folder)
+        with writer_lock(settings, wait_seconds=args.wait, what="genai-finops run"):
+            if args.regenerate or not manifest.exists():
+                ns = argparse.Namespace(
+                    events=args.events,
+                    days=args.days,
+                    start="2026-01-01",
+                    seed=42,
+                    out=settings.landing_dir,
+                    format="parquet",
+                    real_formats=True,  # the demo exercises every reader, and the bills
+                )
+                cmd_sample_data(ns)
+            gen_s = time.perf_counter() - started
+            ok = run_pipeline(args.first_day, args.last_day)
+    except WarehouseBusy as exc:
+        print(f"genai-finops run: {exc}", file=sys.stderr)
+        return EX_TEMPFAIL
     total = time.perf_counter() - started
     events = json.loads(manifest.read_text()).get("events") if manifest.exists() else None
     print(
@@ -116,6 +130,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             {
                 "success": ok,
                 "warehouse": settings.duckdb_path,
+                "published_for_readers": settings.published_path,
                 "events_in_landing": events,
                 "generate_seconds": round(gen_s, 2),
                 "pipeline_seconds": round(total - gen_s, 2),
@@ -273,6 +288,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--regenerate", action="store_true", help="regenerate the demo data first")
     p.add_argument("--first-day", default=None)
     p.add_argument("--last-day", default=None)
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=None,
+        help="seconds to wait for another refresh to finish (default FINOPS_LOCK_WAIT_SECONDS, 0: fail fast)",
+    )
     p.set_defaults(fn=cmd_run)
 
     p = sub.add_parser("refresh-prices", help="compare the price book with maintained price catalogs")

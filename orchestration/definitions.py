@@ -10,7 +10,7 @@ from pathlib import Path
 from dagster import Definitions
 from dagster_dbt import DbtCliResource
 
-from orchestration.dbt.assets import dbt_warehouse
+from orchestration.dbt.assets import dbt_warehouse, published_warehouse
 from orchestration.dbt.project import dbt_project
 from orchestration.ingest.assets import (
     ingest_anthropic_messages,
@@ -53,6 +53,7 @@ def build_definitions() -> Definitions:
             ingest_gcp_billing,
             ingest_litellm_spend_logs,
             dbt_warehouse,
+            published_warehouse,
         ],
         asset_checks=[ge_capacity_invariants, ge_billing_reconciliation],
         jobs=[refresh_warehouse_job],

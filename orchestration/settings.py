@@ -24,6 +24,7 @@ class Settings:
     lake_dir: str
     hash_salt: str
     partition_start: str
+    published_path: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -35,6 +36,8 @@ class Settings:
             hash_salt=os.environ.get("FINOPS_HASH_SALT", "genai-finops-demo-salt"),
             # first day of the daily partitions (the demo data starts here)
             partition_start=os.environ.get("FINOPS_PARTITION_START", "2026-01-01"),
+            # the read-only copy BI tools query (swapped in atomically after each successful build)
+            published_path=_path("FINOPS_PUBLISHED_PATH", "data/published/warehouse.duckdb"),
         )
 
     def dbt_env(self) -> dict[str, str]:

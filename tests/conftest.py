@@ -21,6 +21,7 @@ def dbt_env(workdir: Path) -> dict[str, str]:
         "FINOPS_DUCKDB_PATH": str(workdir / "warehouse.duckdb"),
         "FINOPS_LAKE_DIR": str(workdir / "lake"),
         "FINOPS_LANDING_DIR": str(workdir / "landing"),
+        "FINOPS_PUBLISHED_PATH": str(workdir / "published" / "warehouse.duckdb"),
         "DBT_PROFILES_DIR": str(PROJECT_DIR),
     }
 
@@ -79,6 +80,7 @@ def pipeline_on_generated(tmp_path_factory, name: str, **generate_args):
         "FINOPS_DUCKDB_PATH": work / "warehouse.duckdb",
         "FINOPS_LAKE_DIR": work / "lake",
         "FINOPS_LANDING_DIR": work / "landing",
+        "FINOPS_PUBLISHED_PATH": work / "published" / "warehouse.duckdb",
     }.items():
         mp.setenv(key, str(value))
     result = generate(work / "landing", start=date(2026, 1, 1), **generate_args)

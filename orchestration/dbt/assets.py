@@ -13,11 +13,13 @@ tests are reported as asset checks.
 import json
 from datetime import date
 
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.dbt.project import dbt_project, ensure_manifest
 from orchestration.dbt.translator import FinopsDbtTranslator
+from orchestration.settings import Settings
+from orchestration.warehouse import publish, writer_lock
 
 ensure_manifest()
 
@@ -49,4 +51,22 @@ def dbt_warehouse(context: AssetExecutionContext, dbt: DbtCliResource):
     dbt_vars = window_vars(dict(context.run.tags))
     context.log.info(f"dbt build, window {dbt_vars or 'from the models (newest day minus lookback)'}")
     args = ["build"] + (["--vars", json.dumps(dbt_vars)] if dbt_vars else [])
-    yield from dbt.cli(args, context=context).stream()
+    with writer_lock(Settings.from_env(), what=f"dbt build, run {context.run_id}"):
+        yield from dbt.cli(args, context=context).stream()
+
+
+@asset(
+    key=AssetKey(["published", "warehouse"]),
+    deps=list(dbt_warehouse.keys),
+    group_name="published",
+    description=(
+        "The warehouse file copied to FINOPS_PUBLISHED_PATH after a successful build and swapped in atomically: "
+        "what BI tools read (read-only), so they never block a run nor see a half-built table."
+    ),
+)
+def published_warehouse(context: AssetExecutionContext) -> MaterializeResult:
+    settings = Settings.from_env()
+    target = publish(settings)
+    size = target.stat().st_size
+    context.log.info(f"published {target} ({size / 2**20:.1f} MiB)")
+    return MaterializeResult(metadata={"path": str(target), "bytes": size})

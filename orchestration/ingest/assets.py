@@ -48,6 +48,7 @@ from orchestration.ingest.engine import FileResult, glob_files, ingest_day
 from orchestration.partitions import daily_partitions, single_run
 from orchestration.quality import suites
 from orchestration.settings import Settings
+from orchestration.warehouse import writer_lock
 
 SUITES = {
     "usage_events": (suites.usage_events_expectations, suites.USAGE_COLUMNS, suites.prepare_usage_batch),
@@ -175,16 +176,17 @@ def build_ingest_asset(contract: Contract):
         days = list(context.partition_keys)
         started = time.perf_counter()
         results: list[FileResult] = []
-        for i, day in enumerate(days, 1):
-            day_results = ingest_day(
-                contract, day, settings.landing_dir, settings.lake_dir, settings.hash_salt, context.run_id
-            )
-            results += day_results
-            if i % 10 == 0 or i == len(days):
-                context.log.info(
-                    f"{ds}: {i}/{len(days)} days, {len(results)} files, "
-                    f"{sum(r.records_read for r in results):,} records, {time.perf_counter() - started:.1f}s"
+        with writer_lock(settings, what=f"ingest {ds}, run {context.run_id}"):
+            for i, day in enumerate(days, 1):
+                day_results = ingest_day(
+                    contract, day, settings.landing_dir, settings.lake_dir, settings.hash_salt, context.run_id
                 )
+                results += day_results
+                if i % 10 == 0 or i == len(days):
+                    context.log.info(
+                        f"{ds}: {i}/{len(days)} days, {len(results)} files, "
+                        f"{sum(r.records_read for r in results):,} records, {time.perf_counter() - started:.1f}s"
+                    )
         read = sum(r.records_read for r in results)
         loaded = sum(r.records_loaded for r in results)
         quarantined = sum(r.records_quarantined for r in results)
