@@ -264,6 +264,12 @@ def cmd_compare_prices(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from orchestration.bench import run
+
+    return run(args.events, args.days, args.calc_sample, args.workdir, args.real_formats)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="genai-finops", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -304,6 +310,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--apply", action="store_true", help="append the candidate rows to the price book seed")
     p.add_argument("--effective", default=date.today().isoformat(), help="valid_from of the candidate rows")
     p.set_defaults(fn=cmd_refresh_prices)
+
+    p = sub.add_parser("bench", help="measure the pipeline at a stated scale against two references")
+    p.add_argument("--events", type=int, default=1_000_000)
+    p.add_argument("--days", type=int, default=90)
+    p.add_argument("--calc-sample", type=int, default=20_000, help="events priced one by one with calc_price")
+    p.add_argument("--workdir", default=None, help="folder for the landing, lake and warehouse (default: a temp dir)")
+    p.add_argument("--real-formats", action="store_true", help="emit four use cases and the bills in real formats")
+    p.set_defaults(fn=cmd_bench)
 
     p = sub.add_parser("compare-prices", help="price probe requests of every demo model vs genai-prices")
     p.add_argument("--day", default="2026-03-01", help="date the probes are priced at")

@@ -22,7 +22,8 @@ M = D("0.000001")  # per-token factor of a per-MTok price
 def priced(tmp_path_factory):
     work = tmp_path_factory.mktemp("golden")
     shutil.copytree(FIXTURES / "golden", work / "landing")
-    ingest_day(USAGE_EVENTS, "2026-01-20", str(work / "landing"), str(work / "lake"), "salt")
+    for day in ("2026-01-20", "2026-02-10"):  # the EDP case arrives in its own day (nothing lands early)
+        ingest_day(USAGE_EVENTS, day, str(work / "landing"), str(work / "lake"), "salt")
     run_dbt(work, "build", "--select", "+fct_genai_requests", "--exclude", "test_type:data")
     rows = query(
         work,

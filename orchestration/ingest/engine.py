@@ -196,13 +196,13 @@ def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: s
                 if f.kind in ("timestamp", "epoch_s"):
                     cols.append(f"cast(null as timestamptz) as ts_{f.name}")
         return f"""
-            select {line} as line_no, true as is_json_valid, true as is_object,
+            select {line} as line_no, false as is_invalid_utf8, true as is_json_valid, true as is_object,
             {", ".join(cols)}
             from {scan}
         """
     if contract.reader == "otel":
         typed = ", ".join(c for f in contract.fields for c in _typed_columns(f, None, f"raw_{f.name}")[1:])
-        return f"select *, {typed} from ({otel_relation(path, contract.field_names)})"
+        return f"select *, false as is_invalid_utf8, {typed} from ({otel_relation(path, contract.field_names)})"
     if contract.explode:
         return _exploded_relation(contract, path, day)
     all_paths = [p for f in contract.fields if not f.is_sum for p in f.paths]
@@ -241,7 +241,8 @@ def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: s
             from documents
         ),
         parsed as (
-            select line_no, json_valid(line) as is_json_valid,
+            select line_no, trim(line) = {_sql_str(INVALID_UTF8_MARKER)} as is_invalid_utf8,
+                   json_valid(line) as is_json_valid,
                    case when json_valid(line) then json_type(line::json) = 'OBJECT' else false end as is_object,
                    case when json_valid(line) and json_type(line::json) = 'OBJECT'
                         then json_extract_string(line, {paths}) end as v{sums}
@@ -249,7 +250,7 @@ def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: s
             where trim(line) <> ''
         ),
         fields as (
-            select line_no, is_json_valid, is_object, {extracted}
+            select line_no, is_invalid_utf8, is_json_valid, is_object, {extracted}
             from parsed
         )
         select *{", " + typed if typed else ""}
@@ -293,36 +294,66 @@ def _exploded_relation(contract: Contract, path: str, day: str) -> str:
             select unnest(range(1, len(l) + 1)) as line_no, unnest(l) as line from documents
         ),
         docs as (
-            select line_no, line as l0, json_valid(line) as is_json_valid,
+            select line_no, line as l0, trim(line) = {_sql_str(INVALID_UTF8_MARKER)} as is_invalid_utf8,
+                   json_valid(line) as is_json_valid,
                    case when json_valid(line) then json_type(line::json) = 'OBJECT' else false end as is_object
             from lines
             where trim(line) <> ''
         ),
         {", ".join(levels)},
         records as (
-            select line_no, true as is_json_valid, true as is_object, {fields} from level{last}
+            select line_no, false as is_invalid_utf8, true as is_json_valid, true as is_object, {fields}
+            from level{last}
             union all
-            select line_no, is_json_valid, is_object, {nulls} from docs where not is_object
+            select line_no, is_invalid_utf8, is_json_valid, is_object, {nulls} from docs where not is_object
         )
         select *{", " + typed if typed else ""} from records
     """
 
 
-def _decompressed(path: str, tmp: Path) -> str:
-    """A local, uncompressed copy of a .gz landing file (whole-file, not per record); other paths as they are."""
-    if not path.endswith(".gz"):
-        return path
-    import gzip
+INVALID_UTF8_MARKER = '"__finops_invalid_utf8__"'  # a JSON string: the reader flags its line as invalid_utf8
 
-    target = tmp / Path(path).name.removesuffix(".gz")
-    with fsspec.open(path, "rb") as src, gzip.open(src) as unzipped, open(target, "wb") as out:
-        shutil.copyfileobj(unzipped, out)
+
+def _decompressed(path: str, tmp: Path) -> str:
+    """A local, uncompressed copy of a .gz landing file (whole-file, not per record); other paths as they are.
+    Then, for JSON text: a UTF-8 byte-order mark is dropped, and a line that is not valid UTF-8 is replaced by
+    a marker so that line alone is quarantined (invalid_utf8) instead of the whole file failing."""
+    if path.endswith(".gz"):
+        import gzip
+
+        target = tmp / Path(path).name.removesuffix(".gz")
+        with fsspec.open(path, "rb") as src, gzip.open(src) as unzipped, open(target, "wb") as out:
+            shutil.copyfileobj(unzipped, out)
+        path = str(target)
+    if not path.endswith((".json", ".jsonl", ".ndjson")):
+        return path
+    with fsspec.open(path, "rb") as f:
+        data = f.read()
+    bom = data.startswith(b"\xef\xbb\xbf")
+    try:
+        data.decode("utf-8")
+        valid = True
+    except UnicodeDecodeError:
+        valid = False
+    if valid and not bom:
+        return path
+    lines = data[3:].split(b"\n") if bom else data.split(b"\n")
+    cleaned = []
+    for line in lines:
+        try:
+            line.decode("utf-8")
+            cleaned.append(line)
+        except UnicodeDecodeError:
+            cleaned.append(INVALID_UTF8_MARKER.encode())
+    target = tmp / ("clean_" + Path(path).name)
+    target.write_bytes(b"\n".join(cleaned))
     return str(target)
 
 
-def _checks(contract: Contract) -> list[tuple[str, str | None, str]]:
+def _checks(contract: Contract, day: str | None = None) -> list[tuple[str, str | None, str]]:
     """(condition that breaks the contract, field, reason), in the order they are reported."""
     out: list[tuple[str, str | None, str]] = [
+        ("is_invalid_utf8", None, "invalid_utf8"),
         ("not is_json_valid", None, "invalid_json"),
         ("not is_object", None, "not_a_json_object"),
     ]
@@ -334,7 +365,11 @@ def _checks(contract: Contract) -> list[tuple[str, str | None, str]]:
         if f.kind in ("integer", "number", "decimal", "epoch_s"):
             num = f"num_{f.name}"
             out.append((f"{raw} is not null and {num} is null", f.name, "not_a_number"))
+        if f.kind in ("integer", "number", "epoch_s"):
+            out.append((f"not isfinite({num})", f.name, "not_a_finite_number"))
         if f.kind == "integer":
+            # no token count comes near a quadrillion: beyond it a value is corrupt (and would overflow BIGINT)
+            out.append((f"abs({num}) >= 1e15", f.name, "value_too_large"))
             out.append((f"{num} <> floor({num})", f.name, "not_an_integer"))
             out.append((f"{num} < 0", f.name, "negative_value"))
         if f.kind in ("timestamp", "epoch_s"):
@@ -347,6 +382,9 @@ def _checks(contract: Contract) -> list[tuple[str, str | None, str]]:
                     "timestamp_out_of_range",
                 )
             )
+            if f.name == contract.time_field and day:
+                # nothing can happen after the day after its file arrived (clock or parsing error)
+                out.append((f"{ts} >= timestamptz '{day}' + interval 2 day", f.name, "timestamp_after_arrival"))
     for name, values in contract.allowed_values:
         accepted = ", ".join(_sql_str(v) for v in values)
         out.append((f"raw_{name} is not null and raw_{name} not in ({accepted})", name, "unknown_value"))
@@ -386,7 +424,7 @@ def ingest_file(
     tmp = Path(tempfile.mkdtemp(prefix="finops_ingest_"))
     try:
         # one pass: the first broken rule's number, then its reason and field looked up from lists
-        checks = _checks(contract)
+        checks = _checks(contract, day)
         first_broken = "case " + " ".join(f"when {c} then {i}" for i, (c, _, _) in enumerate(checks, 1)) + " end"
         reasons = "[" + ", ".join(_sql_str(r) for _, _, r in checks) + "]"
         fields = "[" + ", ".join(_sql_str(f) if f else "null" for _, f, _ in checks) + "]"
@@ -519,7 +557,12 @@ def ensure_dataset_schema(contract: Contract, lake_dir: str) -> None:
     }
     if all(fs.exists(t) for t in targets.values()) and fs.exists(marker) and fs.cat_file(marker).decode() == signature:
         return
-    empty = ["cast(null as bigint) as line_no", "false as is_json_valid", "false as is_object"]
+    empty = [
+        "cast(null as bigint) as line_no",
+        "false as is_invalid_utf8",
+        "false as is_json_valid",
+        "false as is_object",
+    ]
     for f in contract.fields:
         empty.append(f"cast(null as varchar) as raw_{f.name}")
         if f.kind in ("integer", "number", "decimal", "epoch_s"):

@@ -1,4 +1,6 @@
--- One row per use case from the registry, plus the 'unattributed' missing member so every request joins.
+-- One row per use case from the registry, plus the 'unattributed' missing member so every request joins,
+-- plus any use case the traffic names that the registry lacks (stage 'unregistered', so the data keeps
+-- flowing; the test assert_use_cases_registered warns until it is registered).
 with registry as (
     select * from {{ ref('use_cases') }}
 ),
@@ -13,10 +15,27 @@ missing_member as (
         'Requests without a use-case tag' as description
 ),
 
+unregistered as (
+    select distinct
+        usage.use_case_id,
+        usage.use_case_id as name,
+        'unknown' as owner_team,
+        'unknown' as business_unit,
+        'unregistered' as stage,
+        'Named by usage but missing from the use_cases seed' as description
+    from {{ ref('int_usage_events') }} as usage
+    left join registry
+        on usage.use_case_id = registry.use_case_id
+    where registry.use_case_id is null
+        and usage.use_case_id <> 'unattributed'
+),
+
 final as (
     select use_case_id, name, owner_team, business_unit, stage, description from registry
     union all
     select use_case_id, name, owner_team, business_unit, stage, description from missing_member
+    union all
+    select use_case_id, name, owner_team, business_unit, stage, description from unregistered
 )
 
 select * from final

@@ -1,0 +1,255 @@
+"""`genai-finops bench`: the pipeline's speed at a stated scale, measured, against two references.
+
+Generates N events (timed on its own) into a fresh folder, runs the whole pipeline through Dagster on a
+fresh warehouse, and prints seconds per stage (generate; per-dataset ingestion and Great Expectations
+validation; dbt per layer from dbt's own timings; the mart checks and the publish step), events per second
+end to end, and the peak RSS of the whole process tree (this process and every child, sampled). On the
+same events it also measures (a) the lower bound: one hand-written DuckDB query that prices the events into
+a table, and (b) a per-request Python price calculator, genai-prices' `calc_price`, on a sample of events,
+extrapolated; and prints the pipeline's throughput against both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from orchestration.settings import PROJECT_DIR
+
+SEEDS = PROJECT_DIR / "seeds" / "reference"
+
+
+class TreeRss:
+    """Peak resident memory of this process and all its descendants, sampled every 0.2 s from /proc."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TreeRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, tree_rss_bytes(os.getpid()))
+            self._stop.wait(0.2)
+
+
+def tree_rss_bytes(root: int) -> int:
+    children: dict[int, list[int]] = defaultdict(list)
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ppid, pages = int(fields[1]), int(fields[21])
+        except (OSError, IndexError, ValueError):
+            continue
+        children[ppid].append(int(entry))
+        rss[int(entry)] = pages * page
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def lower_bound_seconds(landing: Path, work: Path) -> tuple[float, int]:
+    """One DuckDB query pricing every canonical event (effective-dated list price, cached and output tokens)
+    into a table: what the work costs with nothing around it."""
+    import duckdb
+
+    con = duckdb.connect(str(work / "lower_bound.duckdb"))
+    started = time.perf_counter()
+    con.execute(
+        f"""
+        create table priced as
+        with prices as (
+            select platform, model_id, region_scope, service_tier, cast(valid_from as date) as valid_from,
+                   lead(cast(valid_from as date)) over (
+                       partition by platform, model_id, region_scope, service_tier order by cast(valid_from as date)
+                   ) as valid_to,
+                   cast(input_usd_per_mtok as decimal(18, 6)) as rate_in,
+                   cast(nullif(cached_input_usd_per_mtok, '') as decimal(18, 6)) as rate_cached,
+                   cast(output_usd_per_mtok as decimal(18, 6)) as rate_out
+            from read_csv('{SEEDS / "model_prices.csv"}', all_varchar = true)
+        ),
+        aliases as (select * from read_csv('{SEEDS / "model_aliases.csv"}', all_varchar = true)),
+        events as (
+            select e.*, coalesce(a.model_id, lower(e.model)) as model_id,
+                   coalesce(e.region_scope, nullif(a.implied_region_scope, ''), 'global') as scope
+            from read_parquet('{landing}/usage_events/*/*.parquet') as e
+            left join aliases as a on e.model = a.raw_model
+        )
+        select events.event_id,
+               cast((events.input_tokens - coalesce(events.cached_input_tokens, 0)) * p.rate_in
+                    + coalesce(events.cached_input_tokens, 0) * coalesce(p.rate_cached, p.rate_in)
+                    + events.output_tokens * p.rate_out as decimal(38, 10)) / 1000000 as cost_usd
+        from events
+        left join prices as p
+            on events.platform = p.platform and events.model_id = p.model_id and events.scope = p.region_scope
+            and coalesce(events.service_tier, 'standard') = p.service_tier
+            and cast(events.occurred_at as date) >= p.valid_from
+            and (p.valid_to is null or cast(events.occurred_at as date) < p.valid_to)
+        """
+    )
+    seconds = time.perf_counter() - started
+    n = con.execute("select count(*) from priced").fetchone()[0]
+    con.close()
+    return seconds, n
+
+
+def calculator_events_per_second(landing: Path, sample: int) -> tuple[float, int]:
+    """genai-prices' calc_price, one request at a time, on `sample` events drawn from the landing files."""
+    import duckdb
+    from genai_prices import Usage, calc_price
+
+    rows = duckdb.sql(
+        f"""
+        select model, input_tokens, coalesce(cached_input_tokens, 0), output_tokens, occurred_at
+        from read_parquet('{landing}/usage_events/*/*.parquet')
+        where platform in ('openai', 'anthropic') using sample reservoir({sample} rows) repeatable (7)
+        """
+    ).fetchall()
+    providers = {"gpt": "openai", "o4": "openai", "claude": "anthropic"}
+    started = time.perf_counter()
+    priced = 0
+    for model, tokens_in, cached, tokens_out, at in rows:
+        provider = next((p for k, p in providers.items() if model.startswith(k)), "openai")
+        try:
+            calc_price(
+                Usage(input_tokens=tokens_in, cache_read_tokens=cached, output_tokens=tokens_out),
+                model,
+                provider_id=provider,
+                genai_request_timestamp=at if at.tzinfo else at.replace(tzinfo=UTC),
+            )
+            priced += 1
+        except LookupError:  # a model genai-prices does not know: still a lookup the calculator paid for
+            pass
+    seconds = time.perf_counter() - started
+    return len(rows) / seconds, priced
+
+
+def stage_seconds(instance, run_id: str) -> dict[str, float]:
+    """Seconds per Dagster step of the run, from its event log; the ingestion steps split into reading the
+    landing files (the assets' own `seconds`) and the rest (Great Expectations and the reconciliation)."""
+    from dagster import DagsterEventType
+
+    starts, out = {}, {}
+    ingest_own: dict[str, float] = {}
+    for record in instance.all_logs(run_id):
+        event = record.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type == DagsterEventType.STEP_START:
+            starts[event.step_key] = record.timestamp
+        elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+            out[event.step_key] = record.timestamp - starts.get(event.step_key, record.timestamp)
+        elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            meta = event.event_specific_data.materialization.metadata
+            if "seconds" in meta and event.step_key.startswith("ingest_"):
+                ingest_own[event.step_key] = float(meta["seconds"].value)
+    stages: dict[str, float] = {}
+    for step, seconds in sorted(out.items()):
+        if step.startswith("ingest_"):
+            own = ingest_own.get(step, 0.0)
+            stages[f"ingest {step.removeprefix('ingest_')}"] = own
+            stages[f"validate {step.removeprefix('ingest_')}"] = max(seconds - own, 0.0)
+        else:
+            stages[step] = seconds
+    return stages
+
+
+def dbt_layer_seconds(target_dir: Path, since: float) -> dict[str, float]:
+    """Seconds dbt spent per layer (sum of node execution times; 2 threads overlap them) from the newest
+    run_results.json written after `since`."""
+    results = [p for p in target_dir.rglob("run_results.json") if p.stat().st_mtime >= since]
+    if not results:
+        return {}
+    data = json.loads(max(results, key=lambda p: p.stat().st_mtime).read_text())
+    layers: dict[str, float] = defaultdict(float)
+    for r in data["results"]:
+        uid = r["unique_id"]
+        kind = uid.split(".")[0]
+        if kind == "model":
+            name = uid.split(".")[-1]
+            layer = name.split("_")[0] if name.split("_")[0] in ("stg", "int") else "marts"
+            layer = {"stg": "dbt staging", "int": "dbt intermediate", "marts": "dbt marts"}[layer]
+        else:
+            layer = f"dbt {kind}s"
+        layers[layer] += r["execution_time"]
+    return dict(layers)
+
+
+def run(events: int, days: int, sample: int, workdir: str | None, real_formats: bool) -> int:
+    from dagster import DagsterInstance
+
+    from orchestration.sample_data.generator import generate
+
+    work = Path(workdir or tempfile.mkdtemp(prefix="finops_bench_"))
+    work.mkdir(parents=True, exist_ok=True)
+    for sub in ("lake", "published"):
+        (work / sub).mkdir(exist_ok=True)
+    os.environ.update(
+        {
+            "FINOPS_DUCKDB_PATH": str(work / "warehouse.duckdb"),
+            "FINOPS_LAKE_DIR": str(work / "lake"),
+            "FINOPS_LANDING_DIR": str(work / "landing"),
+            "FINOPS_PUBLISHED_PATH": str(work / "published" / "warehouse.duckdb"),
+        }
+    )
+    for stale in ("warehouse.duckdb", "warehouse.duckdb.wal"):
+        (work / stale).unlink(missing_ok=True)
+    from orchestration.cli import run_pipeline
+
+    with TreeRss() as rss:
+        t0 = time.perf_counter()
+        result = generate(work / "landing", events=events, days=days, start=date(2026, 1, 1), real_formats=real_formats)
+        generate_s = time.perf_counter() - t0
+        instance = DagsterInstance.ephemeral()
+        started_at = time.time()
+        t1 = time.perf_counter()
+        ok = run_pipeline(instance=instance)
+        pipeline_s = time.perf_counter() - t1
+    run_id = instance.get_runs(limit=1)[0].run_id
+    stages = {"generate": generate_s, **stage_seconds(instance, run_id)}
+    layers = dbt_layer_seconds(PROJECT_DIR / "target", started_at)
+    lower_s, lower_n = lower_bound_seconds(work / "landing", work)
+    calc_eps, calc_priced = calculator_events_per_second(work / "landing", sample)
+
+    n = result.events
+    print(f"genai-finops bench: {n:,} events over {days} days, {os.cpu_count()} cores, pipeline ok={ok}")
+    print(f"  workdir {work}; generated {datetime.now(UTC).isoformat(timespec='seconds')}")
+    print(f"  {'stage':<44}{'seconds':>10}")
+    for name, seconds in stages.items():
+        print(f"  {name:<44}{seconds:>10.1f}")
+    for name, seconds in sorted(layers.items()):
+        print(f"    {name + ' (sum of node times)':<42}{seconds:>10.1f}")
+    print(f"  {'pipeline end to end (excl. generate)':<44}{pipeline_s:>10.1f}")
+    print(f"  {'events / s end to end':<44}{n / pipeline_s:>10,.0f}")
+    print(f"  {'peak RSS, whole process tree (GiB)':<44}{rss.peak / 2**30:>10.2f}")
+    print(f"  {'lower bound: one DuckDB pricing query (s)':<44}{lower_s:>10.2f}   ({lower_n:,} rows)")
+    print(f"  {'  pipeline / lower bound (time)':<44}{pipeline_s / lower_s:>10.1f}x")
+    calc_s = n / calc_eps
+    print(
+        f"  {'calc_price per request (events/s)':<44}{calc_eps:>10,.0f}   "
+        f"({sample:,} sampled, {calc_priced:,} known to genai-prices; {calc_s:,.0f} s extrapolated to {n:,})"
+    )
+    print(f"  {'  pipeline throughput / calculator':<44}{(n / pipeline_s) / calc_eps:>10.1f}x")
+    return 0 if ok else 1
