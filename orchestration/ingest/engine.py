@@ -533,10 +533,16 @@ def _quarantine_sql(contract: Contract, path: str, key: str, day: str, run_id: s
 SCHEMA_DAY = "1970-01-01"
 
 
+_schemas_ready: set[tuple[str, str]] = set()  # (lake_dir, dataset) checked in this process
+
+
 def ensure_lake_schemas(lake_dir: str) -> None:
-    """Every raw dataset readable, even those that have had no landing file yet."""
+    """Every raw dataset readable, even those that have had no landing file yet (checked once per process
+    and lake: an ingestion run calls this for every day of every dataset)."""
     for contract in CONTRACTS.values():
-        ensure_dataset_schema(contract, lake_dir)
+        if (lake_dir, contract.dataset) not in _schemas_ready:
+            ensure_dataset_schema(contract, lake_dir)
+            _schemas_ready.add((lake_dir, contract.dataset))
 
 
 def ensure_dataset_schema(contract: Contract, lake_dir: str) -> None:
@@ -653,12 +659,12 @@ def ingest_day(
     ensure_lake_schemas(lake_dir)
     fs, lake_root = fsspec.core.url_to_fs(lake_dir)
     _remove_file_outputs(fs, lake_root, contract, f"{day}__*", day)
+    files = landing_files(landing_dir, contract.dataset, day)
+    if not files:  # nothing arrived that day (or it was withdrawn): its old outputs are gone, nothing to read
+        return []
     con = duckdb.connect()
     try:
         con.execute("set preserve_insertion_order = true")
-        return [
-            ingest_file(contract, p, day, lake_dir, hash_salt, run_id, con)
-            for p in landing_files(landing_dir, contract.dataset, day)
-        ]
+        return [ingest_file(contract, p, day, lake_dir, hash_salt, run_id, con) for p in files]
     finally:
         con.close()

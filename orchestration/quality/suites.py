@@ -176,8 +176,8 @@ class SuiteOutcome:
         return [f for f in self.failures if f.severity == "warn"]
 
 
-def validate_batches(suite_name: str, expectations: list, batches: Iterable[pd.DataFrame]) -> SuiteOutcome:
-    """Run one suite over each batch with GE's pandas engine; collect every failed expectation."""
+def _suite(suite_name: str, expectations: list):
+    """An ephemeral GE context with a pandas dataframe asset and the suite: (batch definition, suite)."""
     context = gx.get_context(mode="ephemeral")
     try:
         context.variables.progress_bars = gx.data_context.types.base.ProgressBarsConfig(globally=False)
@@ -188,11 +188,19 @@ def validate_batches(suite_name: str, expectations: list, batches: Iterable[pd.D
     suite = gx.ExpectationSuite(name=suite_name)
     for expectation in expectations:
         suite.add_expectation(expectation)
-    suite = context.suites.add(suite)
+    return batch_definition, context.suites.add(suite)
+
+
+def validate_batches(suite_name: str, expectations: list, batches: Iterable[pd.DataFrame]) -> SuiteOutcome:
+    """Run one suite over each batch with GE's pandas engine; collect every failed expectation. The GE context
+    is made on the first non-empty batch (a run that loaded nothing has nothing to validate)."""
     outcome = SuiteOutcome(suite=suite_name)
+    batch_definition = suite = None
     for df in batches:
         if df.empty:
             continue
+        if batch_definition is None:
+            batch_definition, suite = _suite(suite_name, expectations)
         result = batch_definition.get_batch(batch_parameters={"dataframe": df}).validate(suite)
         outcome.rows += len(df)
         outcome.batches += 1
