@@ -253,3 +253,50 @@ def run(events: int, days: int, sample: int, workdir: str | None, real_formats: 
     )
     print(f"  {'  pipeline throughput / calculator':<44}{(n / pipeline_s) / calc_eps:>10.1f}x")
     return 0 if ok else 1
+
+
+def incremental(events: int, days: int, workdir: str | None) -> int:
+    """The cost of one new day: build `days` days of history, then run the next day's partition; compare with
+    that day alone on an empty warehouse (same landing files). Prints both and their ratio."""
+    from dagster import DagsterInstance
+
+    from orchestration.cli import run_pipeline
+    from orchestration.ingest.contracts import CONTRACTS
+    from orchestration.ingest.engine import landing_days
+    from orchestration.sample_data.generator import generate
+
+    base = Path(workdir or tempfile.mkdtemp(prefix="finops_incremental_"))
+    landing = base / "landing"
+    generate(landing, events=events, days=days + 1, start=date(2026, 1, 1), real_formats=True)
+    arrival_days = sorted({d for ds in CONTRACTS for d in landing_days(str(landing), ds)})
+    history_last, new_day = arrival_days[-2], arrival_days[-1]
+
+    def env(name: str) -> None:
+        work = base / name
+        work.mkdir(parents=True, exist_ok=True)
+        os.environ.update(
+            {
+                "FINOPS_DUCKDB_PATH": str(work / "warehouse.duckdb"),
+                "FINOPS_LAKE_DIR": str(work / "lake"),
+                "FINOPS_LANDING_DIR": str(landing),
+                "FINOPS_PUBLISHED_PATH": str(work / "published.duckdb"),
+            }
+        )
+
+    def timed(first: str, last: str) -> float:
+        started = time.perf_counter()
+        if not run_pipeline(first, last, instance=DagsterInstance.ephemeral()):
+            raise SystemExit(f"the run {first}..{last} failed")
+        return time.perf_counter() - started
+
+    env("history")
+    history_s = timed(arrival_days[0], history_last)
+    incremental_s = timed(new_day, new_day)
+    env("alone")
+    alone_s = timed(new_day, new_day)
+    print(f"genai-finops bench --incremental: {events:,} events over {days} days of history + 1 new day ({new_day})")
+    print(f"  history build ({arrival_days[0]}..{history_last}){history_s:>20.1f} s")
+    print(f"  the new day on top of the history{incremental_s:>26.1f} s")
+    print(f"  the new day alone on an empty warehouse{alone_s:>20.1f} s")
+    print(f"  ratio (target <= 2){incremental_s / alone_s:>39.2f}x")
+    return 0

@@ -265,8 +265,10 @@ def cmd_compare_prices(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from orchestration.bench import run
+    from orchestration.bench import incremental, run
 
+    if args.incremental:
+        return incremental(args.events, args.days, args.workdir)
     return run(args.events, args.days, args.calc_sample, args.workdir, args.real_formats)
 
 
@@ -317,6 +319,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--calc-sample", type=int, default=20_000, help="events priced one by one with calc_price")
     p.add_argument("--workdir", default=None, help="folder for the landing, lake and warehouse (default: a temp dir)")
     p.add_argument("--real-formats", action="store_true", help="emit four use cases and the bills in real formats")
+    p.add_argument(
+        "--incremental",
+        action="store_true",
+        help="time one new day on top of --days of history against that day alone on an empty warehouse",
+    )
     p.set_defaults(fn=cmd_bench)
 
     p = sub.add_parser("compare-prices", help="price probe requests of every demo model vs genai-prices")
