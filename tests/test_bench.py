@@ -1,0 +1,37 @@
+"""The benchmark command runs end to end at a tiny scale and prints every figure it promises (no timing is
+asserted: the figures are measurements, not tests)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from orchestration.cli import main
+
+pytestmark = pytest.mark.slow
+
+
+def test_bench_prints_its_table(tmp_path, capsys, monkeypatch):
+    # the bench points FINOPS_* at its workdir: registered here so they are restored afterwards
+    for key in ("FINOPS_DUCKDB_PATH", "FINOPS_LAKE_DIR", "FINOPS_LANDING_DIR", "FINOPS_PUBLISHED_PATH"):
+        monkeypatch.setenv(key, str(tmp_path / key.lower()))
+    assert main(["bench", "--events", "3000", "--days", "3", "--calc-sample", "300", "--workdir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    for label in (
+        "generate",
+        "dbt_warehouse",
+        "ingest usage_events",
+        "validate usage_events",
+        "dbt marts (sum of node times)",
+        "pipeline end to end (excl. generate)",
+        "events / s end to end",
+        "peak RSS, whole process tree (GiB)",
+        "lower bound: one DuckDB pricing query (s)",
+        "calc_price per request (events/s)",
+        "pipeline throughput / calculator",
+    ):
+        assert re.search(rf"^\s+{re.escape(label)}\s+[\d,.]+", out, re.MULTILINE), label
+    [rows] = re.findall(r"lower bound: one DuckDB pricing query \(s\)\s+[\d.]+\s+\(([\d,]+) rows\)", out)
+    [events] = re.findall(r"genai-finops bench: ([\d,]+) events", out)
+    assert rows == events  # the reference priced the same events
