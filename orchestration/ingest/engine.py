@@ -533,16 +533,10 @@ def _quarantine_sql(contract: Contract, path: str, key: str, day: str, run_id: s
 SCHEMA_DAY = "1970-01-01"
 
 
-_schemas_ready: set[tuple[str, str]] = set()  # (lake_dir, dataset) checked in this process
-
-
 def ensure_lake_schemas(lake_dir: str) -> None:
-    """Every raw dataset readable, even those that have had no landing file yet (checked once per process
-    and lake: an ingestion run calls this for every day of every dataset)."""
+    """Every raw dataset readable, even those that have had no landing file yet."""
     for contract in CONTRACTS.values():
-        if (lake_dir, contract.dataset) not in _schemas_ready:
-            ensure_dataset_schema(contract, lake_dir)
-            _schemas_ready.add((lake_dir, contract.dataset))
+        ensure_dataset_schema(contract, lake_dir)
 
 
 def ensure_dataset_schema(contract: Contract, lake_dir: str) -> None:

@@ -2,8 +2,10 @@
 -- One row per model call from every usage source, de-duplicated on event_id: the first delivery wins
 -- (by source file and line) and `delivered_copies` records how often it was delivered.
 -- Incremental by day: the partition window plus `lookback_days` is rebuilt whole.
-with per_request as (
-    {%- for source_model in usage_sources('per_request') %}
+with
+{%- for cte, kind in [('per_request', 'per_request'), ('aggregated', 'reports')] %}
+{{ cte }} as (
+    {%- for source_model in usage_sources(kind) %}
     select * from {{ source_model }}
     where {{ incremental_window('event_date') }}
     {%- if not loop.last %}
@@ -11,17 +13,7 @@ with per_request as (
     {%- endif %}
     {%- endfor %}
 ),
-
-aggregated as (
-    {%- for source_model in usage_sources('reports') %}
-    select * from {{ source_model }}
-    where {{ incremental_window('event_date') }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
-),
-
+{% endfor %}
 -- no double counting: an aggregated report row (OpenAI / Anthropic usage APIs) counts only for a platform
 -- and day that no per-request source covers; otherwise the per-request rows are the record and the report
 -- only reconciles them (rpt_usage_report_coverage)
