@@ -1,12 +1,13 @@
 # genai-finops: two commands on a fresh machine.
 #   make run   builds the whole warehouse (data/warehouse.duckdb) from generated demo data, through Dagster
 #   make test  runs the test suite
+#   make spark-check  builds the same project on Spark and compares every mart with DuckDB (CI runs it too)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test dev lint bench clean
+.PHONY: install run test dev lint bench clean spark-check
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +15,16 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# the Spark extra (dbt-spark in session mode, pyspark; needs Java 17), for `make spark-check`
+SPARK_STAMP := $(VENV)/.installed-spark
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev,spark]'
+	@touch $(SPARK_STAMP)
+
+# build a small demo on DuckDB and on Spark from the same lake, compare every mart (non-zero exit on a difference)
+spark-check: $(SPARK_STAMP)
+	$(BIN)/python -m orchestration.spark check
 
 run: $(STAMP)
 	$(BIN)/genai-finops run

@@ -63,7 +63,7 @@ def test_reingest_is_idempotent(landing, tmp_path):
     first = ingest_day(USAGE_EVENTS, DAY, str(landing), str(lake), "salt")
     files_before = sorted(p.relative_to(lake) for p in lake.rglob("*.parquet"))
     # 2 event dates + quarantine + log (besides the zero-row schema files of every dataset)
-    assert len([p for p in files_before if p.name != "_schema.parquet"]) == 4
+    assert len([p for p in files_before if p.name != "schema.parquet"]) == 4
     second = ingest_day(USAGE_EVENTS, DAY, str(landing), str(lake), "salt")
     ingest_file(USAGE_EVENTS, str(BAD), DAY, str(lake), "salt")  # the single file once more
     assert [r.records_loaded for r in first] == [r.records_loaded for r in second]
@@ -81,7 +81,7 @@ def test_removed_landing_file_is_removed_from_lake_on_partition_reload(landing, 
     assert ingest_day(USAGE_EVENTS, DAY, str(landing), str(lake), "salt") == []
     # only the zero-row schema files that keep the datasets readable remain
     left = list(lake.rglob("*.parquet"))
-    assert {p.name for p in left} == {"_schema.parquet"} and len(left) == 3 * len(CONTRACTS)  # data, quarantine, log
+    assert {p.name for p in left} == {"schema.parquet"} and len(left) == 3 * len(CONTRACTS)  # data, quarantine, log
     assert duckdb.sql(
         f"select count(*) from read_parquet({[str(p) for p in left]}, union_by_name = true)"
     ).fetchall() == [(0,)]

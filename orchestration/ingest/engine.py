@@ -113,7 +113,7 @@ NUMERIC_TYPES = (
 
 
 DECIMAL = "decimal(38, 10)"
-LAKE_LAYOUT_VERSION = 2  # bump when the lake's own columns change (2: _arrival_date)
+LAKE_LAYOUT_VERSION = 3  # bump when the lake's own files change (2: _arrival_date; 3: schema.parquet, see below)
 
 
 def _typed_columns(f: Field, native: str | None, source: str) -> list[str]:
@@ -543,7 +543,10 @@ def ensure_dataset_schema(contract: Contract, lake_dir: str) -> None:
     """Write zero-row Parquet files that fix each dataset's schema, so readers of the lake (dbt sources) work
     before the first landing file of a dataset arrives. They hold no rows and never change any count. A
     signature of the contract's fields sits beside them: when the contract gains a field, they are rewritten,
-    so a lake written before the change still shows the new column (null in its older files)."""
+    so a lake written before the change still shows the new column (null in its older files).
+
+    The files are named `schema.parquet`, not `_schema.parquet`: Spark and Hadoop readers skip names that start
+    with `_` or `.`, and an empty dataset must have a schema on every engine. The signature stays hidden."""
     import hashlib
 
     fs, root = fsspec.core.url_to_fs(lake_dir)
@@ -551,9 +554,9 @@ def ensure_dataset_schema(contract: Contract, lake_dir: str) -> None:
     signature = hashlib.sha256(repr(layout).encode()).hexdigest()
     marker = posixpath.join(root, contract.dataset, f"{contract.partition_column}={SCHEMA_DAY}", "_schema.signature")
     targets = {
-        "main": posixpath.join(root, contract.dataset, f"{contract.partition_column}={SCHEMA_DAY}", "_schema.parquet"),
-        "quarantine": posixpath.join(root, f"{contract.dataset}_quarantine", f"day={SCHEMA_DAY}", "_schema.parquet"),
-        "log": posixpath.join(root, f"{contract.dataset}_ingestion_log", f"day={SCHEMA_DAY}", "_schema.parquet"),
+        "main": posixpath.join(root, contract.dataset, f"{contract.partition_column}={SCHEMA_DAY}", "schema.parquet"),
+        "quarantine": posixpath.join(root, f"{contract.dataset}_quarantine", f"day={SCHEMA_DAY}", "schema.parquet"),
+        "log": posixpath.join(root, f"{contract.dataset}_ingestion_log", f"day={SCHEMA_DAY}", "schema.parquet"),
     }
     if all(fs.exists(t) for t in targets.values()) and fs.exists(marker) and fs.cat_file(marker).decode() == signature:
         return
@@ -584,6 +587,10 @@ def ensure_dataset_schema(contract: Contract, lake_dir: str) -> None:
             con.execute(f"copy ({sql[name]}) to {_sql_str(str(local))} (format parquet)")
             fs.makedirs(posixpath.dirname(target), exist_ok=True)
             fs.put_file(str(local), target)
+        for target in targets.values():  # the hidden name of lake layout 2
+            legacy = posixpath.join(posixpath.dirname(target), "_schema.parquet")
+            if fs.exists(legacy):
+                fs.rm_file(legacy)
         fs.pipe_file(marker, signature.encode())
     finally:
         con.close()

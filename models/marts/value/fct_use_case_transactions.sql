@@ -23,7 +23,7 @@ calls as (
         min(variant_id) as variant_id,
         min(occurred_at) as started_at,
         max(occurred_at) as last_call_at,
-        max({{ dbt.dateadd('millisecond', 'coalesce(latency_ms, 0)', 'occurred_at') }}) as ended_at,
+        max({{ add_milliseconds('coalesce(latency_ms, 0)', 'occurred_at') }}) as ended_at,
         sum(request_count) as requests,
         count(distinct step_index) as steps,
         sum(case when attempt > 1 then request_count else 0 end) as retries,

@@ -14,8 +14,17 @@ import math
 
 
 def _to_pandas(relation):
-    # dbt-duckdb hands a DuckDB relation, dbt-spark a Spark DataFrame
-    return relation.df() if hasattr(relation, "df") else relation.toPandas()
+    # dbt-duckdb hands a DuckDB relation (DECIMAL arrives as float64), dbt-spark a Spark DataFrame (DECIMAL
+    # arrives as Python Decimal objects): the statistics below work on floats either way
+    if hasattr(relation, "df"):
+        return relation.df()
+    from decimal import Decimal
+
+    frame = relation.toPandas()
+    for column in frame.columns:
+        if frame[column].map(lambda x: isinstance(x, Decimal)).any():
+            frame[column] = frame[column].astype(float)
+    return frame
 
 
 def _welch(m1, v1, n1, m0, v0, n0):
