@@ -146,6 +146,37 @@ def calculator_events_per_second(landing: Path, sample: int) -> tuple[float, int
     return len(rows) / seconds, priced
 
 
+SHARD_EVENTS = 5_000_000
+
+
+def generate_landing(landing: Path, events: int, days: int, real_formats: bool) -> int:
+    """The demo's events into one landing folder. The generator holds a run's events in memory (~1 KB each),
+    so above SHARD_EVENTS it writes shards of at most that many events, each with its own seed (distinct event
+    and transaction ids; capacity saturation is simulated per shard), and moves their files into one folder
+    (`s<k>_` prefixes). Sharded runs write canonical events only: each shard's bills would be a whole bill."""
+    import math
+    import shutil
+
+    from orchestration.sample_data.generator import generate
+
+    shards = max(1, math.ceil(events / SHARD_EVENTS))
+    if shards == 1:
+        return generate(landing, events=events, days=days, start=date(2026, 1, 1), real_formats=real_formats).events
+    if landing.exists():
+        shutil.rmtree(landing)
+    total = 0
+    for k in range(shards):
+        part = landing.parent / f"{landing.name}.shard{k}"
+        size = events // shards + (1 if k < events % shards else 0)
+        total += generate(part, events=size, days=days, start=date(2026, 1, 1), seed=42 + k).events
+        for f in sorted(p for p in part.rglob("*") if p.is_file() and p.name != "_manifest.json"):
+            dest = landing / f.relative_to(part)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            f.rename(dest.with_name(f"s{k}_{dest.name}"))
+        shutil.rmtree(part)
+    return total
+
+
 def stage_seconds(instance, run_id: str) -> dict[str, float]:
     """Seconds per Dagster step of the run, from its event log; the ingestion steps split into reading the
     landing files (the assets' own `seconds`) and the rest (Great Expectations and the reconciliation)."""
@@ -200,8 +231,6 @@ def dbt_layer_seconds(target_dir: Path, since: float) -> dict[str, float]:
 def run(events: int, days: int, sample: int, workdir: str | None, real_formats: bool) -> int:
     from dagster import DagsterInstance
 
-    from orchestration.sample_data.generator import generate
-
     work = Path(workdir or tempfile.mkdtemp(prefix="finops_bench_"))
     work.mkdir(parents=True, exist_ok=True)
     for sub in ("lake", "published"):
@@ -220,7 +249,7 @@ def run(events: int, days: int, sample: int, workdir: str | None, real_formats: 
 
     with TreeRss() as rss:
         t0 = time.perf_counter()
-        result = generate(work / "landing", events=events, days=days, start=date(2026, 1, 1), real_formats=real_formats)
+        generated = generate_landing(work / "landing", events, days, real_formats)
         generate_s = time.perf_counter() - t0
         instance = DagsterInstance.ephemeral()
         started_at = time.time()
@@ -233,7 +262,7 @@ def run(events: int, days: int, sample: int, workdir: str | None, real_formats: 
     lower_s, lower_n = lower_bound_seconds(work / "landing", work)
     calc_eps, calc_priced = calculator_events_per_second(work / "landing", sample)
 
-    n = result.events
+    n = generated
     print(f"genai-finops bench: {n:,} events over {days} days, {os.cpu_count()} cores, pipeline ok={ok}")
     print(f"  workdir {work}; generated {datetime.now(UTC).isoformat(timespec='seconds')}")
     print(f"  {'stage':<44}{'seconds':>10}")

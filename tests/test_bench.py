@@ -35,3 +35,29 @@ def test_bench_prints_its_table(tmp_path, capsys, monkeypatch):
     [rows] = re.findall(r"lower bound: one DuckDB pricing query \(s\)\s+[\d.]+\s+\(([\d,]+) rows\)", out)
     [events] = re.findall(r"genai-finops bench: ([\d,]+) events", out)
     assert rows == events  # the reference priced the same events
+
+
+def test_large_runs_are_generated_in_shards_with_distinct_ids(tmp_path, monkeypatch):
+    import duckdb
+
+    from orchestration import bench
+
+    monkeypatch.setattr(bench, "SHARD_EVENTS", 1_000)
+    landing = tmp_path / "landing"
+    total = bench.generate_landing(landing, events=2_500, days=2, real_formats=False)
+    files = sorted(p.name for p in (landing / "usage_events").rglob("*.parquet"))
+    assert {name[:3] for name in files} == {"s0_", "s1_", "s2_"}  # three shards of <= 1,000 events
+    assert not list(tmp_path.glob("landing.shard*"))  # the shard folders are gone
+    per_shard, rows, distinct = duckdb.sql(
+        f"""
+        with e as (
+            select regexp_extract(filename, '/(s[0-9]+)_', 1) as shard, event_id
+            from read_parquet('{landing}/usage_events/*/*.parquet', filename = true)
+        )
+        select (select sum(d) from (select count(distinct event_id) as d from e group by shard)),
+               (select count(*) from e), (select count(distinct event_id) from e)
+        """
+    ).fetchall()[0]
+    # no event id is shared between shards, and the generator's count is the rows it wrote
+    assert per_shard == distinct
+    assert rows == total and 2_500 <= distinct <= total
