@@ -26,3 +26,18 @@
 {% macro spark__partition_replace_config(date_column) -%}
     {{ return({'incremental_strategy': 'insert_overwrite', 'partition_by': [date_column], 'file_format': 'parquet'}) }}
 {%- endmacro %}
+
+{#
+  The first day an incremental run rebuilds, as an expression (empty on a full build): the window's first
+  day minus `lookback_days` when Dagster passes a window, else the newest `this_date_column` already built
+  minus the lookback. For models whose rows are keyed by a day of their own (a transaction's start day)
+  rather than the request day incremental_window filters on.
+#}
+{% macro incremental_window_start(this_date_column) -%}
+    {%- set lookback = var('lookback_days', 2) | int -%}
+    {%- if var('min_date', none) and var('max_date', none) -%}
+        {{ dbt.dateadd('day', -lookback, "cast('" ~ var('min_date') ~ "' as date)") }}
+    {%- elif is_incremental() -%}
+        (select {{ dbt.dateadd('day', -lookback, 'max(' ~ this_date_column ~ ')') }} from {{ this }})
+    {%- endif -%}
+{%- endmacro %}

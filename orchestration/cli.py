@@ -63,7 +63,7 @@ def run_pipeline(
 
     settings = Settings.from_env()
     os.environ.update(settings.dbt_env())
-    ensure_manifest(force=True)
+    ensure_manifest()  # re-parsed when a dbt file or the environment (lake, warehouse) changed
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs

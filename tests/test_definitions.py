@@ -115,6 +115,24 @@ def test_stale_manifest_is_reparsed():
     assert manifest.stat().st_mtime > 1_000_000_000
 
 
+def test_manifest_is_reused_unless_the_environment_changed(monkeypatch, tmp_path):
+    """A current manifest is not parsed again (~5 s a run); another lake folder makes it stale."""
+    from pathlib import Path
+
+    from orchestration.dbt.project import dbt_project, ensure_manifest
+
+    manifest = Path(dbt_project.manifest_path)
+    ensure_manifest()
+    parsed_at = manifest.stat().st_mtime_ns
+    ensure_manifest()
+    assert manifest.stat().st_mtime_ns == parsed_at
+    monkeypatch.setenv("FINOPS_LAKE_DIR", str(tmp_path / "another_lake"))
+    ensure_manifest()
+    assert manifest.stat().st_mtime_ns > parsed_at
+    monkeypatch.undo()
+    ensure_manifest()  # back to the suite's environment
+
+
 def test_every_raw_dataset_is_known_to_dbt():
     """Each ingestion contract's dataset is a dbt source and part of raw.quarantine / raw.ingestion_log."""
     import yaml

@@ -93,34 +93,44 @@ def _forget(work, lo, hi):
     try:
         for table in ("intermediate.int_usage_events", "marts.fct_genai_requests"):
             con.execute(f"delete from {table} where event_date between '{lo}' and '{hi}'")
+        con.execute(f"delete from marts.fct_use_case_transactions where started_date between '{lo}' and '{hi}'")
     finally:
         con.close()
 
 
+def _incremental_rows(work):
+    transactions = sorted(query(work, "select * from marts.fct_use_case_transactions"), key=lambda r: r[0])
+    return _fact_rows(work), transactions
+
+
 def test_incremental_runs_equal_full_refresh(built):
     work, _, _, _ = built
-    full = _fact_rows(work)
+    full = _incremental_rows(work)
     # rebuild day windows one after another (as the daily schedule would): each run must bring back the
     # days it owns (deleted first, so a run that did nothing would fail)
     for lo, hi in (("2026-01-01", "2026-01-09"), ("2026-01-10", "2026-01-20"), ("2026-01-21", "2026-01-31")):
         _forget(work, lo, hi)
-        assert len(_fact_rows(work)) < len(full)
+        requests, transactions = _incremental_rows(work)
+        assert len(requests) < len(full[0]) and len(transactions) < len(full[1])
         run_dbt(
             work,
             "run",
             "--select",
             "int_usage_events",
             "fct_genai_requests",
+            "fct_use_case_transactions",
             "--vars",
             f'{{"min_date": "{lo}", "max_date": "{hi}"}}',
         )
-        assert _fact_rows(work) == full
+        assert _incremental_rows(work) == full
     # without a window: the newest loaded day minus the lookback (2 days) is rebuilt
     _forget(work, "2026-01-30", "2026-01-30")
-    run_dbt(work, "run", "--select", "int_usage_events", "fct_genai_requests")
-    assert _fact_rows(work) == full
-    run_dbt(work, "run", "--full-refresh", "--select", "int_usage_events", "fct_genai_requests")
-    assert _fact_rows(work) == full
+    run_dbt(work, "run", "--select", "int_usage_events", "fct_genai_requests", "fct_use_case_transactions")
+    assert _incremental_rows(work) == full
+    run_dbt(
+        work, "run", "--full-refresh", "--select", "int_usage_events", "fct_genai_requests", "fct_use_case_transactions"
+    )
+    assert _incremental_rows(work) == full
 
 
 def test_warehouse_readable_by_bi_while_closed(built):

@@ -1,9 +1,43 @@
+{{ config(materialized='incremental', on_schema_change='fail', **partition_replace_config('started_date')) }}
+{%- set window_start = incremental_window_start('started_date') %}
+{%- set window_end = var('max_date', none) if var('min_date', none) else none %}
 -- One row per use-case transaction (one execution: an agent run, a conversation, a document): its calls,
 -- steps, retries and failures, tokens, fully loaded cost (pay-as-you-go after discounts + allocated
 -- capacity; spillover is pay-as-you-go), duration, success (from the primary KPI) and value. USD, UTC.
+-- Incremental by start day: a run rebuilds every transaction that started in its window (the window's days
+-- minus `lookback_days`), from all of its calls and KPI events, so a late call or outcome inside the lookback
+-- corrects its transaction; one that comes later needs a backfill of the start day. The rows that do not
+-- change are not rescanned: only the window's calls and the transactions that started before it are read.
 with requests as (
     select * from {{ ref('fct_genai_requests') }}
+    {%- if window_start %}
+    where event_date >= {{ window_start }}
+    {%- endif %}
 ),
+{%- if window_start %}
+
+started_before_window as (
+    -- transactions with calls in the window that started before it: built by an earlier run
+    select distinct earlier.transaction_id
+    from {{ ref('fct_genai_requests') }} as earlier
+    inner join (select distinct transaction_id from requests) as current_calls
+        on earlier.transaction_id = current_calls.transaction_id
+    where earlier.event_date < {{ window_start }}
+),
+
+window_requests as (
+    select requests.*
+    from requests
+    left join started_before_window
+        on requests.transaction_id = started_before_window.transaction_id
+    where started_before_window.transaction_id is null
+),
+{%- else %}
+
+window_requests as (
+    select * from requests
+),
+{%- endif %}
 
 kpis as (
     select
@@ -13,6 +47,9 @@ kpis as (
         sum(hours_saved) as hours_saved
     from {{ ref('int_kpi_event_values') }}
     where transaction_id is not null
+    {%- if window_start %}
+        and transaction_id in (select transaction_id from window_requests)
+    {%- endif %}
     group by 1
 ),
 
@@ -39,7 +76,7 @@ calls as (
         sum(capacity_cost_usd) as capacity_cost_usd,
         sum(total_cost_usd) as priced_cost_usd,
         sum(case when status <> 'success' or attempt > 1 then total_cost_usd else 0 end) as failure_and_retry_cost_usd
-    from requests
+    from window_requests
     group by 1
 ),
 
@@ -77,6 +114,11 @@ final as (
     from calls
     left join kpis
         on calls.transaction_id = kpis.transaction_id
+    {%- if window_end %}
+    -- a transaction that started after the window is a later window's (its calls were read: they may
+    -- continue one that started inside it)
+    where cast(calls.started_at as date) <= cast('{{ window_end }}' as date)
+    {%- endif %}
 )
 
 select * from final
