@@ -524,7 +524,8 @@ def generate(
         f"""
         copy (
           select
-            printf('kpi_%d_%010d', {seed}, row_number() over (order by kp.txn, kp.kpi)) as kpi_event_id,
+            -- one event per transaction and KPI: the pair is the id (no sort of every KPI event to number them)
+            printf('kpi_%d_%010d_%d', {seed}, kp.txn, kp.kpi) as kpi_event_id,
             {ts_sql("kp.ts_us")} as occurred_at,
             v.use_case_id,
             v.variant_id,
