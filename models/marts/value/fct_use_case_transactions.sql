@@ -48,7 +48,10 @@ kpis as (
     from {{ ref('int_kpi_event_values') }}
     where transaction_id is not null
     {%- if window_start %}
-        and transaction_id in (select transaction_id from window_requests)
+        -- outcomes come after their transaction's first call: from the day before the window on (a day of
+        -- slack for clock skew). A date filter prunes the lake's day partitions; a semi-join on the window's
+        -- transaction ids cost ~9 s more at 10M events (26.9 s vs 18.5 s for the model).
+        and event_date >= {{ dbt.dateadd('day', -1, window_start) }}
     {%- endif %}
     group by 1
 ),
