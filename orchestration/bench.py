@@ -20,7 +20,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from orchestration.settings import PROJECT_DIR
+from orchestration.settings import PROJECT_DIR, workdir_env
 
 SEEDS = PROJECT_DIR / "seeds" / "reference"
 
@@ -235,14 +235,7 @@ def run(events: int, days: int, sample: int, workdir: str | None, real_formats: 
     work.mkdir(parents=True, exist_ok=True)
     for sub in ("lake", "published"):
         (work / sub).mkdir(exist_ok=True)
-    os.environ.update(
-        {
-            "FINOPS_DUCKDB_PATH": str(work / "warehouse.duckdb"),
-            "FINOPS_LAKE_DIR": str(work / "lake"),
-            "FINOPS_LANDING_DIR": str(work / "landing"),
-            "FINOPS_PUBLISHED_PATH": str(work / "published" / "warehouse.duckdb"),
-        }
-    )
+    os.environ.update(workdir_env(work))
     for stale in ("warehouse.duckdb", "warehouse.duckdb.wal"):
         (work / stale).unlink(missing_ok=True)
     from orchestration.cli import run_pipeline
@@ -306,15 +299,8 @@ def incremental(events: int, days: int, workdir: str | None) -> int:
 
     def env(name: str) -> None:
         work = base / name
-        work.mkdir(parents=True, exist_ok=True)
-        os.environ.update(
-            {
-                "FINOPS_DUCKDB_PATH": str(work / "warehouse.duckdb"),
-                "FINOPS_LAKE_DIR": str(work / "lake"),
-                "FINOPS_LANDING_DIR": str(landing),
-                "FINOPS_PUBLISHED_PATH": str(work / "published.duckdb"),
-            }
-        )
+        (work / "published").mkdir(parents=True, exist_ok=True)
+        os.environ.update(workdir_env(work, landing))
 
     def timed(first: str, last: str) -> float:
         started = time.perf_counter()

@@ -40,6 +40,11 @@ class Settings:
             published_path=_path("FINOPS_PUBLISHED_PATH", "data/published/warehouse.duckdb"),
         )
 
+    @property
+    def spark_dir(self) -> str:
+        """Where the spark target keeps its warehouse and metastore (FINOPS_SPARK_DIR)."""
+        return _path("FINOPS_SPARK_DIR", "data/spark")
+
     def dbt_env(self) -> dict[str, str]:
         """Environment for dbt subprocesses: absolute paths so dbt finds the same files from any cwd."""
         return {
@@ -47,3 +52,14 @@ class Settings:
             "FINOPS_LAKE_DIR": self.lake_dir,
             "DBT_PROFILES_DIR": str(PROJECT_DIR),
         }
+
+
+def workdir_env(work: Path, landing: Path | None = None) -> dict[str, str]:
+    """FINOPS_* paths for a self-contained run in one folder (benchmarks, spark-check): its landing files,
+    lake, warehouse and published copy."""
+    return {
+        "FINOPS_DUCKDB_PATH": str(work / "warehouse.duckdb"),
+        "FINOPS_LAKE_DIR": str(work / "lake"),
+        "FINOPS_LANDING_DIR": str(landing or work / "landing"),
+        "FINOPS_PUBLISHED_PATH": str(work / "published" / "warehouse.duckdb"),
+    }

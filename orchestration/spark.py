@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from orchestration.settings import PROJECT_DIR
+from orchestration.settings import PROJECT_DIR, Settings, workdir_env
 
 LOG4J_CONFIG = PROJECT_DIR / "orchestration" / "spark_log4j2.properties"
 MONEY_TOLERANCE = Decimal("0.005")  # money columns agree to the cent
@@ -64,16 +64,14 @@ def install_session_python_models() -> None:
 
 
 def spark_env(lake_dir: str, spark_dir: str) -> dict[str, str]:
-    """Environment for a dbt invocation on the spark target (absolute paths: Spark resolves relative
-    locations against its own working directory)."""
-    spark_dir = str(Path(spark_dir).resolve())
+    """Environment for a dbt invocation on the spark target. Both paths absolute (Settings makes them so):
+    Spark resolves relative locations against its own working directory."""
     return {
         "FINOPS_DBT_TARGET": "spark",
-        "FINOPS_LAKE_DIR": str(Path(lake_dir).resolve()) if "://" not in lake_dir else lake_dir,
+        "FINOPS_LAKE_DIR": lake_dir,
         "FINOPS_SPARK_DIR": spark_dir,
         "FINOPS_SPARK_JAVA_OPTIONS": os.environ.get(
-            "FINOPS_SPARK_JAVA_OPTIONS",
-            f"-Dlog4j2.configurationFile=file:{PROJECT_DIR}/orchestration/spark_log4j2.properties",
+            "FINOPS_SPARK_JAVA_OPTIONS", f"-Dlog4j2.configurationFile=file:{LOG4J_CONFIG}"
         ),
         "FINOPS_SPARK_PYTHON_SUBMISSION": os.environ.get("FINOPS_SPARK_PYTHON_SUBMISSION", "session"),
         "DBT_PROFILES_DIR": str(PROJECT_DIR),
@@ -156,11 +154,15 @@ def _kind(duckdb_type: str) -> str:
     return "other"  # strings, dates, timestamps: non-null and distinct counts
 
 
-def _aggregates(kind: str, col: str, string_type: str) -> list[str]:
-    q = f"`{col}`" if string_type == "string" else f'"{col}"'
+QUOTE = {"duckdb": '"', "spark": "`"}
+TEXT_TYPE = {"duckdb": "varchar", "spark": "string"}
+
+
+def _aggregates(kind: str, col: str, dialect: str) -> list[str]:
+    q = f"{QUOTE[dialect]}{col}{QUOTE[dialect]}"
     nonnull = f"count({q})"
     if kind in ("money", "integer"):
-        return [nonnull, f"cast(sum({q}) as {string_type})"]
+        return [nonnull, f"cast(sum({q}) as {TEXT_TYPE[dialect]})"]
     if kind == "float":
         return [nonnull, f"sum(cast({q} as double))"]
     if kind == "boolean":
@@ -213,8 +215,8 @@ def compare_marts(duckdb_path: str, marts: list[str], spark) -> list[MartResult]
                     f"only on Spark {sorted(spark_cols - duck_names)}"
                 )
             checked = [(c, _kind(t)) for c, t in cols if c in spark_cols]
-            duck_exprs = ["count(*)"] + [e for c, k in checked for e in _aggregates(k, c, "varchar")]
-            spark_exprs = ["count(*)"] + [e for c, k in checked for e in _aggregates(k, c, "string")]
+            duck_exprs = ["count(*)"] + [e for c, k in checked for e in _aggregates(k, c, "duckdb")]
+            spark_exprs = ["count(*)"] + [e for c, k in checked for e in _aggregates(k, c, "spark")]
             d = con.execute(f'select {", ".join(duck_exprs)} from marts."{mart}"').fetchone()
             s = spark.sql(f"select {', '.join(spark_exprs)} from marts.`{mart}`").collect()[0]
             res.duckdb_rows, res.spark_rows = int(d[0]), int(s[0])
@@ -279,14 +281,7 @@ def spark_check(workdir: str, events: int, days: int) -> int:
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
     lake, spark_dir = work / "lake", work / "spark"
-    duck_env = {
-        **os.environ,
-        "FINOPS_LANDING_DIR": str(work / "landing"),
-        "FINOPS_LAKE_DIR": str(lake),
-        "FINOPS_DUCKDB_PATH": str(work / "warehouse.duckdb"),
-        "FINOPS_PUBLISHED_PATH": str(work / "published" / "warehouse.duckdb"),
-        "FINOPS_DBT_TARGET": "duckdb",
-    }
+    duck_env = {**os.environ, **workdir_env(work), "FINOPS_DBT_TARGET": "duckdb"}
     timings = {}
     t0 = time.perf_counter()
     # 1. the demo data, ingested into the lake and built on DuckDB (the default pipeline, through Dagster)
@@ -351,13 +346,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "check":
         return spark_check(args.workdir, args.events, args.days)
-    from orchestration.settings import Settings
-
     settings = Settings.from_env()
-    spark_dir = os.environ.get("FINOPS_SPARK_DIR", str(PROJECT_DIR / "data" / "spark"))
     ok = run_dbt_on_spark(
         args.dbt_args,
-        spark_env(settings.lake_dir, spark_dir),
+        spark_env(settings.lake_dir, settings.spark_dir),
         str(PROJECT_DIR / "target" / "spark"),
         str(PROJECT_DIR / "logs"),
     )

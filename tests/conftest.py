@@ -10,20 +10,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
+from orchestration.settings import PROJECT_DIR, workdir_env
+
 FIXTURES = PROJECT_DIR / "tests" / "fixtures"
 DBT = str(Path(sys.executable).with_name("dbt"))
 
 
 def dbt_env(workdir: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "FINOPS_DUCKDB_PATH": str(workdir / "warehouse.duckdb"),
-        "FINOPS_LAKE_DIR": str(workdir / "lake"),
-        "FINOPS_LANDING_DIR": str(workdir / "landing"),
-        "FINOPS_PUBLISHED_PATH": str(workdir / "published" / "warehouse.duckdb"),
-        "DBT_PROFILES_DIR": str(PROJECT_DIR),
-    }
+    return {**os.environ, **workdir_env(workdir), "DBT_PROFILES_DIR": str(PROJECT_DIR)}
 
 
 def run_dbt(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:

@@ -14,21 +14,14 @@ import duckdb
 import pytest
 
 from orchestration.sample_data.generator import generate
-from tests.conftest import PROJECT_DIR
+from orchestration.settings import PROJECT_DIR, workdir_env
 
 pytestmark = pytest.mark.slow
 VOLATILE = {"ingested_at", "_run_id", "run_id", "dbt_updated_at"}
 
 
 def _env(work, landing):
-    return {
-        **os.environ,
-        "FINOPS_DUCKDB_PATH": str(work / "warehouse.duckdb"),
-        "FINOPS_LAKE_DIR": str(work / "lake"),
-        "FINOPS_LANDING_DIR": str(landing),
-        "FINOPS_PUBLISHED_PATH": str(work / "published" / "warehouse.duckdb"),
-        "DBT_PROFILES_DIR": str(PROJECT_DIR),
-    }
+    return {**os.environ, **workdir_env(work, landing), "DBT_PROFILES_DIR": str(PROJECT_DIR)}
 
 
 def _start(work, landing):
