@@ -269,7 +269,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if args.incremental:
         return incremental(args.events, args.days, args.workdir)
-    return run(args.events, args.days, args.calc_sample, args.workdir, args.real_formats)
+    return run(
+        args.events, args.days, args.calc_sample, args.workdir, args.real_formats, args.window_days, args.landing
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -319,6 +321,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--calc-sample", type=int, default=20_000, help="events priced one by one with calc_price")
     p.add_argument("--workdir", default=None, help="folder for the landing, lake and warehouse (default: a temp dir)")
     p.add_argument("--real-formats", action="store_true", help="emit four use cases and the bills in real formats")
+    p.add_argument(
+        "--window-days",
+        type=int,
+        default=None,
+        help="backfill in consecutive windows of this many arrival days, one Dagster run each "
+        "(0: one run; default: 10 above 20M events, else 0)",
+    )
+    p.add_argument(
+        "--landing",
+        default=None,
+        help="time the pipeline on these landing files instead of generating (canonical events; a fresh lake)",
+    )
     p.add_argument(
         "--incremental",
         action="store_true",

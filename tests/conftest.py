@@ -47,6 +47,37 @@ def query(workdir: Path, sql: str):
         con.close()
 
 
+VOLATILE = {"ingested_at", "_run_id", "run_id", "dbt_updated_at"}
+
+
+def warehouse_checksums(path):
+    """Row count and a checksum of every mart and intermediate table (money exactly; floating statistics to 6
+    decimals; run ids and load times left out)."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        out = {}
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in ('marts', 'intermediate') and table_type = 'BASE TABLE' order by 1, 2"
+        ).fetchall()
+        for schema, table in tables:
+            cols = [
+                # floating statistics to 6 decimals: DuckDB's parallel float sums may differ in the last bits
+                f'round("{name}", 6)' if kind in ("DOUBLE", "FLOAT") else f'"{name}"'
+                for name, kind in con.execute(
+                    "select column_name, data_type from information_schema.columns "
+                    "where table_schema = ? and table_name = ? order by ordinal_position",
+                    [schema, table],
+                ).fetchall()
+                if name not in VOLATILE
+            ]
+            expr = "hash(" + ", ".join(cols) + ")"
+            out[f"{schema}.{table}"] = con.execute(f"select count(*), sum({expr}) from {schema}.{table}").fetchone()
+        return out
+    finally:
+        con.close()
+
+
 @pytest.fixture
 def isolated_env(tmp_path, monkeypatch):
     """Point every FINOPS_* setting at a fresh temporary folder."""

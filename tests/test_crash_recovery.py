@@ -10,14 +10,13 @@ import subprocess
 import sys
 import time
 
-import duckdb
 import pytest
 
 from orchestration.sample_data.generator import generate
 from orchestration.settings import PROJECT_DIR, workdir_env
+from tests.conftest import warehouse_checksums
 
 pytestmark = pytest.mark.slow
-VOLATILE = {"ingested_at", "_run_id", "run_id", "dbt_updated_at"}
 
 
 def _env(work, landing):
@@ -37,32 +36,6 @@ def _start(work, landing):
     )
 
 
-def _checksums(path):
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        out = {}
-        tables = con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_schema in ('marts', 'intermediate') and table_type = 'BASE TABLE' order by 1, 2"
-        ).fetchall()
-        for schema, table in tables:
-            cols = [
-                # floating statistics to 6 decimals: DuckDB's parallel float sums may differ in the last bits
-                f'round("{name}", 6)' if kind in ("DOUBLE", "FLOAT") else f'"{name}"'
-                for name, kind in con.execute(
-                    "select column_name, data_type from information_schema.columns "
-                    "where table_schema = ? and table_name = ? order by ordinal_position",
-                    [schema, table],
-                ).fetchall()
-                if name not in VOLATILE
-            ]
-            expr = "hash(" + ", ".join(cols) + ")"
-            out[f"{schema}.{table}"] = con.execute(f"select count(*), sum({expr}) from {schema}.{table}").fetchone()
-        return out
-    finally:
-        con.close()
-
-
 @pytest.fixture(scope="module")
 def clean_run(tmp_path_factory):
     base = tmp_path_factory.mktemp("crash")
@@ -72,7 +45,7 @@ def clean_run(tmp_path_factory):
     generate(landing, events=4000, days=3, start=date(2026, 1, 1), seed=5, real_formats=True)
     proc = _start(base / "clean", landing)
     assert proc.wait(timeout=600) == 0, (base / "clean" / "run.log").read_text()[-3000:]
-    return base, landing, _checksums(base / "clean" / "warehouse.duckdb")
+    return base, landing, warehouse_checksums(base / "clean" / "warehouse.duckdb")
 
 
 @pytest.mark.parametrize(
@@ -97,4 +70,4 @@ def test_killed_run_recovers_to_the_clean_result(clean_run, point, marker):
     # run again over what the killed run left (partial lake files, an unfinished DuckDB file, a lock file)
     again = _start(work, landing)
     assert again.wait(timeout=600) == 0, (work / "run.log").read_text()[-3000:]
-    assert _checksums(work / "warehouse.duckdb") == expected
+    assert warehouse_checksums(work / "warehouse.duckdb") == expected

@@ -91,7 +91,12 @@ def _fact_rows(work):
 def _forget(work, lo, hi):
     con = duckdb.connect(str(work / "warehouse.duckdb"))
     try:
-        for table in ("intermediate.int_usage_events", "marts.fct_genai_requests"):
+        for table in (
+            "intermediate.int_usage_events",
+            "marts.fct_genai_requests",
+            "marts.rpt_context_creep_turns",
+            "intermediate.int_cache_usage_daily",
+        ):
             con.execute(f"delete from {table} where event_date between '{lo}' and '{hi}'")
         con.execute(f"delete from marts.fct_use_case_transactions where started_date between '{lo}' and '{hi}'")
     finally:
@@ -100,7 +105,18 @@ def _forget(work, lo, hi):
 
 def _incremental_rows(work):
     transactions = sorted(query(work, "select * from marts.fct_use_case_transactions"), key=lambda r: r[0])
-    return _fact_rows(work), transactions
+    turns = sorted(query(work, "select * from marts.rpt_context_creep_turns"), key=lambda r: r[2])
+    cache = sorted(query(work, "select * from intermediate.int_cache_usage_daily"), key=lambda r: r[:4])
+    return _fact_rows(work), transactions, turns, cache
+
+
+INCREMENTAL_MODELS = (
+    "int_usage_events",
+    "fct_genai_requests",
+    "fct_use_case_transactions",
+    "rpt_context_creep_turns",
+    "int_cache_usage_daily",
+)
 
 
 def test_incremental_runs_equal_full_refresh(built):
@@ -110,26 +126,15 @@ def test_incremental_runs_equal_full_refresh(built):
     # days it owns (deleted first, so a run that did nothing would fail)
     for lo, hi in (("2026-01-01", "2026-01-09"), ("2026-01-10", "2026-01-20"), ("2026-01-21", "2026-01-31")):
         _forget(work, lo, hi)
-        requests, transactions = _incremental_rows(work)
-        assert len(requests) < len(full[0]) and len(transactions) < len(full[1])
-        run_dbt(
-            work,
-            "run",
-            "--select",
-            "int_usage_events",
-            "fct_genai_requests",
-            "fct_use_case_transactions",
-            "--vars",
-            f'{{"min_date": "{lo}", "max_date": "{hi}"}}',
-        )
+        forgotten = _incremental_rows(work)
+        assert all(len(rows) < len(whole) for rows, whole in zip(forgotten, full, strict=True))
+        run_dbt(work, "run", "--select", *INCREMENTAL_MODELS, "--vars", f'{{"min_date": "{lo}", "max_date": "{hi}"}}')
         assert _incremental_rows(work) == full
     # without a window: the newest loaded day minus the lookback (2 days) is rebuilt
     _forget(work, "2026-01-30", "2026-01-30")
-    run_dbt(work, "run", "--select", "int_usage_events", "fct_genai_requests", "fct_use_case_transactions")
+    run_dbt(work, "run", "--select", *INCREMENTAL_MODELS)
     assert _incremental_rows(work) == full
-    run_dbt(
-        work, "run", "--full-refresh", "--select", "int_usage_events", "fct_genai_requests", "fct_use_case_transactions"
-    )
+    run_dbt(work, "run", "--full-refresh", "--select", *INCREMENTAL_MODELS)
     assert _incremental_rows(work) == full
 
 

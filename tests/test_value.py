@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from tests.conftest import query
+from tests.conftest import query, run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -92,10 +92,49 @@ def test_value_marts_reconcile_with_requests(built):
         "select sum(cost_usd) from marts.use_case_roi_daily",
         "select sum(total_cost_usd) from marts.fct_use_case_transactions",
         "select sum(cost_usd) from marts.rpt_use_case_leaderboard",
-        "select sum(total_cost_usd) from marts.rpt_transaction_cost_distribution",
         "select sum(total_cost_usd) from marts.rpt_waste_daily",
     ):
         [(total,)] = query(work, sql)
         assert abs(total - requests) < 0.01, sql
+    [(n,)] = query(work, "select count(*) from marts.rpt_use_case_leaderboard")
+    assert n == 12
+
+
+def _trailing_window(work):
+    [(first, last, distribution, transactions)] = query(
+        work,
+        "select min(window_start_date), max(window_end_date), sum(total_cost_usd), sum(transactions) "
+        "from marts.rpt_transaction_cost_distribution",
+    )
+    [(newest, in_window, n_in_window, before)] = query(
+        work,
+        f"select max(started_date), sum(total_cost_usd) filter (where started_date >= '{first}'), "
+        f"count(*) filter (where started_date >= '{first}'), count(*) filter (where started_date < '{first}') "
+        "from marts.fct_use_case_transactions",
+    )
+    assert last == newest and distribution == in_window and transactions == n_in_window
+    [(lat_first, lat_last, calls)] = query(
+        work, "select min(window_start_date), max(window_end_date), sum(calls) from marts.rpt_latency"
+    )
+    [(successes,)] = query(
+        work,
+        f"select count(*) from marts.fct_genai_requests where status = 'success' and event_date >= '{lat_first}'",
+    )
+    assert calls == successes
+    return (last - first).days + 1, (lat_last - lat_first).days + 1, before
+
+
+def test_percentile_reports_cover_a_trailing_window(built):
+    """Exact percentiles need every value: the cost distribution and latency reports read the trailing
+    `report_window_days` of data (30 by default), so their cost stays flat as history grows."""
+    work = built[0]
+    assert _trailing_window(work)[:2] == (30, 30)
+    models = ("--select", "rpt_transaction_cost_distribution", "rpt_latency")
+    try:
+        run_dbt(work, "run", *models, "--vars", '{"report_window_days": 7}')
+        days, latency_days, before = _trailing_window(work)
+        assert (days, latency_days) == (7, 7) and before > 0  # older transactions are left out, exactly
+    finally:
+        run_dbt(work, "run", *models)
     [(n,)] = query(work, "select count(*) from marts.rpt_use_case_leaderboard")
     assert n == 12

@@ -2,9 +2,11 @@
 
 The dbt assets are not partitioned themselves (a table or a view has no partitions); the run's partition
 (or partition range) of the ingestion assets decides the window the incremental facts rebuild, passed to
-dbt as the vars min_date / max_date (inclusive). Incremental models rebuild that window plus
-`lookback_days`; every other node (seeds, views, dimensions, reports) is rebuilt whole, which is cheap and
-keeps them consistent with the facts. A run without a partition lets the models take their own window
+dbt as the vars min_date / max_date (inclusive). Incremental models (the event-grain facts, the
+transactions, the context-creep turns and the daily cache totals) rebuild that window plus `lookback_days`;
+every other node (seeds, views, dimensions, reports) is rebuilt whole, which keeps them consistent with the
+facts and stays cheap: the reports read daily aggregates, or a trailing window where they need every value
+(exact percentiles). A run without a partition lets the models take their own window
 (the newest loaded day minus the lookback). One dbt invocation per run keeps dbt's own ordering of
 models and tests (a relationships test runs after both of its models) and DuckDB's single writer. dbt
 tests are reported as asset checks.
