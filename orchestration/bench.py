@@ -146,16 +146,26 @@ def calculator_events_per_second(landing: Path, sample: int) -> tuple[float, int
     return len(rows) / seconds, priced
 
 
-SHARD_EVENTS = 5_000_000
+SHARD_EVENTS = 2_500_000
 
 
-def generate_landing(landing: Path, events: int, days: int, real_formats: bool) -> int:
+def _generate_shard(part: Path, events: int, days: int, seed: int) -> int:
+    from orchestration.sample_data.generator import generate
+
+    return generate(part, events=events, days=days, start=date(2026, 1, 1), seed=seed).events
+
+
+def generate_landing(landing: Path, events: int, days: int, real_formats: bool, workers: int | None = None) -> int:
     """The demo's events into one landing folder. The generator holds a run's events in memory (~1 KB each),
     so above SHARD_EVENTS it writes shards of at most that many events, each with its own seed (distinct event
-    and transaction ids; capacity saturation is simulated per shard), and moves their files into one folder
-    (`s<k>_` prefixes). Sharded runs write canonical events only: each shard's bills would be a whole bill."""
+    and transaction ids; capacity saturation is simulated per shard), `workers` at a time in processes of
+    their own (default: the machine's cores; 2 x 2.5M events peak at ~5 GiB), and moves their files into one
+    folder (`s<k>_` prefixes). Sharded runs write canonical events only: each shard's bills would be a whole
+    bill."""
     import math
+    import multiprocessing
     import shutil
+    from concurrent.futures import ProcessPoolExecutor
 
     from orchestration.sample_data.generator import generate
 
@@ -164,11 +174,12 @@ def generate_landing(landing: Path, events: int, days: int, real_formats: bool) 
         return generate(landing, events=events, days=days, start=date(2026, 1, 1), real_formats=real_formats).events
     if landing.exists():
         shutil.rmtree(landing)
-    total = 0
-    for k in range(shards):
-        part = landing.parent / f"{landing.name}.shard{k}"
-        size = events // shards + (1 if k < events % shards else 0)
-        total += generate(part, events=size, days=days, start=date(2026, 1, 1), seed=42 + k).events
+    parts = [landing.parent / f"{landing.name}.shard{k}" for k in range(shards)]
+    sizes = [events // shards + (1 if k < events % shards else 0) for k in range(shards)]
+    workers = min(workers or os.cpu_count() or 1, shards)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        total = sum(pool.map(_generate_shard, parts, sizes, [days] * shards, [42 + k for k in range(shards)]))
+    for k, part in enumerate(parts):
         for f in sorted(p for p in part.rglob("*") if p.is_file() and p.name != "_manifest.json"):
             dest = landing / f.relative_to(part)
             dest.parent.mkdir(parents=True, exist_ok=True)
@@ -274,6 +285,10 @@ def run(
 
     if window_days is None:
         window_days = WINDOW_DAYS if events > WINDOW_EVENTS else 0
+    if window_days:
+        # one model at a time: dbt's threads share one DuckDB memory limit, and two of the heavy models side
+        # by side ran out of it at 100M events (each query still uses every core)
+        os.environ.setdefault("FINOPS_DBT_THREADS", "1")
     runs: list[tuple[str, str, float, bool]] = []
     stages: dict[str, float] = defaultdict(float)
     layers: dict[str, float] = defaultdict(float)
@@ -302,7 +317,13 @@ def run(
     calc_eps, calc_priced = calculator_events_per_second(land, sample)
 
     n = generated if generated is not None else lower_n  # reused landing: its canonical events
-    print(f"genai-finops bench: {n:,} events over {days} days, {os.cpu_count()} cores, pipeline ok={ok}")
+    print(
+        f"genai-finops bench: {n:,} events over {days} days, {os.cpu_count()} cores, "
+        f"dbt threads {os.environ.get('FINOPS_DBT_THREADS', '2')}, pipeline ok={ok}"
+    )
+    if not ok:
+        first, last, _, _ = runs[-1]
+        print(f"  FAILED in the window {first}..{last}: the figures below cover the windows run until then")
     print(f"  workdir {work}; landing {land}; generated {datetime.now(UTC).isoformat(timespec='seconds')}")
     if len(runs) > 1:
         print(f"  {len(runs)} windows of {window_days} arrival days (one Dagster run each); stages summed over them")

@@ -73,6 +73,7 @@ def test_windowed_backfill_builds_the_same_warehouse(tmp_path, capsys, monkeypat
 
     for key in ("FINOPS_DUCKDB_PATH", "FINOPS_LAKE_DIR", "FINOPS_LANDING_DIR", "FINOPS_PUBLISHED_PATH"):
         monkeypatch.setenv(key, str(tmp_path / key.lower()))
+    monkeypatch.setenv("FINOPS_DBT_THREADS", "1")  # what a windowed bench sets; restored afterwards
     landing = tmp_path / "landing"
     generate(landing, events=4_000, days=5, start=date(2026, 1, 1), seed=5)
     common = ["bench", "--landing", str(landing), "--calc-sample", "200", "--days", "5"]

@@ -44,7 +44,7 @@ from orchestration.ingest.contracts import (
     USAGE_EVENTS,
     Contract,
 )
-from orchestration.ingest.engine import FileResult, glob_files, ingest_day
+from orchestration.ingest.engine import FileResult, glob_files, ingest_days
 from orchestration.partitions import daily_partitions, single_run
 from orchestration.quality import suites
 from orchestration.settings import Settings
@@ -177,16 +177,15 @@ def build_ingest_asset(contract: Contract):
         started = time.perf_counter()
         results: list[FileResult] = []
         with writer_lock(settings, what=f"ingest {ds}, run {context.run_id}"):
-            for i, day in enumerate(days, 1):
-                day_results = ingest_day(
-                    contract, day, settings.landing_dir, settings.lake_dir, settings.hash_salt, context.run_id
+            for i in range(0, len(days), 10):
+                chunk = days[i : i + 10]
+                results += ingest_days(
+                    contract, chunk, settings.landing_dir, settings.lake_dir, settings.hash_salt, context.run_id
                 )
-                results += day_results
-                if i % 10 == 0 or i == len(days):
-                    context.log.info(
-                        f"{ds}: {i}/{len(days)} days, {len(results)} files, "
-                        f"{sum(r.records_read for r in results):,} records, {time.perf_counter() - started:.1f}s"
-                    )
+                context.log.info(
+                    f"{ds}: {i + len(chunk)}/{len(days)} days, {len(results)} files, "
+                    f"{sum(r.records_read for r in results):,} records, {time.perf_counter() - started:.1f}s"
+                )
         read = sum(r.records_read for r in results)
         loaded = sum(r.records_loaded for r in results)
         quarantined = sum(r.records_quarantined for r in results)

@@ -201,7 +201,10 @@ def validate_batches(suite_name: str, expectations: list, batches: Iterable[pd.D
             continue
         if batch_definition is None:
             batch_definition, suite = _suite(suite_name, expectations)
-        result = batch_definition.get_batch(batch_parameters={"dataframe": df}).validate(suite)
+        # BASIC: the unexpected count and the first unexpected values, all a failure reports. GE's default
+        # (SUMMARY) also counts every distinct unexpected value and lists indexes: twice the time (1.4 s vs
+        # 0.77 s per 700k usage rows)
+        result = batch_definition.get_batch(batch_parameters={"dataframe": df}).validate(suite, result_format="BASIC")
         outcome.rows += len(df)
         outcome.batches += 1
         for r in result.results:
