@@ -146,3 +146,45 @@ def test_warehouse_readable_by_bi_while_closed(built):
         assert con.execute("select count(*) from marts.dim_use_cases").fetchone()[0] == 12
     finally:
         con.close()
+
+
+def _duplicate_request(work, from_day, to_day):
+    """Copy one request of `from_day` to `to_day` under the same event id (marked by an impossible
+    delivered_copies, to be removed after)."""
+    con = duckdb.connect(str(work / "warehouse.duckdb"))
+    try:
+        con.execute(
+            "insert into marts.fct_genai_requests select * replace "
+            f"(cast('{to_day}' as date) as event_date, -7 as delivered_copies) "
+            f"from marts.fct_genai_requests where event_date = '{from_day}' limit 1"
+        )
+    finally:
+        con.close()
+
+
+def _remove_duplicates(work):
+    con = duckdb.connect(str(work / "warehouse.duckdb"))
+    try:
+        con.execute("delete from marts.fct_genai_requests where delivered_copies = -7")
+    finally:
+        con.close()
+
+
+def test_unique_tests_check_the_window_against_all_history(built):
+    """With a window, an id is counted only when a row of the window has it, against every row: a duplicate
+    of an old id inside the window is found; one among old rows only is left to the runs that wrote them (a
+    run without a window finds it)."""
+    work = built[0]
+    select = ("test", "--select", "fct_genai_requests,test_name:unique_since_window")
+    window = ("--vars", '{"min_date": "2026-01-25", "max_date": "2026-01-26"}')
+    assert run_dbt(work, *select, *window, check=False).returncode == 0
+    try:
+        _duplicate_request(work, "2026-01-03", "2026-01-25")  # an old id again, in the window
+        assert run_dbt(work, *select, *window, check=False).returncode == 1
+        _remove_duplicates(work)
+        _duplicate_request(work, "2026-01-03", "2026-01-04")  # both before the window (minus the lookback)
+        assert run_dbt(work, *select, *window, check=False).returncode == 0
+        assert run_dbt(work, *select, check=False).returncode == 1
+    finally:
+        _remove_duplicates(work)
+    assert run_dbt(work, *select, check=False).returncode == 0
