@@ -32,35 +32,12 @@ unioned as (
     where covered.platform is null
 ),
 
--- de-duplication: only the ids delivered more than once (few) are ranked. Ranking every row in one window
--- cost 40% more than copying them (measured on 3.8M events: 16.6 s vs 12.1 s; counting the ids costs ~0)
-copies as (
-    select event_id, count(*) as delivered_copies
-    from unioned
-    group by 1
-    having count(*) > 1
-),
-
 ranked as (
     select
         unioned.*,
-        1 as delivery_rank,
-        1 as delivered_copies
+        row_number() over (partition by event_id order by source_file, source_line) as delivery_rank,
+        count(*) over (partition by event_id) as delivered_copies
     from unioned
-    left join copies
-        on unioned.event_id = copies.event_id
-    where copies.event_id is null
-
-    union all
-
-    select
-        unioned.*,
-        row_number() over (partition by unioned.event_id order by unioned.source_file, unioned.source_line)
-            as delivery_rank,
-        copies.delivered_copies
-    from unioned
-    inner join copies
-        on unioned.event_id = copies.event_id
 ),
 
 deduplicated as (
