@@ -265,8 +265,7 @@ def run(
     and de-duplication spill in proportion to the window, not to the whole history."""
     from dagster import DagsterInstance
 
-    from orchestration.ingest.contracts import CONTRACTS
-    from orchestration.ingest.engine import landing_days
+    from orchestration.settings import Settings
 
     work = Path(workdir or tempfile.mkdtemp(prefix="finops_bench_"))
     work.mkdir(parents=True, exist_ok=True)
@@ -281,7 +280,7 @@ def run(
 
         shutil.rmtree(work / "lake")
         (work / "lake").mkdir()
-    from orchestration.cli import run_pipeline
+    from orchestration.cli import partition_days, run_pipeline
 
     if window_days is None:
         window_days = WINDOW_DAYS if events > WINDOW_EVENTS else 0
@@ -296,7 +295,7 @@ def run(
         t0 = time.perf_counter()
         generated = None if landing else generate_landing(land, events, days, real_formats)
         stages["generate"] = time.perf_counter() - t0
-        arrival_days = sorted({d for ds in CONTRACTS for d in landing_days(str(land), ds)})
+        arrival_days = partition_days(Settings.from_env())
         t1 = time.perf_counter()
         for first, last in windows(arrival_days, window_days):
             instance = DagsterInstance.ephemeral()

@@ -53,13 +53,20 @@ def cmd_prepare(_: argparse.Namespace) -> int:
     return 0
 
 
+def partition_days(settings: Settings) -> list[str]:
+    """The arrival days with landing files, from the first daily partition on."""
+    from orchestration.ingest.contracts import CONTRACTS
+    from orchestration.ingest.engine import landing_days
+
+    days = {d for ds in CONTRACTS for d in landing_days(settings.landing_dir, ds)}
+    return sorted(d for d in days if d >= settings.partition_start)
+
+
 def run_pipeline(
     first_day: str | None = None, last_day: str | None = None, instance=None, wait_seconds: float | None = None
 ) -> bool:
     """Materialize every asset through Dagster for the landing days in [first_day, last_day]."""
     from orchestration.dbt.project import ensure_manifest
-    from orchestration.ingest.contracts import CONTRACTS
-    from orchestration.ingest.engine import landing_days
 
     settings = Settings.from_env()
     os.environ.update(settings.dbt_env())
@@ -68,8 +75,7 @@ def run_pipeline(
 
     from orchestration.definitions import defs
 
-    days = sorted({d for ds in CONTRACTS for d in landing_days(settings.landing_dir, ds)})
-    days = [d for d in days if d >= settings.partition_start]
+    days = partition_days(settings)
     if not days:
         raise SystemExit(f"no landing files under {settings.landing_dir} (run `genai-finops sample-data` first)")
     first = first_day or days[0]

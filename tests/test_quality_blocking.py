@@ -92,6 +92,7 @@ def test_failed_contract_check_blocks_dbt(isolated_env):
     assert evaluation.passed is False
     failures = evaluation.metadata["failures"].value
     assert [(f["column"], f["severity"], f["unexpected"]) for f in failures] == [("platform", "error", 1)]
+    assert failures[0]["sample"] == ["ibm_watson"]  # GE's BASIC result still names the offending value
     # the broken third line was quarantined, and the (warn) quarantine check says so
     key = AssetCheckKey(AssetKey(["raw", "usage_events_quarantine"]), "quarantine_empty")
     [record] = instance.event_log_storage.get_asset_check_execution_history(key, limit=1)

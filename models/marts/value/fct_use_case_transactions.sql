@@ -17,22 +17,15 @@ with requests as (
 {%- if window_start %}
 
 started_before_window as (
-    -- transactions with calls in the window that started before it: built by an earlier run
-    {%- if is_incremental() %}
-    -- (looked up among the transactions already built: a fraction of the calls, where a scan of the request
-    -- fact's history grew with it: 60-93 s per 10-day window at 100M events)
-    select earlier.transaction_id
-    from {{ this }} as earlier
-    inner join (select distinct transaction_id from requests) as current_calls
-        on earlier.transaction_id = current_calls.transaction_id
-    where earlier.started_date < {{ window_start }}
-    {%- else %}
+    -- transactions with calls in the window that started before it: built by an earlier run. Looked up among
+    -- the transactions already built (a fraction of the calls; scanning the request fact's history instead
+    -- grew with it: 60-93 s per 10-day window at 100M events), or on a first build among the earlier calls
+    {%- set earlier, earlier_date = (this, 'started_date') if is_incremental() else (ref('fct_genai_requests'), 'event_date') %}
     select distinct earlier.transaction_id
-    from {{ ref('fct_genai_requests') }} as earlier
+    from {{ earlier }} as earlier
     inner join (select distinct transaction_id from requests) as current_calls
         on earlier.transaction_id = current_calls.transaction_id
-    where earlier.event_date < {{ window_start }}
-    {%- endif %}
+    where earlier.{{ earlier_date }} < {{ window_start }}
 ),
 
 window_requests as (
