@@ -1,7 +1,10 @@
 # genai-finops: two commands on a fresh machine.
-#   make run   builds the whole warehouse (data/warehouse.duckdb) from generated demo data, through Dagster
-#   make test  runs the test suite
+#   make run        builds the demo warehouse (data/demo/warehouse.duckdb) from generated demo data, through Dagster
+#   make test       runs the whole test suite
+#   make test-fast  the inner loop: everything but the pipeline runs and crash tests
+#   make lint       ruff (Python) and sqlfluff (dbt SQL)
 #   make spark-check  builds the same project on Spark and compares every mart with DuckDB (CI runs it too)
+# Your own data: FINOPS_LANDING_DIR=/path/to/landing .venv/bin/genai-finops run
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -24,10 +27,10 @@ $(SPARK_STAMP): $(STAMP)
 
 # build a small demo on DuckDB and on Spark from the same lake, compare every mart (non-zero exit on a difference)
 spark-check: $(SPARK_STAMP)
-	$(BIN)/python -m orchestration.spark check
+	$(BIN)/python -m orchestration.tools.spark check
 
 run: $(STAMP)
-	$(BIN)/genai-finops run
+	$(BIN)/genai-finops demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -1,13 +1,10 @@
 {% macro canonical_usage_staging(source_relation, source_format, request_count='1', long_context_hint='cast(null as boolean)') -%}
 {#- Staging of a lake dataset holding canonical usage fields (canonical events, OTel spans, ...): rename,
-    cast, default, and map the raw model to the canonical one. Token semantics are normalised by the readers
-    that fill the lake, so every source arrives here with the same meaning. -#}
+    cast and default. Token semantics are normalised by the readers that fill the lake, so every source
+    arrives here with the same meaning; the raw model string is mapped to the canonical model in
+    int_usage_events (a join to a seed is not staging's job). -#}
 with source as (
     select * from {{ source_relation }}
-),
-
-aliases as (
-    select * from {{ ref('model_aliases') }}
 ),
 
 renamed as (
@@ -53,22 +50,10 @@ renamed as (
         cast({{ request_count }} as bigint) as request_count,
         {{ long_context_hint }} as long_context_hint,
         _source_file as source_file,
-        cast(_source_line as bigint) as source_line
+        cast(_source_line as bigint) as source_line,
+        cast(_arrival_date as date) as arrival_date
     from source
-),
-
-mapped as (
-    select
-        renamed.*,
-        coalesce(aliases.model_id, lower(renamed.raw_model)) as model_id,
-        aliases.model_version,
-        coalesce(aliases.provider, 'unknown') as provider,
-        aliases.model_id is not null as is_known_model,
-        coalesce(renamed.region_scope, aliases.implied_region_scope, 'global') as resolved_region_scope
-    from renamed
-    left join aliases
-        on renamed.raw_model = aliases.raw_model
 )
 
-select * from mapped
+select * from renamed
 {%- endmacro %}

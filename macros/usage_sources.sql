@@ -1,20 +1,14 @@
-{% macro usage_sources(kind) -%}
-{#- The staging models that feed int_usage_events, in one place: 'per_request' sources (one row per call,
-    request_count 1) and aggregated 'reports' (one row per bucket; counted only where no per-request source
-    covers the platform and day). Returns their relations, so callers loop instead of listing them. -#}
-{%- set models = {
-    'per_request': [
-        'stg_canonical__usage_events',
-        'stg_otel__genai_spans',
-        'stg_bedrock__invocations',
-        'stg_litellm__spend_logs',
-        'stg_anthropic__messages',
-    ],
-    'reports': ['stg_openai__usage_completions', 'stg_anthropic__usage_report'],
-} -%}
-{%- set relations = [] -%}
-{%- for name in models[kind] -%}
-{%- do relations.append(ref(name)) -%}
-{%- endfor -%}
-{{ return(relations) }}
+{% macro usage_sources(role) -%}
+{#- The staging models of the raw datasets of one role, as relations to loop over: 'usage' (per-request
+    sources, one row per call) or 'usage_report' (aggregated buckets, counted only where no per-request source
+    covers the platform and day). The list comes from the dataset registry (raw_datasets). -#}
+    {%- set names = [] -%}
+    {%- for ds in raw_datasets(role) if ds.staging_model not in names -%}
+        {%- do names.append(ds.staging_model) -%}
+    {%- endfor -%}
+    {%- set relations = [] -%}
+    {%- for name in names -%}
+        {%- do relations.append(ref(name)) -%}
+    {%- endfor -%}
+    {{ return(relations) }}
 {%- endmacro %}

@@ -1,4 +1,9 @@
-"""The project's command line: `genai-finops sample-data | run | prepare`."""
+"""The project's command line.
+
+Product: `run` (build the warehouse from your landing folder), `demo` (build it from generated demo data in a
+folder of its own), `generate-dbt` (the dbt files derived from the dataset registry), `prepare` (parse the
+dbt project). Tools (orchestration/tools): `sample-data`, `bench`, `refresh-prices`, `compare-prices`.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,20 @@ import argparse
 import json
 import os
 import resource
+import signal
 import sys
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from orchestration.settings import PROJECT_DIR, Settings
-from orchestration.warehouse import WarehouseBusy, writer_lock
+from orchestration.settings import PROJECT_DIR, MissingSalt, Settings
+from orchestration.warehouse import WarehouseBusy
 
 DEMO_EVENTS = 300_000
+DEMO_DIR = "data/demo"
+EX_TEMPFAIL = 75  # another refresh holds the warehouse: try again later
+EX_NOINPUT = 66  # nothing to read
+EX_CONFIG = 78  # a setting is missing
 
 
 def _peak_rss_mib() -> float:
@@ -24,19 +34,34 @@ def _peak_rss_mib() -> float:
     return max(own, children) / 1024
 
 
-def cmd_sample_data(args: argparse.Namespace) -> int:
-    from orchestration.sample_data.generator import generate
+def _stop_on_sigterm() -> None:
+    """SIGTERM stops a run the way Ctrl-C does: reads in flight are interrupted, the writer lock is released."""
 
-    out = args.out or Settings.from_env().landing_dir
-    result = generate(
-        out,
-        events=args.events,
-        days=args.days,
-        start=date.fromisoformat(args.start),
-        seed=args.seed,
-        file_format=args.format,
-        real_formats=args.real_formats,
-    )
+    def handler(signum, frame):
+        from orchestration.ingest.engine import interrupt_reads
+
+        interrupt_reads()
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def cmd_sample_data(args: argparse.Namespace) -> int:
+    from orchestration.tools.sample_data.generator import DemoFolderError, generate
+
+    try:
+        result = generate(
+            args.out,
+            events=args.events,
+            days=args.days,
+            start=date.fromisoformat(args.start),
+            seed=args.seed,
+            file_format=args.format,
+            real_formats=args.real_formats,
+        )
+    except DemoFolderError as exc:
+        print(f"genai-finops sample-data: {exc}", file=sys.stderr)
+        return 2
     print(
         f"wrote {result.events:,} usage events, {result.kpi_events:,} KPI events, "
         f"{result.transactions:,} transactions over {result.days} days to {result.out_dir} "
@@ -48,106 +73,124 @@ def cmd_sample_data(args: argparse.Namespace) -> int:
 def cmd_prepare(_: argparse.Namespace) -> int:
     from orchestration.dbt.project import ensure_manifest
 
-    os.environ.update(Settings.from_env().dbt_env())
-    print(f"dbt manifest: {ensure_manifest(force=True)}")
+    print(f"dbt manifest: {ensure_manifest(Settings.from_env(), force=True)}")
     return 0
 
 
-def partition_days(settings: Settings) -> list[str]:
-    """The arrival days with landing files, from the first daily partition on."""
-    from orchestration.ingest.contracts import CONTRACTS
-    from orchestration.ingest.engine import landing_days
+def cmd_generate_dbt(args: argparse.Namespace) -> int:
+    from orchestration.dbt import generated
 
-    days = {d for ds in CONTRACTS for d in landing_days(settings.landing_dir, ds)}
-    return sorted(d for d in days if d >= settings.partition_start)
-
-
-def run_pipeline(
-    first_day: str | None = None, last_day: str | None = None, instance=None, wait_seconds: float | None = None
-) -> bool:
-    """Materialize every asset through Dagster for the landing days in [first_day, last_day]."""
-    from orchestration.dbt.project import ensure_manifest
-
-    settings = Settings.from_env()
-    os.environ.update(settings.dbt_env())
-    ensure_manifest()  # re-parsed when a dbt file or the environment (lake, warehouse) changed
-    from dagster import DagsterInstance
-
-    from orchestration.definitions import defs
-
-    days = partition_days(settings)
-    if not days:
-        raise SystemExit(f"no landing files under {settings.landing_dir} (run `genai-finops sample-data` first)")
-    first = first_day or days[0]
-    last = last_day or days[-1]
-    if instance is None:
-        home = os.environ.get("DAGSTER_HOME")
-        if home:  # a persistent instance: the run shows up in `dagster dev`
-            Path(home).mkdir(parents=True, exist_ok=True)
-            config = Path(home) / "dagster.yaml"
-            if not config.exists():  # the same instance settings `make dev` uses (one warehouse writer at a time)
-                config.write_text((PROJECT_DIR / "orchestration" / "dagster.yaml").read_text())
-            instance = DagsterInstance.get()
-        else:
-            # an in-memory instance: a 90-day backfill records a few thousand planned-materialization
-            # events, which cost ~15 ms each in a sqlite-backed instance
-            instance = DagsterInstance.ephemeral()
-    job = defs.resolve_job_def("refresh_warehouse")
-    # the whole run holds the writer lock (its steps take it again, re-entrantly): a second refresh fails fast
-    with writer_lock(settings, wait_seconds=wait_seconds, what=f"genai-finops run {first}..{last}"):
-        result = job.execute_in_process(
-            instance=instance,
-            tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
-            raise_on_error=False,
-        )
-    return result.success
+    if args.check:
+        drift = generated.drift()
+        for rel in drift:
+            print(f"{rel} differs from orchestration/datasets.py: run `genai-finops generate-dbt`", file=sys.stderr)
+        return 1 if drift else 0
+    for rel in generated.write():
+        print(f"wrote {rel}")
+    return 0
 
 
-EX_TEMPFAIL = 75  # another refresh holds the warehouse: try again later
+def _log_file(settings: Settings) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return str(Path(settings.duckdb_path).parent / "logs" / f"run-{stamp}.log")
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
+def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float = 0.0) -> int:
+    """Run the refresh job on `settings`' landing folder; print one line per step and the summary."""
+    from orchestration.pipeline import NoLandingData, require_landing_data, run_pipeline
+
     started = time.perf_counter()
-    manifest = Path(settings.landing_dir) / "_manifest.json"
+    log_file = _log_file(settings)
     try:
-        # one writer at a time, generation of the demo data included (it rewrites the landing folder)
-        with writer_lock(settings, wait_seconds=args.wait, what="genai-finops run"):
-            if args.regenerate or not manifest.exists():
-                ns = argparse.Namespace(
-                    events=args.events,
-                    days=args.days,
-                    start="2026-01-01",
-                    seed=42,
-                    out=settings.landing_dir,
-                    format="parquet",
-                    real_formats=True,  # the demo exercises every reader, and the bills
-                )
-                cmd_sample_data(ns)
-            gen_s = time.perf_counter() - started
-            ok = run_pipeline(args.first_day, args.last_day)
+        require_landing_data(settings)  # a missing or empty landing folder: nothing is written anywhere
+        settings.hash_salt()  # created (and announced) or refused before anything runs
+        print(f"genai-finops: building {settings.duckdb_path} from {settings.landing_dir}")
+        print(f"  Dagster's event stream: {log_file}")
+        outcome = run_pipeline(
+            settings,
+            args.first_day,
+            args.last_day,
+            wait_seconds=args.wait,
+            log_file=log_file,
+            quiet=not args.verbose,
+        )
+    except NoLandingData as exc:
+        print(f"genai-finops: {exc}", file=sys.stderr)
+        return EX_NOINPUT
+    except MissingSalt as exc:
+        print(f"genai-finops: {exc}", file=sys.stderr)
+        return EX_CONFIG
     except WarehouseBusy as exc:
-        print(f"genai-finops run: {exc}", file=sys.stderr)
+        print(f"genai-finops: {exc}", file=sys.stderr)
         return EX_TEMPFAIL
-    total = time.perf_counter() - started
-    events = json.loads(manifest.read_text()).get("events") if manifest.exists() else None
+    except KeyboardInterrupt:
+        print("genai-finops: stopped; the warehouse keeps its last complete build (rerun to finish)", file=sys.stderr)
+        return 130
+    seconds = time.perf_counter() - started
     print(
         json.dumps(
             {
-                "success": ok,
+                "success": outcome.success,
+                "days": f"{outcome.first_day}..{outcome.last_day}",
                 "warehouse": settings.duckdb_path,
                 "published_for_readers": settings.published_path,
-                "events_in_landing": events,
-                "generate_seconds": round(gen_s, 2),
-                "pipeline_seconds": round(total - gen_s, 2),
+                "log": log_file,
+                "generate_seconds": round(generated_seconds, 2),
+                "pipeline_seconds": round(seconds, 2),
                 "peak_rss_mib": round(_peak_rss_mib(), 1),
             },
             indent=2,
         )
     )
-    if ok:
+    if outcome.success:
         _print_summary(settings.duckdb_path)
-    return 0 if ok else 1
+        report_unread(settings)
+    else:
+        print(f"genai-finops: the run failed; see {log_file}", file=sys.stderr)
+    return 0 if outcome.success else 1
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    overrides = {"landing_dir": args.landing} if args.landing else {}
+    return _run(Settings.from_env(**overrides), args)
+
+
+def demo_settings(folder: str) -> Settings:
+    """Everything of the demo under one folder of its own (landing, lake, warehouse, published copy, dbt
+    artifacts): it never mixes with, nor touches, the data of `genai-finops run`."""
+    root = Path(folder)
+    return Settings.from_env(
+        landing_dir=str(root / "landing"),
+        lake_dir=str(root / "lake"),
+        duckdb_path=str(root / "warehouse.duckdb"),
+        published_path=str(root / "published" / "warehouse.duckdb"),
+        salt_policy="demo",
+        partition_start="2026-01-01",
+    )
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from orchestration.tools.sample_data.generator import MANIFEST, DemoFolderError, check_demo_folder, generate
+    from orchestration.warehouse import writer_lock
+
+    settings = demo_settings(args.dir)
+    landing = Path(settings.landing_dir)
+    started = time.perf_counter()
+    try:
+        check_demo_folder(landing)  # before anything is written (the lock file included)
+        with writer_lock(settings, wait_seconds=args.wait, what="genai-finops demo (generating)"):
+            if args.regenerate or not (landing / MANIFEST).exists():
+                result = generate(
+                    landing, events=args.events, days=args.days, start=date(2026, 1, 1), seed=42, real_formats=True
+                )
+                print(f"generated {result.events:,} demo usage events over {result.days} days in {landing}")
+    except DemoFolderError as exc:
+        print(f"genai-finops demo: {exc}", file=sys.stderr)
+        return 2
+    except WarehouseBusy as exc:
+        print(f"genai-finops demo: {exc}", file=sys.stderr)
+        return EX_TEMPFAIL
+    return _run(settings, args, time.perf_counter() - started)
 
 
 def _print_summary(duckdb_path: str) -> None:
@@ -163,9 +206,11 @@ def _print_summary(duckdb_path: str) -> None:
             """
         ).fetchone()
         rec = con.execute(
-            "select dataset, sum(records_read), sum(records_loaded), sum(records_quarantined), "
-            "bool_and(is_reconciled) from marts.rpt_ingestion_reconciliation group by 1 order by 1"
+            "select dataset, count(*) filter (where file_status <> 'skipped'), sum(records_read), sum(records_loaded), "
+            "sum(records_quarantined), count(*) filter (where file_status = 'skipped'), bool_and(is_reconciled) "
+            "from marts.rpt_ingestion_reconciliation group by 1 order by 1"
         ).fetchall()
+
         billing = con.execute(
             "select platform, billed_effective_cost, computed_cost, variance, explained_corrections, "
             "explained_capacity, explained_untracked, explained_unpriced, explained_price_difference, "
@@ -175,10 +220,37 @@ def _print_summary(duckdb_path: str) -> None:
     finally:
         con.close()
     print(f"marts.fct_genai_requests: {rows[0]:,} requests, {rows[1]:,} unpriced, total cost ${rows[2]:,.2f}")
-    for ds, read, loaded, quarantined, ok in rec:
-        print(f"{ds}: read {read:,} = loaded {loaded:,} + quarantined {quarantined:,} (reconciled: {ok})")
+    for ds, files, read, loaded, quarantined, skipped, ok in rec:
+        print(
+            f"{ds}: {files:,} files, read {read:,} = loaded {loaded:,} + quarantined {quarantined:,} "
+            f"(reconciled: {ok}){f'; {skipped} entries skipped' if skipped else ''}"
+        )
+
     if billing:
         print(format_reconciliation(billing))
+
+
+def report_unread(settings: Settings) -> None:
+    """What the run did not read, and why: top-level entries that are no dataset's folder, and the entries of
+    dataset folders that were skipped (from the ingestion log)."""
+    import duckdb
+
+    from orchestration.datasets import DATASETS
+    from orchestration.ingest.landing import unknown_folders
+
+    for name in unknown_folders(settings.landing_dir, {ds.landing for ds in DATASETS}):
+        print(f"not read: {name}{'/' if Path(settings.landing_dir, name).is_dir() else ''} (not a dataset folder)")
+    con = duckdb.connect(settings.duckdb_path, read_only=True)
+    try:
+        skipped = con.execute(
+            "select source_file, skip_reason from staging.stg_lake__ingestion_log where file_status = 'skipped' "
+            "order by 1"
+        ).fetchall()
+    finally:
+        con.close()
+    base = settings.landing_dir.rstrip("/") + "/"
+    for path, reason in skipped:
+        print(f"not read: {path.removeprefix(base)}: {reason}")
 
 
 def format_reconciliation(rows) -> str:
@@ -204,7 +276,7 @@ def format_reconciliation(rows) -> str:
 
 
 def cmd_refresh_prices(args: argparse.Namespace) -> int:
-    from orchestration.pricing.refresh import (
+    from orchestration.tools.pricing.refresh import (
         GenaiPricesCatalog,
         LiteLLMCatalog,
         apply_candidates,
@@ -256,8 +328,8 @@ def cmd_refresh_prices(args: argparse.Namespace) -> int:
 def cmd_compare_prices(args: argparse.Namespace) -> int:
     import tempfile
 
-    from orchestration.pricing.compare import compare, format_table, probes, warehouse_prices
-    from orchestration.pricing.refresh import load_catalog
+    from orchestration.tools.pricing.compare import compare, format_table, probes, warehouse_prices
+    from orchestration.tools.pricing.refresh import load_catalog
 
     day = date.fromisoformat(args.day)
     probe_list = probes(day=day)
@@ -271,7 +343,7 @@ def cmd_compare_prices(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from orchestration.bench import incremental, run
+    from orchestration.tools.bench import incremental, run
 
     if args.incremental:
         return incremental(args.events, args.days, args.workdir)
@@ -281,47 +353,59 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="genai-finops", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="genai-finops", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("sample-data", help="generate demo usage and KPI events into a landing folder")
+    def run_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--first-day", default=None, help="first arrival day to (re)build (default: the first with files)"
+        )
+        p.add_argument("--last-day", default=None, help="last arrival day to (re)build (default: the last with files)")
+        p.add_argument(
+            "--wait",
+            type=float,
+            default=None,
+            help="seconds to wait for another refresh to finish (default FINOPS_LOCK_WAIT_SECONDS, 0: fail fast)",
+        )
+        p.add_argument("--verbose", action="store_true", help="Dagster's event stream on the terminal too")
+
+    p = sub.add_parser("run", help="build the warehouse from your landing folder (FINOPS_LANDING_DIR or --landing)")
+    p.add_argument("--landing", default=None, help="the landing folder (default FINOPS_LANDING_DIR, data/landing)")
+    run_options(p)
+    p.set_defaults(fn=cmd_run)
+
+    p = sub.add_parser("demo", help="build a demo warehouse from generated data, in a folder of its own")
+    p.add_argument("--dir", default=DEMO_DIR, help=f"the demo's folder (default {DEMO_DIR})")
+    p.add_argument("--events", type=int, default=DEMO_EVENTS, help="demo size when data is generated")
+    p.add_argument("--days", type=int, default=90, help="demo window (days from 2026-01-01) when data is generated")
+    p.add_argument("--regenerate", action="store_true", help="generate the demo data again first")
+    run_options(p)
+    p.set_defaults(fn=cmd_demo)
+
+    p = sub.add_parser("generate-dbt", help="write the dbt files derived from the dataset registry")
+    p.add_argument("--check", action="store_true", help="only check that they are current (exit 1 if not)")
+    p.set_defaults(fn=cmd_generate_dbt)
+
+    p = sub.add_parser("prepare", help="parse the dbt project (writes the manifest Dagster loads)")
+    p.set_defaults(fn=cmd_prepare)
+
+    p = sub.add_parser("sample-data", help="tool: write generated demo landing files into an empty folder")
+    p.add_argument("--out", required=True, help="an empty folder, or one holding a previous demo")
     p.add_argument("--events", type=int, default=DEMO_EVENTS)
     p.add_argument("--days", type=int, default=90)
     p.add_argument("--start", default="2026-01-01", help="first day (YYYY-MM-DD)")
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--out", default=None, help="landing folder (default FINOPS_LANDING_DIR or data/landing)")
     p.add_argument("--format", choices=["parquet", "jsonl"], default="parquet")
     p.add_argument(
         "--real-formats",
         action="store_true",
-        help="write support_chatbot as OTel spans and contract_extractor as Bedrock invocation logs",
+        help="write four use cases in the formats real systems emit (OTel, Bedrock, LiteLLM, Anthropic) and the bills",
     )
     p.set_defaults(fn=cmd_sample_data)
 
-    p = sub.add_parser("run", help="build the whole warehouse through Dagster (generates demo data if absent)")
-    p.add_argument("--events", type=int, default=DEMO_EVENTS, help="demo size when data must be generated")
-    p.add_argument("--days", type=int, default=90, help="demo window when data must be generated")
-    p.add_argument("--regenerate", action="store_true", help="regenerate the demo data first")
-    p.add_argument("--first-day", default=None)
-    p.add_argument("--last-day", default=None)
-    p.add_argument(
-        "--wait",
-        type=float,
-        default=None,
-        help="seconds to wait for another refresh to finish (default FINOPS_LOCK_WAIT_SECONDS, 0: fail fast)",
-    )
-    p.set_defaults(fn=cmd_run)
-
-    p = sub.add_parser("refresh-prices", help="compare the price book with maintained price catalogs")
-    p.add_argument("--litellm", default=None, help="LiteLLM's model_prices_and_context_window JSON (.json, .json.gz)")
-    p.add_argument("--genai-prices", action="store_true", help="the installed genai-prices package's data")
-    p.add_argument("--as-of", default=date.today().isoformat(), help="compare with the price rows in force then")
-    p.add_argument("--write", default=None, help="write candidate price rows (CSV) for the changes")
-    p.add_argument("--apply", action="store_true", help="append the candidate rows to the price book seed")
-    p.add_argument("--effective", default=date.today().isoformat(), help="valid_from of the candidate rows")
-    p.set_defaults(fn=cmd_refresh_prices)
-
-    p = sub.add_parser("bench", help="measure the pipeline at a stated scale against two references")
+    p = sub.add_parser("bench", help="tool: measure the pipeline at a stated scale against two references")
     p.add_argument("--events", type=int, default=1_000_000)
     p.add_argument("--days", type=int, default=90)
     p.add_argument("--calc-sample", type=int, default=20_000, help="events priced one by one with calc_price")
@@ -346,16 +430,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.set_defaults(fn=cmd_bench)
 
-    p = sub.add_parser("compare-prices", help="price probe requests of every demo model vs genai-prices")
+    p = sub.add_parser("refresh-prices", help="tool: compare the price book with maintained price catalogs")
+    p.add_argument("--litellm", default=None, help="LiteLLM's model_prices_and_context_window JSON (.json, .json.gz)")
+    p.add_argument("--genai-prices", action="store_true", help="the installed genai-prices package's data")
+    p.add_argument("--as-of", default=date.today().isoformat(), help="compare with the price rows in force then")
+    p.add_argument("--write", default=None, help="write candidate price rows (CSV) for the changes")
+    p.add_argument("--apply", action="store_true", help="append the candidate rows to the price book seed")
+    p.add_argument("--effective", default=date.today().isoformat(), help="valid_from of the candidate rows")
+    p.set_defaults(fn=cmd_refresh_prices)
+
+    p = sub.add_parser("compare-prices", help="tool: price probe requests of every demo model vs genai-prices")
     p.add_argument("--day", default="2026-03-01", help="date the probes are priced at")
     p.add_argument("--litellm", default=None, help="LiteLLM's catalog JSON, to say where the two catalogs agree")
     p.set_defaults(fn=cmd_compare_prices)
 
-    p = sub.add_parser("prepare", help="parse the dbt project (writes target/manifest.json)")
-    p.set_defaults(fn=cmd_prepare)
-
     args = parser.parse_args(argv)
+    for name in ("landing", "out", "dir", "workdir", "litellm", "write"):  # the user's paths, from where they are
+        value = getattr(args, name, None)
+        if value and "://" not in value:
+            setattr(args, name, os.path.abspath(value))
     os.chdir(PROJECT_DIR)
+    _stop_on_sigterm()
     return args.fn(args)
 
 

@@ -1,78 +1,60 @@
-"""The Dagster code location: ingestion, dbt, checks, the refresh job, its schedule and sensor."""
+"""The Dagster code location, assembled from the dataset registry: one ingestion multi-asset per raw dataset,
+the dbt project, the published copy, the mart checks, the refresh job, its schedule and sensor.
+
+`defs` is loaded lazily (`@definitions`): importing this module parses nothing; loading the definitions
+makes sure the dbt manifest is current (orchestration/dbt/project.py).
+"""
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
-from pathlib import Path
-
-from dagster import Definitions
+from dagster import Definitions, build_schedule_from_partitioned_job, definitions
 from dagster_dbt import DbtCliResource
 
-from orchestration.dbt.assets import dbt_warehouse, published_warehouse
-from orchestration.dbt.project import dbt_project
-from orchestration.ingest.assets import (
-    ingest_anthropic_messages,
-    ingest_anthropic_usage,
-    ingest_aws_cur,
-    ingest_azure_cost_actual,
-    ingest_azure_cost_amortized,
-    ingest_bedrock_invocations,
-    ingest_focus_charges,
-    ingest_gcp_billing,
-    ingest_kpi_events,
-    ingest_litellm_spend_logs,
-    ingest_openai_usage,
-    ingest_otel_spans,
-    ingest_usage_events,
-)
+from orchestration.datasets import DATASETS, Dataset
+from orchestration.dbt.assets import build_dbt_assets, build_published_warehouse
+from orchestration.dbt.project import dbt_executable, dbt_project, ensure_manifest
+from orchestration.ingest.assets import build_ingest_assets
 from orchestration.jobs import refresh_warehouse_job
+from orchestration.logs import finops_console
+from orchestration.partitions import daily_partitions
 from orchestration.quality.mart_checks import ge_billing_reconciliation, ge_capacity_invariants
-from orchestration.schedules import daily_refresh_schedule
 from orchestration.sensors import landing_files_sensor
 from orchestration.settings import Settings
 
 
-def build_definitions() -> Definitions:
-    # dbt subprocesses read the lake and warehouse locations from the environment (absolute paths)
-    os.environ.update(Settings.from_env().dbt_env())
+def build_definitions(settings: Settings | None = None, datasets: tuple[Dataset, ...] = DATASETS) -> Definitions:
+    settings = settings or Settings.from_env()
+    dbt_warehouse = build_dbt_assets(settings, ensure_manifest(settings), datasets)
+    daily_refresh = build_schedule_from_partitioned_job(
+        refresh_warehouse_job,
+        hour_of_day=2,
+        minute_of_hour=0,
+        name="daily_refresh",
+        description="Ingests yesterday's landing files and rebuilds the warehouse (incremental by day).",
+    )
     return Definitions(
         assets=[
-            ingest_usage_events,
-            ingest_kpi_events,
-            ingest_otel_spans,
-            ingest_bedrock_invocations,
-            ingest_openai_usage,
-            ingest_anthropic_usage,
-            ingest_anthropic_messages,
-            ingest_focus_charges,
-            ingest_aws_cur,
-            ingest_azure_cost_actual,
-            ingest_azure_cost_amortized,
-            ingest_gcp_billing,
-            ingest_litellm_spend_logs,
+            *build_ingest_assets(datasets, daily_partitions(settings.partition_start)),
             dbt_warehouse,
-            published_warehouse,
+            build_published_warehouse(dbt_warehouse),
         ],
         asset_checks=[ge_capacity_invariants, ge_billing_reconciliation],
         jobs=[refresh_warehouse_job],
-        schedules=[daily_refresh_schedule],
+        schedules=[daily_refresh],
         sensors=[landing_files_sensor],
+        loggers={"console": finops_console},
         resources={
+            "finops": settings,
             "dbt": DbtCliResource(
-                project_dir=dbt_project,
-                profiles_dir=str(dbt_project.profiles_dir),
+                project_dir=dbt_project(settings),
+                profiles_dir=str(dbt_project(settings).profiles_dir),
                 global_config_flags=["--no-use-colors"],
-                dbt_executable=_dbt_executable(),
+                dbt_executable=dbt_executable(),
             ),
         },
     )
 
 
-def _dbt_executable() -> str:
-    local = Path(sys.executable).with_name("dbt")
-    return str(local) if local.exists() else (shutil.which("dbt") or "dbt")
-
-
-defs = build_definitions()
+@definitions
+def defs() -> Definitions:
+    return build_definitions()

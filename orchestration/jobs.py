@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dagster import AssetSelection, define_asset_job, in_process_executor
 
-from orchestration.partitions import daily_partitions
+REFRESH_JOB = "refresh_warehouse"
 
 refresh_warehouse_job = define_asset_job(
-    name="refresh_warehouse",
+    name=REFRESH_JOB,
     selection=AssetSelection.all(),
-    partitions_def=daily_partitions,
     description="Ingest the landing files of the selected days, validate them, and rebuild the warehouse.",
     # DuckDB allows one writer per file: steps run one after the other in one process
     executor_def=in_process_executor,

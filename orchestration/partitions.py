@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dagster import BackfillPolicy, DailyPartitionsDefinition
 
-from orchestration.settings import Settings
 
-# A day is the arrival day of landing files (ingestion) and the event_date window of incremental facts.
-daily_partitions = DailyPartitionsDefinition(start_date=Settings.from_env().partition_start, timezone="UTC")
+def daily_partitions(start_date: str) -> DailyPartitionsDefinition:
+    """A day is the arrival day of landing files (ingestion) and the window of the incremental dbt models."""
+    return DailyPartitionsDefinition(start_date=start_date, timezone="UTC")
+
 
 # A backfill of many days runs once over the whole range instead of once per day.
 single_run = BackfillPolicy.single_run()

@@ -6,33 +6,32 @@ import json
 import fsspec
 from dagster import RunRequest, SensorEvaluationContext, SkipReason, sensor
 
-from orchestration.ingest.contracts import CONTRACTS
-from orchestration.ingest.engine import landing_days, landing_files
+from orchestration.datasets import DATASETS
+from orchestration.ingest.landing import list_dataset
 from orchestration.jobs import refresh_warehouse_job
 from orchestration.settings import Settings
 
 
-def landing_signatures(landing_dir: str) -> dict[str, str]:
-    """Arrival day -> a fingerprint of its landing files (names, sizes, modification times)."""
+def landing_signatures(landing_dir: str, datasets=DATASETS) -> dict[str, str]:
+    """Arrival day -> a fingerprint of its landing files (names, sizes, modification times). Entries that are
+    not landing files (stray names, bad day folders) are not days: the run reports them as skipped."""
     fs, _ = fsspec.core.url_to_fs(landing_dir)
-    out: dict[str, str] = {}
-    days = sorted({d for ds in CONTRACTS for d in landing_days(landing_dir, ds)})
-    for day in days:
-        entries = []
-        for ds in CONTRACTS:
-            for path in landing_files(landing_dir, ds, day):
+    by_day: dict[str, list[str]] = {}
+    for ds in datasets:
+        for day, paths in list_dataset(landing_dir, ds.landing).files.items():
+            for path in paths:
                 info = fs.info(path)
-                entries.append(f"{path}|{info.get('size')}|{info.get('mtime') or info.get('LastModified')}")
-        out[day] = hashlib.sha256("\n".join(entries).encode()).hexdigest()[:16]
-    return out
+                by_day.setdefault(day, []).append(
+                    f"{path}|{info.get('size')}|{info.get('mtime') or info.get('LastModified')}"
+                )
+    return {day: hashlib.sha256("\n".join(sorted(e)).encode()).hexdigest()[:16] for day, e in sorted(by_day.items())}
 
 
 @sensor(job=refresh_warehouse_job, minimum_interval_seconds=60, name="landing_files_sensor")
-def landing_files_sensor(context: SensorEvaluationContext):
-    settings = Settings.from_env()
+def landing_files_sensor(context: SensorEvaluationContext, finops: Settings):
     seen = json.loads(context.cursor) if context.cursor else {}
-    current = landing_signatures(settings.landing_dir)
-    changed = sorted(day for day, sig in current.items() if seen.get(day) != sig)
+    current = landing_signatures(finops.landing_dir)
+    changed = sorted(day for day, sig in current.items() if seen.get(day) != sig and day >= finops.partition_start)
     if not changed:
         yield SkipReason("no new or changed landing files")
         return

@@ -38,9 +38,11 @@ def lock_path(settings: Settings) -> Path:
 
 
 @contextmanager
-def writer_lock(settings: Settings, wait_seconds: float | None = None, what: str = "refresh") -> Iterator[None]:
+def writer_lock(
+    settings: Settings, wait_seconds: float | None = None, what: str = "refresh", on_wait=None
+) -> Iterator[None]:
     """Hold the warehouse's writer lock; wait up to `wait_seconds` (default FINOPS_LOCK_WAIT_SECONDS, 0) for
-    another holder, then raise WarehouseBusy naming it."""
+    another holder, then raise WarehouseBusy naming it. `on_wait(message)` is told once when the wait starts."""
     path = lock_path(settings)
     key = str(path)
     with _guard:
@@ -61,12 +63,19 @@ def writer_lock(settings: Settings, wait_seconds: float | None = None, what: str
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = open(path, "a+")  # noqa: SIM115 (held for the lock's lifetime)
     deadline = time.monotonic() + wait_seconds
+    told = False
     try:
         while True:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                if on_wait and wait_seconds > 0 and not told:
+                    handle.seek(0)
+                    on_wait(
+                        f"waiting up to {wait_seconds:g} s for the writer lock ({handle.read().strip() or 'unknown'})"
+                    )
+                    told = True
                 if time.monotonic() >= deadline:
                     handle.seek(0)
                     holder = handle.read().strip() or "unknown"

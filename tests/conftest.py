@@ -1,7 +1,13 @@
-"""Shared test helpers: isolated warehouse/lake/landing folders and a dbt runner."""
+"""Shared test helpers: isolation from the developer's environment, work folders, a dbt runner.
+
+Isolation (autouse, for the whole session): every FINOPS_*, DBT_* and DAGSTER_HOME variable of the shell is
+removed, and dbt's artifacts, logs and the parsed manifest go to a temporary folder shared by the session (one
+`dbt parse` for all the tests that build definitions). Nothing a test does is written inside the repository.
+"""
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -10,10 +16,49 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.settings import PROJECT_DIR, workdir_env
+from orchestration.settings import PROJECT_DIR, Settings, workdir_env
 
 FIXTURES = PROJECT_DIR / "tests" / "fixtures"
+FORMATS = FIXTURES / "formats"  # real-format samples; provenance in tests/fixtures/formats/README.md
 DBT = str(Path(sys.executable).with_name("dbt"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_session(tmp_path_factory):
+    """The developer's FINOPS_* / DBT_* / DAGSTER_HOME settings never reach a test; dbt writes outside the
+    repository."""
+    mp = pytest.MonkeyPatch()
+    for key in list(os.environ):
+        if key.startswith(("FINOPS_", "DBT_")) or key == "DAGSTER_HOME":
+            mp.delenv(key)
+    shared = tmp_path_factory.mktemp("dbt_shared")
+    mp.setenv("FINOPS_DBT_TARGET_DIR", str(shared / "target"))
+    mp.setenv("DBT_LOG_PATH", str(shared / "logs"))
+    mp.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    mp.setenv("GX_ANALYTICS_ENABLED", "false")
+    yield
+    mp.undo()
+
+
+@pytest.fixture(autouse=True)
+def restore_environ():
+    """Whatever a test (or a tool it runs in process, like the benchmark) sets in the environment is undone."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def work_settings(work: Path, landing: Path | None = None, **overrides) -> Settings:
+    """Settings of a self-contained run in `work` (landing, lake, warehouse, published copy)."""
+    paths = workdir_env(work, landing)
+    return Settings.from_env(
+        duckdb_path=paths["FINOPS_DUCKDB_PATH"],
+        lake_dir=paths["FINOPS_LAKE_DIR"],
+        landing_dir=paths["FINOPS_LANDING_DIR"],
+        published_path=paths["FINOPS_PUBLISHED_PATH"],
+        **overrides,
+    )
 
 
 def dbt_env(workdir: Path) -> dict[str, str]:
@@ -21,9 +66,10 @@ def dbt_env(workdir: Path) -> dict[str, str]:
 
 
 def run_dbt(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run dbt against the warehouse and lake under `workdir` (target path kept per test)."""
+    """Run dbt against the warehouse and lake under `workdir` (target and log paths kept per test)."""
     cmd = [DBT, *args, "--project-dir", str(PROJECT_DIR), "--target-path", str(workdir / "target")]
-    proc = subprocess.run(cmd, env=dbt_env(workdir), cwd=PROJECT_DIR, capture_output=True, text=True)
+    env = {**dbt_env(workdir), "DBT_LOG_PATH": str(workdir / "target" / "logs")}
+    proc = subprocess.run(cmd, env=env, cwd=PROJECT_DIR, capture_output=True, text=True)
     if check and proc.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}")
     return proc
@@ -31,12 +77,24 @@ def run_dbt(workdir: Path, *args: str, check: bool = True) -> subprocess.Complet
 
 def run_dbt_in(project: Path, workdir: Path, *args: str) -> subprocess.CompletedProcess:
     """Run dbt in a copy of the project (a fixture project with its own seeds) against `workdir`."""
-    env = {**dbt_env(workdir), "DBT_PROFILES_DIR": str(project)}
-    cmd = [DBT, *args, "--project-dir", str(project)]
+    env = {**dbt_env(workdir), "DBT_PROFILES_DIR": str(project), "DBT_LOG_PATH": str(workdir / "logs")}
+    cmd = [DBT, *args, "--project-dir", str(project), "--target-path", str(workdir / "target")]
     proc = subprocess.run(cmd, env=env, cwd=project, capture_output=True, text=True)
     if proc.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}")
     return proc
+
+
+def copy_project(dest: Path) -> Path:
+    """A copy of the dbt project (its dbt files only) to change in a test."""
+    import shutil
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for part in ("models", "macros", "seeds", "tests/dbt"):
+        shutil.copytree(PROJECT_DIR / part, dest / part)
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy(PROJECT_DIR / name, dest / name)
+    return dest
 
 
 def query(workdir: Path, sql: str):
@@ -50,9 +108,11 @@ def query(workdir: Path, sql: str):
 VOLATILE = {"ingested_at", "_run_id", "run_id", "dbt_updated_at"}
 
 
-def warehouse_checksums(path):
-    """Row count and a checksum of every mart and intermediate table (money exactly; floating statistics to 6
-    decimals; run ids and load times left out)."""
+def warehouse_contents(path) -> dict[str, tuple[int, dict[str, object]]]:
+    """Every mart and intermediate table: its row count and, per column, an order-free summary: exact for
+    decimals, integers, text, dates and times (sum of a hash of each value), the sum of the values for
+    floating-point columns (compare them with `same_contents`, within a relative 1e-9). Run ids and load times
+    are left out."""
     con = duckdb.connect(str(path), read_only=True)
     try:
         out = {}
@@ -61,9 +121,8 @@ def warehouse_checksums(path):
             "where table_schema in ('marts', 'intermediate') and table_type = 'BASE TABLE' order by 1, 2"
         ).fetchall()
         for schema, table in tables:
-            cols = [
-                # floating statistics to 6 decimals: DuckDB's parallel float sums may differ in the last bits
-                f'round("{name}", 6)' if kind in ("DOUBLE", "FLOAT") else f'"{name}"'
+            columns = [
+                (name, kind)
                 for name, kind in con.execute(
                     "select column_name, data_type from information_schema.columns "
                     "where table_schema = ? and table_name = ? order by ordinal_position",
@@ -71,19 +130,45 @@ def warehouse_checksums(path):
                 ).fetchall()
                 if name not in VOLATILE
             ]
-            expr = "hash(" + ", ".join(cols) + ")"
-            out[f"{schema}.{table}"] = con.execute(f"select count(*), sum({expr}) from {schema}.{table}").fetchone()
+            exprs = [
+                f'sum("{name}")' if kind in ("DOUBLE", "FLOAT") else f'sum(hash("{name}")::hugeint)'
+                for name, kind in columns
+            ]
+            row = con.execute(f"select count(*), {', '.join(exprs)} from {schema}.{table}").fetchone()
+            out[f"{schema}.{table}"] = (
+                row[0],
+                {name: value for (name, _), value in zip(columns, row[1:], strict=True)},
+            )
         return out
     finally:
         con.close()
 
 
+def same_contents(a: dict, b: dict) -> list[str]:
+    """The differences between two `warehouse_contents` (floats within a relative 1e-9; all else exactly)."""
+    diffs = []
+    for table in sorted(set(a) | set(b)):
+        if table not in a or table not in b:
+            diffs.append(f"{table}: only in one warehouse")
+            continue
+        (rows_a, cols_a), (rows_b, cols_b) = a[table], b[table]
+        if rows_a != rows_b:
+            diffs.append(f"{table}: {rows_a} vs {rows_b} rows")
+        for column in sorted(set(cols_a) | set(cols_b)):
+            x, y = cols_a.get(column), cols_b.get(column)
+            if isinstance(x, float) or isinstance(y, float):
+                if x is None or y is None or not math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9):
+                    diffs.append(f"{table}.{column}: {x} vs {y}")
+            elif x != y:
+                diffs.append(f"{table}.{column}: {x} vs {y}")
+    return diffs
+
+
 @pytest.fixture
 def isolated_env(tmp_path, monkeypatch):
-    """Point every FINOPS_* setting at a fresh temporary folder."""
-    for key, value in dbt_env(tmp_path).items():
-        if key.startswith("FINOPS_") or key == "DBT_PROFILES_DIR":
-            monkeypatch.setenv(key, value)
+    """Point every FINOPS_* path at a fresh temporary folder (for code that reads the environment)."""
+    for key, value in workdir_env(tmp_path).items():
+        monkeypatch.setenv(key, value)
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     (tmp_path / "dagster_home").mkdir()
     return tmp_path
@@ -96,28 +181,19 @@ def pipeline_on_generated(tmp_path_factory, name: str, **generate_args):
 
     from dagster import DagsterInstance
 
-    from orchestration.cli import run_pipeline
-    from orchestration.sample_data.generator import generate
+    from orchestration.pipeline import run_pipeline
+    from orchestration.tools.sample_data.generator import generate
 
-    mp = pytest.MonkeyPatch()
     work = tmp_path_factory.mktemp(name)
-    for key, value in {
-        "FINOPS_DUCKDB_PATH": work / "warehouse.duckdb",
-        "FINOPS_LAKE_DIR": work / "lake",
-        "FINOPS_LANDING_DIR": work / "landing",
-        "FINOPS_PUBLISHED_PATH": work / "published" / "warehouse.duckdb",
-    }.items():
-        mp.setenv(key, str(value))
     result = generate(work / "landing", start=date(2026, 1, 1), **generate_args)
     instance = DagsterInstance.ephemeral()
-    ok = run_pipeline(instance=instance)
-    yield work, result, instance, ok
-    mp.undo()
+    outcome = run_pipeline(work_settings(work, salt_policy="demo"), instance=instance, quiet=True)
+    yield work, result, instance, outcome.success
 
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
-    """The whole pipeline through Dagster on a generated data set (shared by the end-to-end tests): 30 days
-    from the default start, so the provisioned routes meet the capacity seeds' dates; large enough for the
-    A/B test to see its known effects."""
+    """The whole pipeline through Dagster on a generated data set (shared by the end-to-end tests, which only
+    read it): 30 days from the default start, so the provisioned routes meet the capacity seeds' dates; large
+    enough for the A/B test to see its known effects."""
     yield from pipeline_on_generated(tmp_path_factory, "e2e", events=100_000, days=30, seed=11)

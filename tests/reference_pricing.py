@@ -1,7 +1,7 @@
 """An independent, plain-Python price calculator used to check the warehouse end to end.
 
 It reads the same seeds but shares no code with the dbt models: rows are priced one by one with
-Decimal, following DESIGN.md section 4 as written.
+Decimal, following docs/design.md section 6 as written.
 """
 
 from __future__ import annotations

@@ -10,12 +10,14 @@ from decimal import Decimal as D
 import duckdb
 import pytest
 
-from orchestration.ingest.contracts import ANTHROPIC_MESSAGES
+from orchestration.datasets import dataset
 from orchestration.ingest.engine import ingest_day
-from tests.conftest import FIXTURES, PROJECT_DIR, query, run_dbt
+from tests.conftest import FIXTURES, FORMATS, query, run_dbt
+
+ANTHROPIC_MESSAGES = dataset("anthropic_messages")
 
 M = D("0.000001")
-SAMPLES = PROJECT_DIR.parent / "shared" / "reference" / "formats" / "anthropic_usage"
+SAMPLES = FORMATS / "anthropic_usage"
 SECRETS = (b"ANTHROPIC-SECRET-PROMPT-QUUX", b"ANTHROPIC-SECRET-ANSWER-FROB", b"ivan@example.com")
 
 
@@ -24,7 +26,8 @@ def messages(tmp_path_factory):
     work = tmp_path_factory.mktemp("anthropic_messages")
     landing = work / "landing"
     shutil.copytree(FIXTURES / "anthropic_messages" / "landing", landing)
-    samples = sorted(SAMPLES.glob("anthropic-sdk-python_recorded_*.json")) if SAMPLES.exists() else []
+    samples = sorted(SAMPLES.glob("anthropic-sdk-python_recorded_*.json"))
+    assert len(samples) == 2, "the recorded SDK responses are fixtures of the repository"
     recorded_day = landing / "anthropic_messages" / "day=2026-02-04"
     recorded_day.mkdir()
     for sample in samples:
@@ -32,8 +35,8 @@ def messages(tmp_path_factory):
     results = []
     for day in ("2026-02-03", "2026-02-04"):
         results += ingest_day(ANTHROPIC_MESSAGES, day, str(landing), str(work / "lake"), "salt")
-    run_dbt(work, "build", "--select", "+fct_genai_requests", "raw", "--exclude", "test_type:data")
-    return work, {r.file_key: r for r in results}, bool(samples)
+    run_dbt(work, "build", "--select", "+fct_genai_requests", "staging.lake", "--exclude", "test_type:data")
+    return work, {f"{r.file_key[:10]}/{r.source_file.rsplit('/', 1)[1]}": r for r in results}, bool(samples)
 
 
 def _fact(work):
@@ -47,9 +50,9 @@ def _fact(work):
 
 def test_log_lines_read_loaded_quarantined(messages):
     work, results, _ = messages
-    log = results["2026-02-03__messages"]
+    log = results["2026-02-03/messages.jsonl"]
     assert (log.records_read, log.records_loaded, log.records_quarantined) == (4, 2, 2)
-    assert sorted(query(work, "select line_no, field, reason from raw.quarantine")) == [
+    assert sorted(query(work, "select line_no, field, reason from staging.stg_lake__quarantine")) == [
         (3, "model", "missing_required_field"),  # an error response: no model, no usage
         (
             4,
@@ -80,12 +83,10 @@ def test_cache_writes_split_by_ttl_and_priced(messages):
 
 
 def test_recorded_sdk_responses(messages):
-    work, results, have_samples = messages
-    if not have_samples:
-        pytest.skip("shared reference files not present")
+    work, results, _ = messages
     for key in (
-        "2026-02-04__anthropic-sdk-python_recorded_messages_parse_924cfccc",
-        "2026-02-04__anthropic-sdk-python_recorded_web_search_32da0815_usage_only",
+        "2026-02-04/anthropic-sdk-python_recorded_messages_parse_924cfccc.json",
+        "2026-02-04/anthropic-sdk-python_recorded_web_search_32da0815_usage_only.json",
     ):
         assert (results[key].records_read, results[key].records_loaded, results[key].records_quarantined) == (1, 1, 0)
     rows = _fact(work)

@@ -10,9 +10,11 @@ import os
 
 import pytest
 
-from orchestration.ingest.contracts import USAGE_EVENTS
+from orchestration.datasets import dataset
 from orchestration.ingest.engine import ensure_lake_schemas, ingest_day
 from tests.conftest import query, run_dbt
+
+USAGE_EVENTS = dataset("usage_events")
 
 DAY, NEXT = "2026-01-10", "2026-01-11"
 BIG = "X" * (10 * 2**20)  # a 10 MB prompt on one line
@@ -89,9 +91,16 @@ def corpus(tmp_path_factory):
     results = {}
     for d in (DAY, NEXT):
         for r in ingest_day(USAGE_EVENTS, d, str(work / "landing"), str(work / "lake"), "salt"):
-            results[r.file_key] = r
+            results[f"{d}__{r.source_file.rsplit('/', 1)[1].split('.')[0]}"] = r
     proc = run_dbt(
-        work, "build", "--select", "+fct_genai_requests", "+dim_use_cases", "raw", "--exclude", "test_type:unit"
+        work,
+        "build",
+        "--select",
+        "+fct_genai_requests",
+        "+dim_use_cases",
+        "staging.lake",
+        "--exclude",
+        "test_type:unit",
     )
     return work, results, proc
 
@@ -126,7 +135,8 @@ def test_quarantine_names_line_field_and_reason(corpus):
     work = corpus[0]
     rows = query(
         work,
-        "select regexp_extract(file_key, '__(.*)$', 1), line_no, field, reason from raw.quarantine order by 1, 2",
+        "select regexp_extract(file_key, '__(.*)__', 1), line_no, field, reason "
+        "from staging.stg_lake__quarantine order by 1, 2",
     )
     assert rows == [
         ("columns", 2, "output_tokens", "missing_required_field"),  # CSV: line 1 is the header
@@ -135,14 +145,16 @@ def test_quarantine_names_line_field_and_reason(corpus):
         ("types", 1, "input_tokens", "not_a_number"),
         ("types", 2, "input_tokens", "negative_value"),
         ("types", 3, "input_tokens", "not_an_integer"),
-        ("types", 4, "input_tokens", "not_a_finite_number"),
+        ("types", 4, "input_tokens", "not_a_number"),  # "NaN" as text: not a number's spelling
         ("types", 5, "input_tokens", "value_too_large"),
         ("types", 6, "occurred_at", "unparseable_timestamp"),
         ("types", 7, "occurred_at", "timestamp_after_arrival"),
-        ("types", 8, "input_tokens", "not_a_finite_number"),  # DuckDB's JSON reader accepts a bare NaN
+        ("types", 8, "input_tokens", "not_a_number"),  # a bare NaN (not JSON): no number
     ]
     # the unreadable files are in the ingestion log, with what went wrong
-    logged = query(work, "select regexp_extract(file_key, '__(.*)$', 1), file_status from raw.ingestion_log")
+    logged = query(
+        work, "select regexp_extract(file_key, '__(.*)__', 1), file_status from staging.stg_lake__ingestion_log"
+    )
     assert ("truncated", "unreadable") in logged and ("corrupt", "unreadable") in logged
 
 

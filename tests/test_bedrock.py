@@ -9,11 +9,13 @@ from decimal import Decimal as D
 
 import pytest
 
-from orchestration.ingest.contracts import BEDROCK_INVOCATIONS
+from orchestration.datasets import dataset
 from orchestration.ingest.engine import ingest_day
-from tests.conftest import FIXTURES, PROJECT_DIR, query, run_dbt
+from tests.conftest import FIXTURES, FORMATS, query, run_dbt
 
-REFERENCE = PROJECT_DIR.parent / "shared" / "reference" / "formats" / "bedrock_invocation_log"
+BEDROCK_INVOCATIONS = dataset("bedrock_invocations")
+
+REFERENCE = FORMATS / "bedrock_invocation_log"
 M = D("0.000001")
 SECRETS = (b"BEDROCK-SECRET-PROMPT-GRUE", b"BEDROCK-SECRET-ANSWER-ZORK", b"erin@example.com", b"dave@example.com")
 
@@ -24,11 +26,10 @@ def bedrock(tmp_path_factory):
     day = work / "landing" / "bedrock_invocations" / "day=2026-02-10"
     day.mkdir(parents=True)
     shutil.copy(FIXTURES / "bedrock" / "invocations.json.gz", day)
-    if REFERENCE.exists():
-        for f in REFERENCE.glob("*.json"):
-            shutil.copy(f, day)
+    for f in sorted(REFERENCE.glob("*.json")):
+        shutil.copy(f, day)
     results = ingest_day(BEDROCK_INVOCATIONS, "2026-02-10", str(work / "landing"), str(work / "lake"), "salt")
-    run_dbt(work, "build", "--select", "+fct_genai_requests", "raw", "--exclude", "test_type:data")
+    run_dbt(work, "build", "--select", "+fct_genai_requests", "staging.lake", "--exclude", "test_type:data")
     return work, {r.source_file.rsplit("/", 1)[1]: r for r in results}
 
 
@@ -36,7 +37,7 @@ def test_records_read_loaded_quarantined(bedrock):
     work, results = bedrock
     r = results["invocations.json.gz"]
     assert (r.records_read, r.records_loaded, r.records_quarantined) == (4, 3, 1)
-    assert query(work, "select line_no, field, reason from raw.quarantine") == [
+    assert query(work, "select line_no, field, reason from staging.stg_lake__quarantine") == [
         (4, "model_id", "missing_required_field")
     ]
 
@@ -82,7 +83,6 @@ def test_throttled_record(bedrock):
     assert row[8] == "throttled" and row[4] == 0 and row[1] == "global"
 
 
-@pytest.mark.skipif(not REFERENCE.exists(), reason="shared reference files not present")
 def test_reference_records(bedrock):
     work, results = bedrock
     rows = _rows(work)

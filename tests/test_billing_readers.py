@@ -1,4 +1,4 @@
-"""Billing export readers against the real samples in ../shared/reference/formats (FOCUS 1.0 sample, Azure EA
+"""Billing export readers against the real samples in tests/fixtures/formats (FOCUS 1.0 sample, Azure EA
 actual and amortized cost details, CUR rows for Bedrock, a GCP export row) and a GCP fixture with credits:
 row counts, totals to the cent against an independent Decimal sum of the files, parsed dates, odd encodings,
 and personal data never stored."""
@@ -12,17 +12,16 @@ from decimal import Decimal as D
 
 import pytest
 
-from orchestration.ingest.contracts import BILLING_CONTRACTS
+from orchestration.datasets import by_role
 from orchestration.ingest.engine import ensure_lake_schemas, ingest_day
-from tests.conftest import FIXTURES, PROJECT_DIR, query, run_dbt
+from tests.conftest import FIXTURES, FORMATS, query, run_dbt
 
-SAMPLES = PROJECT_DIR.parent / "shared" / "reference" / "formats"
+SAMPLES = FORMATS
 FOCUS_CSV = SAMPLES / "focus_sample_data" / "focus_1.0_sample_500rows.csv"
 AZURE_ACTUAL = SAMPLES / "azure_cost_export" / "finops-toolkit_EA_ActualCost_Small.csv"
 AZURE_AMORTIZED = SAMPLES / "azure_cost_export" / "finops-toolkit_EA_AmortizedCost_Small.csv"
 CUR = SAMPLES / "aws_cur_bedrock" / "cur2_bedrock_rows_FROM_AWS_BLOG_EXAMPLE_OUTPUT.csv"
 GCP = SAMPLES / "gcp_billing_export" / "gcp_billing_export_v1_row_vertex_ai_CONSTRUCTED.json"
-pytestmark = pytest.mark.skipif(not FOCUS_CSV.exists(), reason="shared reference files not present")
 Q = D("0.0000000001")
 
 
@@ -50,11 +49,11 @@ def billing(tmp_path_factory):
     shutil.copytree(FIXTURES / "billing" / "gcp_billing", landing / "gcp_billing", dirs_exist_ok=True)
     ensure_lake_schemas(str(work / "lake"))
     results = {}
-    for contract in BILLING_CONTRACTS:
+    for contract in by_role("bill"):
         for day in ("2026-02-01", "2026-02-02"):
             for r in ingest_day(contract, day, str(landing), str(work / "lake"), "salt"):
-                results[r.file_key] = r
-    run_dbt(work, "build", "--select", "+fct_billing_charges", "raw", "--exclude", "test_type:data")
+                results[f"{day}/{r.source_file.rsplit('/', 1)[1]}"] = r
+    run_dbt(work, "build", "--select", "+fct_billing_charges", "staging.lake", "--exclude", "test_type:data")
     return work, results
 
 
@@ -65,7 +64,7 @@ def _counts(results, key):
 
 def test_focus_sample(billing):
     work, results = billing
-    assert _counts(results, "2026-02-01__focus_1_0_sample_500rows") == (500, 500, 0)
+    assert _counts(results, "2026-02-01/focus_1.0_sample_500rows.csv") == (500, 500, 0)
     [(n, billed, effective, listed, usage_based, no_class, no_tags, first, last)] = query(
         work,
         "select count(*), sum(billed_cost), sum(effective_cost), sum(list_cost), "
@@ -88,8 +87,8 @@ def test_focus_sample(billing):
 
 def test_azure_actual_and_amortized_views(billing):
     work, results = billing
-    assert _counts(results, "2026-02-01__finops-toolkit_EA_ActualCost_Small") == (11, 11, 0)
-    assert _counts(results, "2026-02-01__finops-toolkit_EA_AmortizedCost_Small") == (28, 28, 0)
+    assert _counts(results, "2026-02-01/finops-toolkit_EA_ActualCost_Small.csv") == (11, 11, 0)
+    assert _counts(results, "2026-02-01/finops-toolkit_EA_AmortizedCost_Small.csv") == (28, 28, 0)
     rows = query(
         work,
         "select x_cost_view, x_charge_type, x_pricing_model, count(*), sum(billed_cost), sum(effective_cost) "
@@ -126,7 +125,7 @@ def test_azure_actual_and_amortized_views(billing):
 
 def test_cur_bedrock_rows_and_token_units(billing):
     work, results = billing
-    assert _counts(results, "2026-02-01__cur2_bedrock_rows_FROM_AWS_BLOG_EXAMPLE_OUTPUT") == (8, 8, 0)
+    assert _counts(results, "2026-02-01/cur2_bedrock_rows_FROM_AWS_BLOG_EXAMPLE_OUTPUT.csv") == (8, 8, 0)
     rows = query(
         work,
         "select x_sku_text, model_id, token_class, token_quantity, billed_cost, x_is_unit_inferred "
@@ -145,11 +144,11 @@ def test_cur_bedrock_rows_and_token_units(billing):
 
 def test_gcp_rows_and_credits(billing):
     work, results = billing
-    assert _counts(results, "2026-02-01__gcp_billing_export_v1_row_vertex_ai_CONSTRUCTED") == (1, 1, 0)
-    assert _counts(results, "2026-02-02__export") == (3, 2, 1)
-    assert query(work, "select line_no, field, reason from raw.quarantine where dataset = 'gcp_billing'") == [
-        (3, "cost", "not_a_number")
-    ]
+    assert _counts(results, "2026-02-01/gcp_billing_export_v1_row_vertex_ai_CONSTRUCTED.json") == (1, 1, 0)
+    assert _counts(results, "2026-02-02/export.jsonl") == (3, 2, 1)
+    assert query(
+        work, "select line_no, field, reason from staging.stg_lake__quarantine where dataset = 'gcp_billing'"
+    ) == [(3, "cost", "not_a_number")]
     rows = query(
         work,
         "select x_sku_text, list_cost, x_credits_amount, billed_cost, effective_cost, model_id, token_class, "

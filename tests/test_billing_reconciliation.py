@@ -9,7 +9,7 @@ from decimal import Decimal as D
 import duckdb
 import pytest
 
-from orchestration.sample_data.scenario import BILLING_INCIDENTS as B
+from orchestration.tools.sample_data.scenario import BILLING_INCIDENTS as B
 from tests.conftest import pipeline_on_generated, query
 
 pytestmark = pytest.mark.slow

@@ -1,5 +1,5 @@
 # ruff: noqa: E501  (fixture CSV rows are kept one per line)
-"""Provisioned capacity: DESIGN.md worked examples 1, 5, 6 and 7, monthly spreads, overage, a deployment
+"""Provisioned capacity: docs/design.md worked examples 1, 5, 6 and 7, monthly spreads, overage, a deployment
 swap, and allocation to requests, on a fixture project (the real models with fixture reservations)."""
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from decimal import Decimal as D
 import numpy as np
 import pytest
 
-from orchestration.ingest.contracts import USAGE_EVENTS
+from orchestration.datasets import dataset
 from orchestration.ingest.engine import ingest_day
-from orchestration.sample_data.capacity import beyond_capacity
+from orchestration.tools.sample_data.capacity import beyond_capacity
 from tests.conftest import PROJECT_DIR, query, run_dbt_in
+
+USAGE_EVENTS = dataset("usage_events")
 
 RESERVATIONS = """reservation_id,platform,capacity_model,sku,dimension,scope,model_id,units,term,term_start,term_end,owner_team,overage_price_usd_per_unit_hour,notes
 pool500,azure_openai,azure_ptu,GlobalProvisionedManaged,all,global,*,500,1_month,2026-04-01,2026-05-01,team-a,1,worked example 5

@@ -9,13 +9,13 @@ from decimal import Decimal as D
 
 import pytest
 
-from orchestration.pricing.compare import compare, demo_models, format_table, probes, warehouse_prices
-from orchestration.pricing.refresh import load_catalog
-from tests.conftest import PROJECT_DIR
+from orchestration.tools.pricing.compare import compare, demo_models, format_table, probes, warehouse_prices
+from orchestration.tools.pricing.refresh import load_catalog
+from tests.conftest import FORMATS
 
 M = D("0.000001")
 DAY = date(2026, 3, 1)
-CATALOG = PROJECT_DIR.parent / "shared" / "reference" / "formats" / "litellm_prices"
+CATALOG = FORMATS / "litellm_prices"
 CATALOG = CATALOG / "model_prices_and_context_window_backup.json.gz"
 
 # Every probe that does not simply agree, and why (checked by hand against the sources):
@@ -38,8 +38,6 @@ KNOWN = {
 
 @pytest.fixture(scope="module")
 def comparison(tmp_path_factory):
-    if not CATALOG.exists():
-        pytest.skip("shared reference files not present")
     probe_list = probes(day=DAY)
     prices = warehouse_prices(probe_list, DAY, tmp_path_factory.mktemp("probes"))
     rows = compare(prices, DAY, load_catalog(CATALOG), probe_list)

@@ -1,6 +1,7 @@
 """Kill the refresh (SIGKILL, the whole process group) mid-ingestion, mid-validation and mid-dbt, run it again,
-and the warehouse is identical to a clean run: same row counts and the same checksum for every mart and
-intermediate table (money exactly; floating statistics to 6 decimals)."""
+and the warehouse is identical to a clean run: same row counts and the same contents for every mart and
+intermediate table (exactly, floating-point statistics within a relative 1e-9). The kill points are events the
+run prints, never a sleep."""
 
 from __future__ import annotations
 
@@ -12,22 +13,29 @@ import time
 
 import pytest
 
-from orchestration.sample_data.generator import generate
 from orchestration.settings import PROJECT_DIR, workdir_env
-from tests.conftest import warehouse_checksums
+from orchestration.tools.sample_data.generator import generate
+from tests.conftest import same_contents, warehouse_contents
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.crash
 
 
 def _env(work, landing):
-    return {**os.environ, **workdir_env(work, landing), "DBT_PROFILES_DIR": str(PROJECT_DIR)}
+    # its own Dagster home (never the developer's) and one salt for every run, so user hashes compare
+    return {
+        **os.environ,
+        **workdir_env(work, landing),
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "DAGSTER_HOME": str(work / "dagster_home"),
+        "FINOPS_HASH_SALT": "crash-test-salt",
+    }
 
 
 def _start(work, landing):
     work.mkdir(parents=True, exist_ok=True)
     log = open(work / "run.log", "a")  # noqa: SIM115 (a file, not a pipe: Dagster logs a lot)
     return subprocess.Popen(
-        [sys.executable, "-m", "orchestration.cli", "run"],
+        [sys.executable, "-m", "orchestration.cli", "run", "--verbose"],
         cwd=PROJECT_DIR,
         env=_env(work, landing),
         stdout=log,
@@ -45,14 +53,14 @@ def clean_run(tmp_path_factory):
     generate(landing, events=4000, days=3, start=date(2026, 1, 1), seed=5, real_formats=True)
     proc = _start(base / "clean", landing)
     assert proc.wait(timeout=600) == 0, (base / "clean" / "run.log").read_text()[-3000:]
-    return base, landing, warehouse_checksums(base / "clean" / "warehouse.duckdb")
+    return base, landing, warehouse_contents(base / "clean" / "warehouse.duckdb")
 
 
 @pytest.mark.parametrize(
     "point, marker",
     [
-        ("mid-ingestion", "records,"),  # an ingestion asset has logged progress
-        ("mid-validation", "GE validated"),  # a Great Expectations suite has run
+        ("mid-ingestion", "files read"),  # an ingestion asset has read its files (others are still to come)
+        ("mid-validation", "Great Expectations validated"),  # a suite has run (others are still to come)
         ("mid-dbt", "OK created sql"),  # dbt has built at least one model
     ],
 )
@@ -70,4 +78,4 @@ def test_killed_run_recovers_to_the_clean_result(clean_run, point, marker):
     # run again over what the killed run left (partial lake files, an unfinished DuckDB file, a lock file)
     again = _start(work, landing)
     assert again.wait(timeout=600) == 0, (work / "run.log").read_text()[-3000:]
-    assert warehouse_checksums(work / "warehouse.duckdb") == expected
+    assert same_contents(warehouse_contents(work / "warehouse.duckdb"), expected) == []

@@ -1,37 +1,56 @@
-"""The Dagster code location loads, with its job, schedule, sensor and checks."""
+"""The Dagster code location loads from the registry, with its job, schedule, sensor, checks and resources;
+importing it parses nothing; the pipeline never imports the tools."""
 
 from __future__ import annotations
 
+import ast
 import json
+import subprocess
+import sys
 
-from dagster import AssetKey, DagsterInstance, build_sensor_context
+import pytest
+from dagster import AssetKey, DagsterInstance, PartitionKeyRange, build_asset_context, build_sensor_context
 
-from orchestration.definitions import defs
+from orchestration.datasets import DATASETS
+from orchestration.definitions import build_definitions
 from orchestration.sensors import landing_files_sensor
+from orchestration.settings import PROJECT_DIR
+from tests.conftest import copy_project, work_settings
+
+pytestmark = pytest.mark.unit
 
 
-def test_definitions_load_with_job_schedule_and_sensor():
+@pytest.fixture(scope="module")
+def defs(tmp_path_factory):
+    return build_definitions(work_settings(tmp_path_factory.mktemp("defs")))
+
+
+def test_definitions_load_with_job_schedule_sensor_and_resources(defs):
     job = defs.resolve_job_def("refresh_warehouse")
     assert job.partitions_def is not None
     schedule = defs.resolve_schedule_def("daily_refresh")
     assert schedule.cron_schedule == "0 2 * * *"
     assert defs.resolve_sensor_def("landing_files_sensor").job_name == "refresh_warehouse"
+    assert {"finops", "dbt"} <= set(defs.resources)
 
 
-def test_asset_keys_mirror_warehouse_names_and_checks_exist():
+def test_one_ingestion_asset_per_registry_entry_with_its_checks(defs):
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    for ds in DATASETS:
+        assert {f"raw/{ds.name}", f"raw/{ds.name}_quarantine", f"raw/{ds.name}_ingestion_log"} <= keys, ds.name
     assert {
-        "raw/usage_events",
-        "raw/kpi_events",
         "staging/stg_canonical__usage_events",
         "intermediate/int_usage_events",
         "marts/fct_genai_requests",
         "reference/model_prices",
+        "published/warehouse",
     } <= keys
     checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
-    assert ("raw/usage_events", "ge_contract") in checks
-    assert ("raw/usage_events_ingestion_log", "records_reconcile") in checks
+    for ds in DATASETS:
+        assert (f"raw/{ds.name}", "ge_contract") in checks
+        assert (f"raw/{ds.name}_ingestion_log", "records_reconcile") in checks
+        assert (f"raw/{ds.name}_ingestion_log", "landing_entries_read") in checks
     assert any(k == "marts/fct_genai_requests" and n.startswith("unique") for k, n in checks)
     spec = next(
         s for s in defs.resolve_assets_def(AssetKey(["raw", "usage_events"])).check_specs if s.name == "ge_contract"
@@ -39,42 +58,61 @@ def test_asset_keys_mirror_warehouse_names_and_checks_exist():
     assert spec.blocking
 
 
-def test_sensor_requests_runs_for_new_and_changed_days(isolated_env):
-    landing = isolated_env / "landing" / "usage_events"
+def test_sensor_requests_runs_for_new_and_changed_days(tmp_path):
+    settings = work_settings(tmp_path)
+    landing = tmp_path / "landing" / "usage_events"
     (landing / "day=2026-01-02").mkdir(parents=True)
     (landing / "day=2026-01-02" / "a.jsonl").write_text("{}\n")
+    (landing / "README.txt").write_text("not a day: reported by the run, never a partition\n")
+    (landing / "day=2026-13-45").mkdir()  # not a date: skipped, not a crash
     with DagsterInstance.ephemeral() as instance:
-        ctx = build_sensor_context(instance=instance)
+        ctx = build_sensor_context(instance=instance, resources={"finops": settings})
         requests = list(landing_files_sensor(ctx))
         assert [r.partition_key for r in requests] == ["2026-01-02"]
         cursor = ctx.cursor
-        # nothing new: skip
-        ctx = build_sensor_context(instance=instance, cursor=cursor)
+        ctx = build_sensor_context(instance=instance, cursor=cursor, resources={"finops": settings})
         assert [type(r).__name__ for r in landing_files_sensor(ctx)] == ["SkipReason"]
-        # a new day and a changed file
         (landing / "day=2026-01-03").mkdir()
         (landing / "day=2026-01-03" / "b.jsonl").write_text("{}\n")
         (landing / "day=2026-01-02" / "a.jsonl").write_text("{}\n{}\n")
-        ctx = build_sensor_context(instance=instance, cursor=cursor)
+        ctx = build_sensor_context(instance=instance, cursor=cursor, resources={"finops": settings})
         assert sorted(r.partition_key for r in landing_files_sensor(ctx)) == ["2026-01-02", "2026-01-03"]
         assert set(json.loads(ctx.cursor)) == {"2026-01-02", "2026-01-03"}
 
 
-def test_dbt_window_from_run_partition_tags():
+def test_dbt_window_from_the_partition_range_and_late_files(tmp_path):
+    """The dbt vars come from Dagster's partition range; files that arrived in it with older events move the
+    rebuild back to their oldest day (late data of any age)."""
     from orchestration.dbt.assets import window_vars
 
-    assert window_vars({"dagster/partition": "2026-02-03"}) == {"min_date": "2026-02-03", "max_date": "2026-02-03"}
-    assert window_vars(
-        {"dagster/asset_partition_range_start": "2026-01-01", "dagster/asset_partition_range_end": "2026-03-31"}
-    ) == {"min_date": "2026-01-01", "max_date": "2026-03-31"}
-    assert window_vars({}) == {}
+    settings = work_settings(tmp_path)
+    lake = tmp_path / "lake"
+    for folder, name in [
+        ("usage_events/event_date=2026-02-03", "2026-02-03__a__0123456789.part0.parquet"),
+        ("usage_events/event_date=2025-06-01", "2026-02-03__a__0123456789.part1.parquet"),  # late by 8 months
+        ("usage_events/event_date=2025-01-01", "2025-01-02__b__0123456789.part0.parquet"),  # arrived long ago
+        ("kpi_events/event_date=2026-01-30", "2026-02-04__k__0123456789.part0.parquet"),
+    ]:
+        (lake / folder).mkdir(parents=True, exist_ok=True)
+        (lake / folder / name).write_bytes(b"")
+    context = build_asset_context(partition_key_range=PartitionKeyRange("2026-02-03", "2026-02-04"))
+    assert window_vars(context, settings, DATASETS) == {
+        "min_date": "2026-02-03",
+        "max_date": "2026-02-04",
+        "rebuild_from": "2025-06-01",
+    }
+    context = build_asset_context(partition_key_range=PartitionKeyRange("2026-02-04", "2026-02-04"))
+    assert window_vars(context, settings, DATASETS) == {
+        "min_date": "2026-02-04",
+        "max_date": "2026-02-04",
+        "rebuild_from": "2026-01-30",
+    }
+    assert window_vars(build_asset_context(), settings, DATASETS) == {}
 
 
-def test_one_warehouse_writer_at_a_time():
+def test_one_warehouse_writer_at_a_time(defs):
     """The refresh job carries the tag the instance's run queue limits to one concurrent run."""
     import yaml
-
-    from orchestration.settings import PROJECT_DIR
 
     config = yaml.safe_load((PROJECT_DIR / "orchestration" / "dagster.yaml").read_text())
     [limit] = config["run_queue"]["tag_concurrency_limits"]
@@ -82,67 +120,75 @@ def test_one_warehouse_writer_at_a_time():
     assert job.tags.get(limit["key"]) == limit["value"] and limit["limit"] == 1
 
 
-def test_cli_run_generates_demo_data_and_builds_the_warehouse(isolated_env, capsys):
-    """`make run` is `genai-finops run`: generate (real formats included), ingest, validate, build."""
-    import duckdb
-
-    from orchestration.cli import main
-
-    assert main(["run", "--events", "3000", "--days", "6"]) == 0
-    out = capsys.readouterr().out
-    assert '"success": true' in out and "usage_events: read" in out
-    assert (isolated_env / "landing" / "otel_spans").exists()
-    assert (isolated_env / "landing" / "bedrock_invocations").exists()
-    con = duckdb.connect(str(isolated_env / "warehouse.duckdb"), read_only=True)
-    try:
-        formats = {r[0] for r in con.execute("select distinct source_format from marts.fct_genai_requests").fetchall()}
-    finally:
-        con.close()
-    assert formats == {"canonical", "otel", "bedrock_invocation", "litellm_spend", "anthropic_message"}
+def test_importing_the_code_location_parses_nothing(tmp_path):
+    """Dagster loads `defs` lazily: importing orchestration.definitions runs no dbt parse."""
+    target = tmp_path / "target"
+    code = "import orchestration.definitions as d; print(type(d.defs).__name__)"
+    env = {"FINOPS_DBT_TARGET_DIR": str(target), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=PROJECT_DIR, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert not target.exists()
 
 
-def test_stale_manifest_is_reparsed():
-    """Definitions must never load a manifest older than the dbt files (its node ids would not match)."""
-    import os
-    from pathlib import Path
+def test_manifest_follows_the_dbt_files_not_the_environment(tmp_path, monkeypatch):
+    """A current manifest is reused (a parse costs ~5 s); a changed dbt file makes it stale; the lake or
+    warehouse paths do not (dbt renders them again on every invocation)."""
+    from orchestration.dbt import project
 
-    from orchestration.dbt.project import dbt_project, ensure_manifest
-
-    manifest = Path(dbt_project.manifest_path)
-    ensure_manifest()
-    os.utime(manifest, (1_000_000_000, 1_000_000_000))  # 2001: older than every model file
-    ensure_manifest()
-    assert manifest.stat().st_mtime > 1_000_000_000
-
-
-def test_manifest_is_reused_unless_the_environment_changed(monkeypatch, tmp_path):
-    """A current manifest is not parsed again (~5 s a run); another lake folder makes it stale."""
-    from pathlib import Path
-
-    from orchestration.dbt.project import dbt_project, ensure_manifest
-
-    manifest = Path(dbt_project.manifest_path)
-    ensure_manifest()
+    settings = work_settings(tmp_path)
+    manifest = project.ensure_manifest(settings)
     parsed_at = manifest.stat().st_mtime_ns
-    ensure_manifest()
+    project.ensure_manifest(work_settings(tmp_path / "elsewhere"))  # other lake and warehouse: reused
     assert manifest.stat().st_mtime_ns == parsed_at
-    monkeypatch.setenv("FINOPS_LAKE_DIR", str(tmp_path / "another_lake"))
-    ensure_manifest()
-    assert manifest.stat().st_mtime_ns > parsed_at
-    monkeypatch.undo()
-    ensure_manifest()  # back to the suite's environment
+    copy = copy_project(tmp_path / "project")
+    monkeypatch.setattr(project, "PROJECT_DIR", copy)
+    before = project.source_fingerprint()
+    (copy / "models" / "marts" / "finops" / "dim_models.sql").write_text("select 1 as changed\n")
+    assert project.source_fingerprint() != before
 
 
-def test_every_raw_dataset_is_known_to_dbt():
-    """Each ingestion contract's dataset is a dbt source and part of raw.quarantine / raw.ingestion_log."""
-    import yaml
+# --- the tools stand apart from the product ------------------------------------------------------------------
 
-    from orchestration.ingest.contracts import CONTRACTS
-    from orchestration.settings import PROJECT_DIR
 
-    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
-    assert set(project["vars"]["raw_datasets"]) == set(CONTRACTS)
-    sources = yaml.safe_load((PROJECT_DIR / "models" / "raw" / "_lake__sources.yml").read_text())
-    tables = {t["name"] for t in sources["sources"][0]["tables"]}
-    for dataset in CONTRACTS:
-        assert {dataset, f"{dataset}_quarantine", f"{dataset}_ingestion_log"} <= tables, dataset
+def _imports() -> dict[str, set[str]]:
+    """Module -> the orchestration modules it imports (at any depth of its code)."""
+    graph = {}
+    for path in (PROJECT_DIR / "orchestration").rglob("*.py"):
+        module = ".".join(path.relative_to(PROJECT_DIR).with_suffix("").parts).removesuffix(".__init__")
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("orchestration"):
+                found.add(node.module)
+            elif isinstance(node, ast.Import):
+                found |= {a.name for a in node.names if a.name.startswith("orchestration")}
+        graph[module] = found
+    return graph
+
+
+def test_pipeline_never_imports_the_tools():
+    offenders = {
+        m: sorted(i for i in imported if i.startswith("orchestration.tools"))
+        for m, imported in _imports().items()
+        if not m.startswith("orchestration.tools") and m != "orchestration.cli"
+    }
+    assert {m: i for m, i in offenders.items() if i} == {}
+
+
+def test_import_graph_has_no_cycles():
+    graph = _imports()
+    state: dict[str, int] = {}
+    cycles = []
+
+    def visit(m: str, path: list[str]) -> None:
+        state[m] = 1
+        for n in sorted(graph.get(m, ())):
+            if state.get(n) == 1:
+                cycles.append(path[path.index(n) :] + [n] if n in path else path + [n])
+            elif n in graph and not state.get(n):
+                visit(n, path + [n])
+        state[m] = 2
+
+    for m in sorted(graph):
+        if not state.get(m):
+            visit(m, [m])
+    assert cycles == []

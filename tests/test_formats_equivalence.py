@@ -8,9 +8,10 @@ from datetime import date
 
 import pytest
 
-from orchestration.ingest.contracts import CONTRACTS
-from orchestration.ingest.engine import ingest_day, landing_days
-from orchestration.sample_data.generator import generate
+from orchestration.datasets import DATASETS
+from orchestration.ingest.engine import ingest_days
+from orchestration.ingest.landing import list_dataset
+from orchestration.tools.sample_data.generator import generate
 from tests.conftest import query, run_dbt
 
 pytestmark = pytest.mark.slow
@@ -18,9 +19,9 @@ pytestmark = pytest.mark.slow
 
 def _build(work, real_formats):
     generate(work / "landing", events=15_000, days=30, start=date(2026, 1, 1), seed=5, real_formats=real_formats)
-    for contract in CONTRACTS.values():
-        for day in landing_days(str(work / "landing"), contract.dataset):
-            ingest_day(contract, day, str(work / "landing"), str(work / "lake"), "salt")
+    for ds in DATASETS:
+        days = list_dataset(str(work / "landing"), ds.landing).days
+        ingest_days(ds, days, str(work / "landing"), str(work / "lake"), "salt")
     run_dbt(
         work, "build", "--select", "+fct_genai_requests", "+rpt_usage_report_coverage", "--exclude", "test_type:data"
     )

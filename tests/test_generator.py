@@ -8,7 +8,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from orchestration.sample_data.generator import generate
+from orchestration.tools.sample_data.generator import generate
 
 
 def _digest(root):

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.ingest.contracts import CONTRACTS, KPI_EVENTS, USAGE_EVENTS
+from orchestration.datasets import DATASETS, dataset
 from orchestration.ingest.engine import ingest_day, ingest_file
 from tests.conftest import FIXTURES
+
+KPI_EVENTS = dataset("kpi_events")
+USAGE_EVENTS = dataset("usage_events")
 
 DAY = "2026-01-05"
 BAD = FIXTURES / "landing" / "usage_events" / f"day={DAY}" / "bad_records.jsonl"
@@ -65,7 +69,7 @@ def test_reingest_is_idempotent(landing, tmp_path):
     # 2 event dates + quarantine + log (besides the zero-row schema files of every dataset)
     assert len([p for p in files_before if p.name != "schema.parquet"]) == 4
     second = ingest_day(USAGE_EVENTS, DAY, str(landing), str(lake), "salt")
-    ingest_file(USAGE_EVENTS, str(BAD), DAY, str(lake), "salt")  # the single file once more
+    ingest_file(USAGE_EVENTS, str(landing / "usage_events" / f"day={DAY}" / BAD.name), DAY, str(lake), "salt")
     assert [r.records_loaded for r in first] == [r.records_loaded for r in second]
     assert sorted(p.relative_to(lake) for p in lake.rglob("*.parquet")) == files_before
     assert len(lake_rows(lake, "usage_events")) == 2
@@ -81,7 +85,7 @@ def test_removed_landing_file_is_removed_from_lake_on_partition_reload(landing, 
     assert ingest_day(USAGE_EVENTS, DAY, str(landing), str(lake), "salt") == []
     # only the zero-row schema files that keep the datasets readable remain
     left = list(lake.rglob("*.parquet"))
-    assert {p.name for p in left} == {"schema.parquet"} and len(left) == 3 * len(CONTRACTS)  # data, quarantine, log
+    assert {p.name for p in left} == {"schema.parquet"} and len(left) == 3 * len(DATASETS)  # data, quarantine, log
     assert duckdb.sql(
         f"select count(*) from read_parquet({[str(p) for p in left]}, union_by_name = true)"
     ).fetchall() == [(0,)]
@@ -146,13 +150,27 @@ def test_kpi_contract(tmp_path):
     ]
 
 
-def test_missing_event_id_gets_deterministic_hash(landing, tmp_path):
-    lake1, lake2 = tmp_path / "l1", tmp_path / "l2"
-    ingest_day(USAGE_EVENTS, DAY, str(landing), str(lake1), "salt")
-    ingest_day(USAGE_EVENTS, DAY, str(landing), str(lake2), "salt")
-    ids1 = [r[0] for r in lake_rows(lake1, "usage_events")]
-    ids2 = [r[0] for r in lake_rows(lake2, "usage_events")]
-    assert ids1 == ids2
+def test_missing_event_id_gets_deterministic_hash(tmp_path):
+    """A record without an id gets 'h_' + md5 of its fields: the same record always gets the same id (in another
+    file, on another load), a record that differs in any field another one."""
+    day = tmp_path / "landing" / "usage_events" / f"day={DAY}"
+    day.mkdir(parents=True)
+    record = (
+        '{"occurred_at":"2026-01-05T10:00:00Z","platform":"openai","model":"gpt-5","input_tokens":7,"output_tokens":3}'
+    )
+    (day / "a.jsonl").write_text(record + "\n" + record.replace('"output_tokens":3', '"output_tokens":4') + "\n")
+    (day / "b.jsonl").write_text(record + "\n")
+    results = ingest_day(USAGE_EVENTS, DAY, str(tmp_path / "landing"), str(tmp_path / "lake"), "salt")
+    assert [(r.records_read, r.records_loaded) for r in results] == [(2, 2), (1, 1)]
+    ids = duckdb.sql(
+        "select _source_file[-7:], _source_line, event_id "
+        f"from read_parquet('{tmp_path}/lake/usage_events/*/2026*.parquet') order by 1, 2"
+    ).fetchall()
+    raw = "|".join(["", "2026-01-05T10:00:00Z", "openai", "gpt-5"] + [""] * 15 + ["7", "", "", "", "3"] + [""] * 9)
+    expected = "h_" + hashlib.md5(raw.encode()).hexdigest()
+    assert ids[0] == ("a.jsonl", 1, expected)
+    assert ids[1][2].startswith("h_") and ids[1][2] != expected  # one field differs
+    assert ids[2] == ("b.jsonl", 1, expected)  # the same record in another file
 
 
 def test_schema_files_follow_a_contract_that_gains_a_field(tmp_path):
@@ -160,10 +178,14 @@ def test_schema_files_follow_a_contract_that_gains_a_field(tmp_path):
     schema files are refreshed, so staging models that read the new field work on an upgraded lake."""
     from dataclasses import replace
 
-    from orchestration.ingest.contracts import LITELLM_SPEND_LOGS, Field
+    from orchestration.ingest.contracts import Field
     from orchestration.ingest.engine import ensure_dataset_schema
 
-    older = replace(LITELLM_SPEND_LOGS, fields=tuple(f for f in LITELLM_SPEND_LOGS.fields if f.name != "error_code"))
+    litellm = dataset("litellm_spend_logs")
+    fields = litellm.contract.fields
+    older = replace(
+        litellm, contract=replace(litellm.contract, fields=tuple(f for f in fields if f.name != "error_code"))
+    )
     lake = tmp_path / "lake"
     ensure_dataset_schema(older, str(lake))
 
@@ -174,8 +196,8 @@ def test_schema_files_follow_a_contract_that_gains_a_field(tmp_path):
         ]
 
     assert "error_code" not in columns()
-    ensure_dataset_schema(LITELLM_SPEND_LOGS, str(lake))
+    ensure_dataset_schema(litellm, str(lake))
     assert "error_code" in columns()
-    newer = replace(LITELLM_SPEND_LOGS, fields=(*LITELLM_SPEND_LOGS.fields, Field("x_region", "string")))
+    newer = replace(litellm, contract=replace(litellm.contract, fields=(*fields, Field("x_region", "string"))))
     ensure_dataset_schema(newer, str(lake))
     assert "x_region" in columns()

@@ -7,9 +7,11 @@ from decimal import Decimal as D
 
 import pytest
 
-from orchestration.ingest.contracts import LITELLM_SPEND_LOGS
+from orchestration.datasets import dataset
 from orchestration.ingest.engine import ingest_day
 from tests.conftest import FIXTURES, query, run_dbt
+
+LITELLM_SPEND_LOGS = dataset("litellm_spend_logs")
 
 M = D("0.000001")
 SECRETS = (b"LITELLM-SECRET-PROMPT-BLORB", b"LITELLM-SECRET-ANSWER-XYZZY", b"grace@example.com", b"heidi@example.com")
@@ -20,7 +22,7 @@ def spend_logs(request, tmp_path_factory):
     work = tmp_path_factory.mktemp(f"litellm_{request.param}")
     landing = FIXTURES / "litellm" / request.param
     [result] = ingest_day(LITELLM_SPEND_LOGS, "2026-01-10", str(landing), str(work / "lake"), "salt")
-    run_dbt(work, "build", "--select", "+fct_genai_requests", "raw", "--exclude", "test_type:data")
+    run_dbt(work, "build", "--select", "+fct_genai_requests", "staging.lake", "--exclude", "test_type:data")
     return work, result, request.param, landing
 
 
@@ -29,7 +31,7 @@ def test_read_loaded_quarantined(spend_logs):
     assert (result.records_read, result.records_loaded, result.records_quarantined) == (3, 2, 1)
     # the third record's prompt_tokens is -5: line 3 of the JSON file, line 4 of the CSV (after its header)
     line = 3 if fmt == "json" else 4
-    assert query(work, "select line_no, field, reason from raw.quarantine") == [
+    assert query(work, "select line_no, field, reason from staging.stg_lake__quarantine") == [
         (line, "prompt_tokens", "negative_value")
     ]
 

@@ -9,11 +9,13 @@ from decimal import Decimal as D
 import duckdb
 import pytest
 
-from orchestration.ingest.contracts import OTEL_SPANS
+from orchestration.datasets import dataset
 from orchestration.ingest.engine import ingest_day
-from tests.conftest import FIXTURES, PROJECT_DIR, query, run_dbt
+from tests.conftest import FIXTURES, FORMATS, query, run_dbt
 
-REFERENCE = PROJECT_DIR.parent / "shared" / "reference" / "formats" / "otel_genai_traces"
+OTEL_SPANS = dataset("otel_spans")
+
+REFERENCE = FORMATS / "otel_genai_traces"
 SECRETS = (
     b"SECRET-PROMPT-XYZZY",
     b"SYSTEM-SECRET-PLUGH",
@@ -33,7 +35,6 @@ def _lake_rows(lake):
     ).fetchall()
 
 
-@pytest.mark.skipif(not REFERENCE.exists(), reason="shared reference files not present")
 def test_reference_otlp_file_exporter_sample(tmp_path):
     day = tmp_path / "landing" / "otel_spans" / "day=2024-05-06"
     day.mkdir(parents=True)
@@ -71,7 +72,7 @@ def otel_warehouse(tmp_path_factory):
     work = tmp_path_factory.mktemp("otel")
     shutil.copytree(FIXTURES / "otel", work / "landing" / "otel_spans")
     results = ingest_day(OTEL_SPANS, "2026-01-12", str(work / "landing"), str(work / "lake"), "salt")
-    run_dbt(work, "build", "--select", "+fct_genai_requests", "raw", "--exclude", "test_type:data")
+    run_dbt(work, "build", "--select", "+fct_genai_requests", "staging.lake", "--exclude", "test_type:data")
     return work, results
 
 
@@ -83,7 +84,9 @@ def test_fixture_records_read_loaded_quarantined(otel_warehouse):
     # spans.jsonl: 2 model calls loaded (agent and HTTP spans are not records), 1 broken line, 1 unknown provider
     assert counts["spans.jsonl"] == (4, 2, 2)
     assert counts["opentelemetry-proto_examples_trace.json"] == (0, 0, 0)
-    quarantined = query(work, "select line_no, field, reason, field_value from raw.quarantine order by line_no")
+    quarantined = query(
+        work, "select line_no, field, reason, field_value from staging.stg_lake__quarantine order by line_no"
+    )
     assert quarantined == [(3, None, "invalid_json", None), (4, "platform", "unknown_value", "unknown:cohere")]
 
 

@@ -1,4 +1,4 @@
-"""Price catalog refresh against LiteLLM's catalog (the copy in ../shared/reference): the diff says what
+"""Price catalog refresh against LiteLLM's catalog (the copy in tests/fixtures/formats): the diff says what
 the price book lacks, and agrees where the book and the catalog agree."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from orchestration.cli import main
-from orchestration.pricing.refresh import (
+from orchestration.tools.pricing.refresh import (
     GenaiPricesCatalog,
     apply_candidates,
     catalog_rows,
@@ -18,17 +18,9 @@ from orchestration.pricing.refresh import (
     load_catalog,
     write_candidates,
 )
-from tests.conftest import PROJECT_DIR
+from tests.conftest import FORMATS
 
-CATALOG = (
-    PROJECT_DIR.parent
-    / "shared"
-    / "reference"
-    / "formats"
-    / "litellm_prices"
-    / "model_prices_and_context_window_backup.json.gz"
-)
-pytestmark = pytest.mark.skipif(not CATALOG.exists(), reason="shared reference files not present")
+CATALOG = FORMATS / "litellm_prices" / "model_prices_and_context_window_backup.json.gz"
 
 
 @pytest.fixture(scope="module")
@@ -83,10 +75,10 @@ def test_candidate_rows_and_cli(catalog, tmp_path, capsys):
 def _seed_copy(tmp_path):
     import shutil
 
-    from orchestration.pricing.refresh import SEEDS
+    from orchestration.settings import SEEDS_DIR
 
     seeds = tmp_path / "seeds"
-    shutil.copytree(SEEDS, seeds)
+    shutil.copytree(SEEDS_DIR, seeds)
     return seeds
 
 

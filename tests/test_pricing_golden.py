@@ -11,9 +11,11 @@ from decimal import Decimal as D
 
 import pytest
 
-from orchestration.ingest.contracts import USAGE_EVENTS
+from orchestration.datasets import dataset
 from orchestration.ingest.engine import ingest_day
 from tests.conftest import FIXTURES, query, run_dbt
+
+USAGE_EVENTS = dataset("usage_events")
 
 M = D("0.000001")  # per-token factor of a per-MTok price
 

@@ -9,11 +9,15 @@ import pandas as pd
 import pytest
 from dagster import AssetCheckKey, AssetKey, DagsterInstance
 
-from orchestration.cli import run_pipeline
+from orchestration.datasets import dataset
+from orchestration.ingest import engine
+from orchestration.pipeline import run_pipeline
 from orchestration.quality import suites
+from tests.conftest import work_settings
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.pipeline
 
+USAGE = dataset("usage_events")
 GOOD = {
     "event_id": "e1",
     "occurred_at": "2026-01-05T10:00:00Z",
@@ -26,7 +30,8 @@ GOOD = {
 
 
 def _usage_frame(**overrides) -> pd.DataFrame:
-    row = {c: None for c in suites.USAGE_COLUMNS}
+    suite = suites.dataset_suite(USAGE, date(2026, 1, 5))
+    row = {c: None for c in suite.columns}
     row.update(
         {
             "event_id": "e1",
@@ -34,33 +39,35 @@ def _usage_frame(**overrides) -> pd.DataFrame:
             "platform": "openai",
             "model": "gpt-5",
             "use_case_id": "x",
-            "latency_ms": 100,
-            **{c: 0 for c in suites.TOKEN_COLUMNS},
+            "status": "success",
+            **{f.name: 0 for f in USAGE.contract.fields if f.kind == "integer" and f.name in suite.columns},
         }
     )
     row.update({"input_tokens": 100, "output_tokens": 10})
     row.update(overrides)
-    return suites.prepare_usage_batch(pd.DataFrame([row]))
+    return suite.prepare(pd.DataFrame([row]))
 
 
 def _validate(df):
-    return suites.validate_batches("t", suites.usage_events_expectations(date(2026, 1, 5)), [df])
+    return suites.validate_batches("t", suites.dataset_suite(USAGE, date(2026, 1, 5)).expectations, [df])
 
 
 def test_clean_batch_passes():
     outcome = _validate(_usage_frame())
-    assert outcome.failures == [] and outcome.rows == 1 and outcome.evaluated > 20
+    # id, 5 required fields, 14 integer ranges, the time range, 5 accepted-value sets, 3 subset rules, 2 drift
+    assert outcome.failures == [] and outcome.rows == 1 and outcome.evaluated == 1 + 5 + 14 + 1 + 5 + 3 + 2
 
 
 @pytest.mark.parametrize(
     "overrides, column",
     [
-        ({"platform": "ibm_watson"}, "platform"),
-        ({"status": "exploded"}, "status"),
+        ({"platform": "ibm_watson"}, "platform__lower"),
+        ({"status": "exploded"}, "status__lower"),
         ({"input_tokens": 5_000_000}, "input_tokens"),
-        ({"occurred_at": pd.Timestamp("2026-03-01")}, "occurred_at_unix_s"),  # after its file arrived
-        ({"occurred_at": pd.Timestamp("2019-12-31")}, "occurred_at_unix_s"),
-        ({"cached_input_tokens": 90, "cache_write_tokens": 20}, "input_tokens>=cache_parts"),
+        ({"occurred_at": pd.Timestamp("2026-03-01")}, "occurred_at__unix_s"),  # after its file arrived
+        ({"occurred_at": pd.Timestamp("2019-12-31")}, "occurred_at__unix_s"),  # before 2020, as ingestion says
+        ({"cached_input_tokens": 90, "cache_write_tokens": 20}, "input_tokens>=subset_0__input_tokens"),
+        ({"event_id": None}, "event_id"),
     ],
 )
 def test_contract_violations_fail_with_error_severity(overrides, column):
@@ -68,30 +75,41 @@ def test_contract_violations_fail_with_error_severity(overrides, column):
     assert [f.column for f in outcome.errors] == [column]
 
 
+def test_enumerations_compare_lower_cased_as_ingestion_does():
+    assert _validate(_usage_frame(platform=" OpenAI ", status="Success")).failures == []
+
+
 def test_drift_only_warns():
     outcome = _validate(_usage_frame(use_case_id=None))
     assert outcome.errors == [] and [f.column for f in outcome.warnings] == ["use_case_id"]
 
 
-def test_failed_contract_check_blocks_dbt(isolated_env):
-    day = isolated_env / "landing" / "usage_events" / "day=2026-01-05"
+def test_a_reader_that_lets_a_bad_record_through_is_stopped_before_dbt(tmp_path, monkeypatch):
+    """The blocking contract check guards the readers: with the unknown-value rule planted away from ingestion
+    (a reader bug), the record lands in the lake, the Great Expectations check fails, and nothing downstream
+    runs."""
+    real_checks = engine._checks
+    monkeypatch.setattr(
+        engine, "_checks", lambda c, day=None: [x for x in real_checks(c, day) if x[2] != "unknown_value"]
+    )
+    day = tmp_path / "landing" / "usage_events" / "day=2026-01-05"
     day.mkdir(parents=True)
-    bad = {**GOOD, "event_id": "e2", "platform": "ibm_watson"}  # passes ingestion, breaks the contract
+    bad = {**GOOD, "event_id": "e2", "platform": "ibm_watson"}
     (day / "events.jsonl").write_text(json.dumps(GOOD) + "\n" + json.dumps(bad) + "\n" + '{"event_id": "e3", ' + "\n")
     instance = DagsterInstance.ephemeral()
-    ok = run_pipeline(instance=instance)
-    assert not ok
+    outcome = run_pipeline(work_settings(tmp_path), instance=instance, quiet=True)
+    assert not outcome.success
     # the raw data landed, but nothing downstream was built
     assert instance.get_latest_materialization_event(AssetKey(["raw", "usage_events"])) is not None
     assert instance.get_latest_materialization_event(AssetKey(["marts", "fct_genai_requests"])) is None
     assert instance.get_latest_materialization_event(AssetKey(["staging", "stg_canonical__usage_events"])) is None
-    assert not (isolated_env / "warehouse.duckdb").exists()
+    assert not (tmp_path / "warehouse.duckdb").exists()
     key = AssetCheckKey(AssetKey(["raw", "usage_events"]), "ge_contract")
     [record] = instance.event_log_storage.get_asset_check_execution_history(key, limit=1)
     evaluation = record.event.dagster_event.event_specific_data
     assert evaluation.passed is False
     failures = evaluation.metadata["failures"].value
-    assert [(f["column"], f["severity"], f["unexpected"]) for f in failures] == [("platform", "error", 1)]
+    assert [(f["column"], f["severity"], f["unexpected"]) for f in failures] == [("platform__lower", "error", 1)]
     assert failures[0]["sample"] == ["ibm_watson"]  # GE's BASIC result still names the offending value
     # the broken third line was quarantined, and the (warn) quarantine check says so
     key = AssetCheckKey(AssetKey(["raw", "usage_events_quarantine"]), "quarantine_empty")
@@ -99,6 +117,14 @@ def test_failed_contract_check_blocks_dbt(isolated_env):
     evaluation = record.event.dagster_event.event_specific_data
     assert evaluation.passed is False and evaluation.severity.value == "WARN"
     assert evaluation.metadata["reasons"].value == {"invalid_json": 1}
+
+
+def test_without_the_planted_defect_the_same_record_is_quarantined(tmp_path):
+    day = tmp_path / "landing" / "usage_events" / "day=2026-01-05"
+    day.mkdir(parents=True)
+    (day / "events.jsonl").write_text(json.dumps({**GOOD, "platform": "ibm_watson"}) + "\n")
+    [result] = engine.ingest_day(USAGE, "2026-01-05", str(tmp_path / "landing"), str(tmp_path / "lake"), "salt")
+    assert (result.records_loaded, result.records_quarantined) == (0, 1)
 
 
 def _capacity_frame(**overrides) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import duckdb
 import pytest
 
-from orchestration.spark import compare_marts, format_comparison
+from orchestration.tools.spark import compare_marts, format_comparison
 
 
 class DuckDBAsSpark:

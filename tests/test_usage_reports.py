@@ -10,15 +10,18 @@ from decimal import Decimal as D
 import duckdb
 import pytest
 
-from orchestration.ingest.contracts import ANTHROPIC_USAGE, OPENAI_USAGE, USAGE_EVENTS
+from orchestration.datasets import dataset
 from orchestration.ingest.engine import ingest_day
-from tests.conftest import FIXTURES, PROJECT_DIR, query, run_dbt
+from tests.conftest import FIXTURES, FORMATS, query, run_dbt
 
-REFERENCE = PROJECT_DIR.parent / "shared" / "reference" / "formats"
+ANTHROPIC_USAGE = dataset("anthropic_usage")
+OPENAI_USAGE = dataset("openai_usage")
+USAGE_EVENTS = dataset("usage_events")
+
+REFERENCE = FORMATS
 M = D("0.000001")
 
 
-@pytest.mark.skipif(not REFERENCE.exists(), reason="shared reference files not present")
 @pytest.mark.parametrize(
     "name, expected",
     [

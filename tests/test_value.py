@@ -18,7 +18,7 @@ def _comparison(work):
     rows = query(
         work,
         "select use_case_id, variant_id, metric, estimate, difference_vs_control, p_value, verdict "
-        "from marts.variant_comparison",
+        "from marts.rpt_variant_comparison",
     )
     return {(u, v, m): {"estimate": e, "diff": d, "p": p, "verdict": x} for u, v, m, e, d, p, x in rows}
 
@@ -89,7 +89,7 @@ def test_value_marts_reconcile_with_requests(built):
     work = built[0]
     [(requests,)] = query(work, "select sum(total_cost_usd) from marts.fct_genai_requests")
     for sql in (
-        "select sum(cost_usd) from marts.use_case_roi_daily",
+        "select sum(cost_usd) from marts.rpt_use_case_roi_daily",
         "select sum(total_cost_usd) from marts.fct_use_case_transactions",
         "select sum(cost_usd) from marts.rpt_use_case_leaderboard",
         "select sum(total_cost_usd) from marts.rpt_waste_daily",

@@ -1,7 +1,14 @@
-"""The one cached dbt project of the code location."""
+"""The dbt project of the code location and its parsed manifest.
+
+Dagster builds the dbt assets from `manifest.json`, which `ensure_manifest` keeps in step with the project's
+files: it runs `dbt parse` when the manifest is missing or any dbt file changed since (a hash of their
+contents sits beside it), never as a side effect of importing a module. The manifest does not depend on the
+warehouse or lake paths: dbt renders those again on every invocation.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -11,42 +18,44 @@ from dagster_dbt import DbtProject
 
 from orchestration.settings import PROJECT_DIR, Settings
 
-dbt_project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
+DBT_FILES = ("dbt_project.yml", "profiles.yml")
+DBT_FOLDERS = ("models", "macros", "seeds", "tests/dbt", "analyses")
 
 
-def _newest_source_mtime() -> float:
-    paths = [PROJECT_DIR / "dbt_project.yml", PROJECT_DIR / "profiles.yml"]
-    for folder in ("models", "macros", "seeds", "tests/dbt"):
-        paths += [p for p in (PROJECT_DIR / folder).rglob("*") if p.is_file()]
-    return max((p.stat().st_mtime for p in paths if p.exists()), default=0.0)
+def dbt_executable() -> str:
+    local = Path(sys.executable).with_name("dbt")
+    return str(local) if local.exists() else "dbt"
 
 
-def _parse_env(env: dict[str, str]) -> str:
-    """What a parse depends on besides the files: the project's environment variables (env_var() in
-    profiles.yml, sources and models: the lake folder, the warehouse path, the target)."""
-    return "\n".join(f"{k}={v}" for k, v in sorted(env.items()) if k.startswith(("FINOPS_", "DBT_")))
+def dbt_project(settings: Settings) -> DbtProject:
+    return DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR, target_path=Path(settings.dbt_target_dir))
 
 
-def ensure_manifest(force: bool = False) -> Path:
-    """Parse the dbt project when the manifest is missing, older than any dbt file, or parsed under other
-    environment variables (or when forced), so the definitions never load a stale manifest (its node ids
-    would not match what dbt builds). An up-to-date manifest is reused: a parse costs ~5 s."""
-    manifest = Path(dbt_project.manifest_path)
-    env = {**os.environ, **Settings.from_env().dbt_env()}
-    stamp = manifest.with_name("manifest.env")
-    current = (
-        manifest.exists()
-        and manifest.stat().st_mtime >= _newest_source_mtime()
-        and stamp.exists()
-        and stamp.read_text() == _parse_env(env)
-    )
-    if force or not current:
-        dbt = Path(sys.executable).with_name("dbt")
-        cmd = [str(dbt) if dbt.exists() else "dbt", "parse", "--quiet", "--project-dir", str(PROJECT_DIR)]
-        subprocess.run(cmd, check=True, env=env, cwd=PROJECT_DIR)
-        stamp.write_text(_parse_env(env))
+def source_fingerprint() -> str:
+    """A hash of every file dbt parses (names and contents)."""
+    digest = hashlib.sha256()
+    paths = [PROJECT_DIR / name for name in DBT_FILES]
+    for folder in DBT_FOLDERS:
+        paths += sorted(p for p in (PROJECT_DIR / folder).rglob("*") if p.is_file())
+    for p in paths:
+        if p.exists():
+            digest.update(str(p.relative_to(PROJECT_DIR)).encode())
+            digest.update(p.read_bytes())
+    return digest.hexdigest()
+
+
+def ensure_manifest(settings: Settings, force: bool = False) -> Path:
+    """`<dbt target dir>/manifest.json`, parsed again when missing, when a dbt file changed, or when forced."""
+    target = Path(settings.dbt_target_dir)
+    manifest = target / "manifest.json"
+    stamp = target / "manifest.sources.sha256"
+    fingerprint = source_fingerprint()
+    if force or not manifest.exists() or not stamp.exists() or stamp.read_text() != fingerprint:
+        target.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, **settings.dbt_env(), "DBT_TARGET_PATH": str(target)}
+        cmd = [dbt_executable(), "parse", "--quiet", "--project-dir", str(PROJECT_DIR), "--target-path", str(target)]
+        proc = subprocess.run(cmd, env=env, cwd=PROJECT_DIR, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"dbt parse failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}")
+        stamp.write_text(fingerprint)
     return manifest
-
-
-if os.environ.get("DAGSTER_IS_DEV_CLI"):
-    ensure_manifest(force=True)

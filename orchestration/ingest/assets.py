@@ -1,12 +1,14 @@
 """Ingestion assets: landing files of an arrival day -> raw lake, with their quarantine and log.
 
-One multi-asset per dataset, daily partitioned (the arrival day); a backfill of many days runs once.
-Its checks:
+One multi-asset per registry entry (orchestration/datasets.py), daily partitioned (the arrival day); a
+backfill of many days runs once. Its checks:
 - `ge_contract` (blocking) on raw/<dataset>: the Great Expectations suite over every row this run
   loaded; a contract violation stops everything downstream.
 - `records_reconcile` (blocking) on raw/<dataset>_ingestion_log: each file read = loaded + quarantined,
   and no file was unreadable.
 - `quarantine_empty` (warn) on raw/<dataset>_quarantine: how many records were quarantined, and why.
+- `landing_entries_read` (warn) on raw/<dataset>_ingestion_log: entries discovered = files processed +
+  entries skipped, naming each skip and its reason (a stray file never passes in silence).
 """
 
 import time
@@ -22,66 +24,26 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
+    AssetsDefinition,
     AssetSpec,
     MaterializeResult,
     MetadataValue,
+    PartitionsDefinition,
     multi_asset,
 )
 
-from orchestration.ingest.contracts import (
-    ANTHROPIC_MESSAGES,
-    ANTHROPIC_USAGE,
-    AWS_CUR,
-    AZURE_COST_ACTUAL,
-    AZURE_COST_AMORTIZED,
-    BEDROCK_INVOCATIONS,
-    FOCUS_CHARGES,
-    GCP_BILLING,
-    KPI_EVENTS,
-    LITELLM_SPEND_LOGS,
-    OPENAI_USAGE,
-    OTEL_SPANS,
-    USAGE_EVENTS,
-    Contract,
-)
-from orchestration.ingest.engine import FileResult, glob_files, ingest_days
-from orchestration.partitions import daily_partitions, single_run
+from orchestration.datasets import Dataset
+from orchestration.ingest.engine import FileResult, ingest_days, lake_files
+from orchestration.logs import step
+from orchestration.partitions import single_run
 from orchestration.quality import suites
 from orchestration.settings import Settings
 from orchestration.warehouse import writer_lock
 
-SUITES = {
-    "usage_events": (suites.usage_events_expectations, suites.USAGE_COLUMNS, suites.prepare_usage_batch),
-    "otel_spans": (suites.usage_events_expectations, suites.USAGE_COLUMNS, suites.prepare_usage_batch),
-    "openai_usage": suites.OPENAI_USAGE_SUITE,
-    "litellm_spend_logs": (
-        suites.litellm_spend_log_expectations,
-        suites.LITELLM_COLUMNS,
-        suites.prepare_litellm_batch,
-    ),
-    "anthropic_usage": suites.ANTHROPIC_USAGE_SUITE,
-    "anthropic_messages": (
-        suites.anthropic_message_expectations,
-        suites.ANTHROPIC_MESSAGE_COLUMNS,
-        suites.prepare_anthropic_message_batch,
-    ),
-    "bedrock_invocations": (
-        suites.bedrock_invocations_expectations,
-        suites.BEDROCK_COLUMNS,
-        suites.prepare_bedrock_batch,
-    ),
-    "kpi_events": (suites.kpi_events_expectations, suites.KPI_COLUMNS, suites.prepare_kpi_batch),
-    "focus_charges": suites.FOCUS_SUITE,
-    "aws_cur": suites.AWS_CUR_SUITE,
-    "azure_cost_actual": suites.AZURE_COST_SUITE,
-    "azure_cost_amortized": suites.AZURE_COST_SUITE,
-    "gcp_billing": suites.GCP_BILLING_SUITE,
-}
 
-
-def run_batches(contract: Contract, lake_dir: str, days: list[str], columns: list[str]) -> Iterator[pd.DataFrame]:
+def run_batches(ds: Dataset, lake_dir: str, days: list[str], columns: list[str]) -> Iterator[pd.DataFrame]:
     """The rows the run loaded (files of its arrival days), in frames of at most FINOPS_GE_MAX_BATCH_ROWS."""
-    files = [f for day in days for f in glob_files(lake_dir, contract.dataset, "*", f"{day}__*.part*.parquet")]
+    files = [f for day in days for f in lake_files(lake_dir, ds.name, "*", f"{day}__*.part*.parquet")]
     if not files:
         return
     listing = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
@@ -104,14 +66,13 @@ def run_batches(contract: Contract, lake_dir: str, days: list[str], columns: lis
         con.close()
 
 
-def validate_run(contract: Contract, lake_dir: str, days: list[str]) -> suites.SuiteOutcome:
-    expectations, columns, prepare = SUITES[contract.dataset]
-    latest = date.fromisoformat(max(days))
-    batches = (prepare(df) for df in run_batches(contract, lake_dir, days, columns))
-    return suites.validate_batches(f"raw_{contract.dataset}", expectations(latest), batches)
+def validate_run(ds: Dataset, lake_dir: str, days: list[str]) -> suites.SuiteOutcome:
+    suite = suites.dataset_suite(ds, date.fromisoformat(max(days)))
+    batches = (suite.prepare(df) for df in run_batches(ds, lake_dir, days, suite.columns))
+    return suites.validate_batches(f"raw_{ds.name}", suite.expectations, batches)
 
 
-def contract_check_result(contract: Contract, outcome: suites.SuiteOutcome) -> AssetCheckResult:
+def contract_check_result(ds: Dataset, outcome: suites.SuiteOutcome) -> AssetCheckResult:
     failures = [
         {
             "expectation": f.expectation,
@@ -123,7 +84,7 @@ def contract_check_result(contract: Contract, outcome: suites.SuiteOutcome) -> A
         for f in outcome.failures
     ]
     return AssetCheckResult(
-        asset_key=AssetKey(["raw", contract.dataset]),
+        asset_key=AssetKey(["raw", ds.name]),
         check_name="ge_contract",
         passed=not outcome.failures,
         severity=AssetCheckSeverity.ERROR if outcome.errors else AssetCheckSeverity.WARN,
@@ -140,75 +101,122 @@ def contract_check_result(contract: Contract, outcome: suites.SuiteOutcome) -> A
     )
 
 
-def build_ingest_asset(contract: Contract):
-    ds = contract.dataset
+def build_ingest_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsDefinition:
+    """The ingestion multi-asset of one registry entry: raw/<name>, its quarantine and its ingestion log, with
+    their checks."""
     main, quarantine, log = (
-        AssetKey(["raw", ds]),
-        AssetKey(["raw", f"{ds}_quarantine"]),
-        AssetKey(["raw", f"{ds}_ingestion_log"]),
+        AssetKey(["raw", ds.name]),
+        AssetKey(["raw", f"{ds.name}_quarantine"]),
+        AssetKey(["raw", f"{ds.name}_ingestion_log"]),
     )
 
     @multi_asset(
-        name=f"ingest_{ds}",
+        name=f"ingest_{ds.name}",
         specs=[
             AssetSpec(
                 main,
-                description=f"Raw {ds} in the lake, Parquet partitioned by event_date.",
+                description=f"{ds.description} Parquet in the lake, partitioned by {ds.partition_column} (UTC).",
                 group_name="raw",
+                kinds={"parquet"},
             ),
             AssetSpec(
                 quarantine,
-                description=f"{ds} records that broke the contract, with reasons.",
+                description=f"{ds.name} records that broke the contract: file, line, field and reason.",
                 group_name="raw",
+                kinds={"parquet"},
             ),
-            AssetSpec(log, description=f"One row per ingested {ds} landing file with its counts.", group_name="raw"),
+            AssetSpec(
+                log,
+                description=(
+                    f"One row per entry of the {ds.landing}/ landing folder: a file's read / loaded / quarantined "
+                    "counts, or why it was skipped."
+                ),
+                group_name="raw",
+                kinds={"parquet"},
+            ),
         ],
         check_specs=[
             AssetCheckSpec("ge_contract", asset=main, blocking=True, description="Great Expectations contract"),
-            AssetCheckSpec("records_reconcile", asset=log, blocking=True, description="read = loaded + quarantined"),
+            AssetCheckSpec(
+                "records_reconcile",
+                asset=log,
+                blocking=True,
+                description="every file readable, and read = loaded + quarantined",
+            ),
             AssetCheckSpec("quarantine_empty", asset=quarantine, description="no record was quarantined"),
+            AssetCheckSpec(
+                "landing_entries_read", asset=log, description="every entry of the landing folder was read (no skip)"
+            ),
         ],
-        partitions_def=daily_partitions,
+        partitions_def=partitions,
         backfill_policy=single_run,
+        description=f"Ingest {ds.landing}/ landing files ({ds.role}) into the lake.",
     )
-    def _ingest(context: AssetExecutionContext):
-        settings = Settings.from_env()
+    def _ingest(context: AssetExecutionContext, finops: Settings):
         days = list(context.partition_keys)
         started = time.perf_counter()
         results: list[FileResult] = []
-        with writer_lock(settings, what=f"ingest {ds}, run {context.run_id}"):
+        salt = finops.hash_salt(announce=context.log.warning)
+        with writer_lock(finops, what=f"ingest {ds.name}, run {context.run_id}"):
             for i in range(0, len(days), 10):
                 chunk = days[i : i + 10]
                 results += ingest_days(
-                    contract, chunk, settings.landing_dir, settings.lake_dir, settings.hash_salt, context.run_id
+                    ds,
+                    chunk,
+                    finops.landing_dir,
+                    finops.lake_dir,
+                    salt,
+                    context.run_id,
+                    naive_timezone=finops.naive_timezone,
+                    file_timeout_s=finops.file_timeout_seconds,
                 )
-                context.log.info(
-                    f"{ds}: {i + len(chunk)}/{len(days)} days, {len(results)} files, "
+                context.log.debug(
+                    f"{ds.name}: {i + len(chunk)}/{len(days)} days, {len(results)} entries, "
                     f"{sum(r.records_read for r in results):,} records, {time.perf_counter() - started:.1f}s"
                 )
-        read = sum(r.records_read for r in results)
-        loaded = sum(r.records_loaded for r in results)
-        quarantined = sum(r.records_quarantined for r in results)
-        unreadable = [r for r in results if r.status != "loaded"]
+        files = [r for r in results if r.status != "skipped"]
+        skipped = [r for r in results if r.status == "skipped"]
+        read = sum(r.records_read for r in files)
+        loaded = sum(r.records_loaded for r in files)
+        quarantined = sum(r.records_quarantined for r in files)
+        unreadable = [r for r in files if r.status != "loaded"]
         seconds = round(time.perf_counter() - started, 3)
         yield MaterializeResult(
             asset_key=main,
-            metadata={"files": len(results), "records_loaded": loaded, "seconds": seconds},
+            metadata={"files": len(files), "records_loaded": loaded, "seconds": seconds},
         )
         yield MaterializeResult(asset_key=quarantine, metadata={"records_quarantined": quarantined})
         yield MaterializeResult(
             asset_key=log,
-            metadata={"files": len(results), "records_read": read, "unreadable_files": len(unreadable)},
+            metadata={
+                "entries_discovered": len(results),
+                "files_processed": len(files),
+                "entries_skipped": len(skipped),
+                "records_read": read,
+                "unreadable_files": len(unreadable),
+            },
         )
 
-        outcome = validate_run(contract, settings.lake_dir, days)
-        context.log.info(
-            f"{ds}: GE validated {outcome.rows:,} rows in {outcome.batches} batch(es): "
-            f"{len(outcome.errors)} error(s), {len(outcome.warnings)} warning(s)"
-        )
-        yield contract_check_result(contract, outcome)
+        if files or skipped:
+            context.log.info(
+                step(
+                    f"{ds.name}: {len(files):,} files read, {loaded:,} records loaded, {quarantined:,} quarantined, "
+                    f"{len(skipped):,} entries skipped, {len(unreadable):,} unreadable ({seconds:.1f} s)"
+                )
+            )
+        validation_started = time.perf_counter()
+        outcome = validate_run(ds, finops.lake_dir, days)
+        if outcome.rows:
+            context.log.info(
+                step(
+                    f"{ds.name}: Great Expectations validated {outcome.rows:,} rows: {len(outcome.errors)} contract "
+                    f"violation(s), {len(outcome.warnings)} drift warning(s) "
+                    f"({time.perf_counter() - validation_started:.1f} s)"
+                )
+            )
+        yield contract_check_result(ds, outcome)
 
-        unbalanced = [r for r in results if r.records_read != r.records_loaded + r.records_quarantined]
+        unbalanced = [r for r in files if r.records_read != r.records_loaded + r.records_quarantined]
         problems = [f"{r.source_file}: unreadable ({r.error})" for r in unreadable] + [
             f"{r.source_file}: read {r.records_read} != loaded {r.records_loaded} + quarantined {r.records_quarantined}"
             for r in unbalanced
@@ -217,16 +225,18 @@ def build_ingest_asset(contract: Contract):
             asset_key=log,
             check_name="records_reconcile",
             passed=not problems,
-            description="; ".join(problems[:20]) or f"{len(results)} files reconcile",
+            description="; ".join(problems[:20]) or f"{len(files)} files reconcile",
             metadata={"records_read": read, "records_loaded": loaded, "records_quarantined": quarantined},
         )
 
         reasons = Counter()
         if quarantined:
-            files = [
-                f for day in days for f in glob_files(settings.lake_dir, f"{ds}_quarantine", f"day={day}", "*.parquet")
+            qfiles = [
+                f
+                for day in days
+                for f in lake_files(finops.lake_dir, f"{ds.name}_quarantine", f"day={day}", "*.parquet")
             ]
-            listing = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
+            listing = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in qfiles) + "]"
             for reason, field, n in duckdb.sql(
                 f"select reason, field, count(*) from read_parquet({listing}) group by all order by 3 desc"
             ).fetchall():
@@ -239,20 +249,20 @@ def build_ingest_asset(contract: Contract):
             description=f"{quarantined:,} of {read:,} records quarantined",
             metadata={"reasons": MetadataValue.json(dict(reasons.most_common(20)))},
         )
+        yield AssetCheckResult(
+            asset_key=log,
+            check_name="landing_entries_read",
+            passed=not skipped,
+            severity=AssetCheckSeverity.WARN,
+            description=(
+                f"{len(results):,} entries discovered = {len(files):,} files processed + {len(skipped):,} skipped"
+                + "".join(f"; {r.source_file}: {r.error}" for r in skipped[:20])
+            ),
+            metadata={"skipped": MetadataValue.json({r.source_file: r.error for r in skipped[:200]})},
+        )
 
     return _ingest
 
 
-ingest_usage_events = build_ingest_asset(USAGE_EVENTS)
-ingest_kpi_events = build_ingest_asset(KPI_EVENTS)
-ingest_otel_spans = build_ingest_asset(OTEL_SPANS)
-ingest_bedrock_invocations = build_ingest_asset(BEDROCK_INVOCATIONS)
-ingest_openai_usage = build_ingest_asset(OPENAI_USAGE)
-ingest_anthropic_usage = build_ingest_asset(ANTHROPIC_USAGE)
-ingest_anthropic_messages = build_ingest_asset(ANTHROPIC_MESSAGES)
-ingest_litellm_spend_logs = build_ingest_asset(LITELLM_SPEND_LOGS)
-ingest_focus_charges = build_ingest_asset(FOCUS_CHARGES)
-ingest_aws_cur = build_ingest_asset(AWS_CUR)
-ingest_azure_cost_actual = build_ingest_asset(AZURE_COST_ACTUAL)
-ingest_azure_cost_amortized = build_ingest_asset(AZURE_COST_AMORTIZED)
-ingest_gcp_billing = build_ingest_asset(GCP_BILLING)
+def build_ingest_assets(datasets: tuple[Dataset, ...], partitions: PartitionsDefinition) -> list[AssetsDefinition]:
+    return [build_ingest_asset(ds, partitions) for ds in datasets]

@@ -1,13 +1,19 @@
-"""Data contracts of the raw datasets: which fields a landing record may carry, their types and rules.
+"""Record formats: which fields a landing record may carry, where they sit, their types and row rules.
 
+A contract describes one format (canonical usage events, OTLP/JSON spans, Bedrock invocation logs, ...);
+the dataset registry (orchestration/datasets.py) says which landing folder and lake dataset use it.
 Ingestion reads only the fields named here, so anything else a record carries (prompt text, message
-bodies, tool arguments) never reaches the lake. A record that breaks a rule goes to quarantine with
-the field and the reason; the rest lands typed.
+bodies, tool arguments) never reaches the lake. A record that breaks a row rule goes to quarantine with the
+field and the reason; the rest lands typed. The Great Expectations suite of a dataset is derived from the
+same contract (orchestration/quality/suites.py), so ingestion and validation agree on every range.
 """
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, replace
+
+from orchestration.settings import SEEDS_DIR
 
 
 @dataclass(frozen=True)
@@ -20,6 +26,8 @@ class Field:
     path: str | None = None  # JSON path in the record (default: $.<name>); 'a | b': the first that is present
     landing_day_default: bool = False  # a record without the field gets the landing day (00:00 UTC)
     formats: tuple[str, ...] = ()  # strptime formats of a timestamp tried before ISO 8601 (e.g. '%m/%d/%Y')
+    min_value: float | None = None  # numbers: the accepted range (integers are never negative nor >= 1e15)
+    max_value: float | None = None
 
     @property
     def is_sum(self) -> bool:
@@ -40,16 +48,26 @@ class SubsetRule:
 
 
 @dataclass(frozen=True)
+class SeedColumn:
+    """Accepted values kept in a seed (reviewed reference data), e.g. the platforms the warehouse knows."""
+
+    seed: str
+    column: str
+
+    def values(self) -> tuple[str, ...]:
+        with (SEEDS_DIR / f"{self.seed}.csv").open(newline="") as f:
+            return tuple(sorted({row[self.column] for row in csv.DictReader(f)}))
+
+
+@dataclass(frozen=True)
 class Contract:
-    dataset: str
     fields: tuple[Field, ...]
     id_field: str  # when missing from a record: a deterministic hash of the record
     time_field: str  # UTC timestamp that decides the lake partition
-    partition_column: str
     subset_rules: tuple[SubsetRule, ...] = ()
-    reader: str = "records"  # records: flat JSON lines / Parquet; otel: OTLP/JSON spans
-    landing_name: str | None = None  # landing sub-folder (default: the dataset name)
-    allowed_values: tuple[tuple[str, tuple[str, ...]], ...] = ()  # field -> accepted values (else quarantined)
+    reader: str = "records"  # records: flat JSON lines / Parquet / CSV; otel: OTLP/JSON spans
+    # field -> accepted values, compared lower-cased and trimmed (else the record is quarantined: unknown_value)
+    allowed_values: tuple[tuple[str, tuple[str, ...] | SeedColumn], ...] = ()
     # aggregated reports: JSON paths unnested one level after the other (a page's buckets, a bucket's results);
     # a record is one element of the last level, and a field path 'N:$.x' reads level N (0 = the document)
     explode: tuple[str, ...] = ()
@@ -61,6 +79,19 @@ class Contract:
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
+
+    def allowed(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(field, accepted values) with seed-kept lists read now."""
+        return [(n, v.values() if isinstance(v, SeedColumn) else v) for n, v in self.allowed_values]
+
+
+# Nothing in a GenAI usage log or bill predates this; ingestion quarantines earlier times and the Great
+# Expectations suites check the same bound (one constant for both).
+EARLIEST_TIMESTAMP = "2020-01-01"
+LATEST_TIMESTAMP = "2100-01-01"
+# the largest context window on offer: more input tokens in one request is a unit error
+MAX_INPUT_TOKENS = 2_000_000
+PLATFORMS = SeedColumn("platforms", "platform")
 
 
 TOKEN_FIELDS = (
@@ -74,8 +105,9 @@ TOKEN_FIELDS = (
     "audio_output_tokens",
 )
 
-USAGE_EVENTS = Contract(
-    dataset="usage_events",
+# Canonical usage events: one record per model call, in the warehouse's own vocabulary (the format a team
+# writes when it logs calls itself, and what the demo generator emits).
+CANONICAL_USAGE = Contract(
     fields=(
         Field("event_id", "string"),
         Field("occurred_at", "timestamp", required=True),
@@ -96,7 +128,7 @@ USAGE_EVENTS = Contract(
         Field("environment", "string"),
         Field("api_key_id", "string"),
         Field("user_id", "string", hashed=True, hashed_name="user_hash"),
-        Field("input_tokens", "integer", required=True),
+        Field("input_tokens", "integer", required=True, max_value=MAX_INPUT_TOKENS),
         Field("cached_input_tokens", "integer"),
         Field("cache_write_tokens", "integer"),
         Field("cache_write_ttl", "string"),
@@ -113,16 +145,21 @@ USAGE_EVENTS = Contract(
     ),
     id_field="event_id",
     time_field="occurred_at",
-    partition_column="event_date",
     subset_rules=(
         SubsetRule(("cached_input_tokens", "cache_write_tokens"), "input_tokens"),
         SubsetRule(("image_input_tokens", "audio_input_tokens"), "input_tokens"),
         SubsetRule(("reasoning_tokens", "audio_output_tokens"), "output_tokens"),
     ),
+    allowed_values=(
+        ("platform", PLATFORMS),
+        ("capacity_type", ("on_demand", "batch", "provisioned", "spillover")),
+        ("service_tier", ("standard", "priority", "flex", "scale")),
+        ("status", ("success", "error", "throttled", "timeout", "filtered")),
+        ("cache_write_ttl", ("5m", "1h")),
+    ),
 )
 
 KPI_EVENTS = Contract(
-    dataset="kpi_events",
     fields=(
         Field("kpi_event_id", "string"),
         Field("occurred_at", "timestamp", required=True),
@@ -130,29 +167,23 @@ KPI_EVENTS = Contract(
         Field("variant_id", "string"),
         Field("transaction_id", "string"),
         Field("kpi_id", "string", required=True),
-        Field("value", "number", required=True),
+        Field("value", "number", required=True, min_value=0, max_value=1_000_000),
     ),
     id_field="kpi_event_id",
     time_field="occurred_at",
-    partition_column="event_date",
+    # a KPI the definitions do not know cannot be valued: quarantined (an unregistered use case flows on and
+    # warns, as it does for usage)
+    allowed_values=(("kpi_id", SeedColumn("kpi_definitions", "kpi_id")),),
 )
 
-PLATFORMS = ("openai", "azure_openai", "aws_bedrock", "gcp_vertex", "anthropic", "google_ai_studio")
-
-# OpenTelemetry GenAI spans land as canonical usage events of their own dataset (one staging model each);
-# a provider the warehouse does not know is quarantined, not guessed.
-OTEL_SPANS = replace(
-    USAGE_EVENTS,
-    dataset="otel_spans",
-    reader="otel",
-    allowed_values=(("platform", PLATFORMS),),
-)
+# OpenTelemetry GenAI spans (OTLP/JSON) flattened to canonical usage fields (orchestration/ingest/otel.py); a
+# provider the warehouse does not know keeps its name and is quarantined, not guessed.
+OTEL_SPANS = replace(CANONICAL_USAGE, reader="otel")
 
 # AWS Bedrock model invocation logs: the record as AWS writes it (token semantics are normalised in
 # stg_bedrock__invocations: input = inputTokenCount + cache reads + cache writes). inputBodyJson and
 # outputBodyJson (the prompt and the response) are never read; requestMetadata only by allow-listed keys.
 BEDROCK_INVOCATIONS = Contract(
-    dataset="bedrock_invocations",
     fields=(
         Field("request_id", "string", path="$.requestId"),
         Field("timestamp", "timestamp", required=True, path="$.timestamp"),
@@ -163,7 +194,7 @@ BEDROCK_INVOCATIONS = Contract(
         Field("operation", "string", path="$.operation"),
         Field("model_id", "string", required=True, path="$.modelId"),
         Field("error_code", "string", path="$.errorCode"),
-        Field("input_token_count", "integer", path="$.input.inputTokenCount"),
+        Field("input_token_count", "integer", path="$.input.inputTokenCount", max_value=MAX_INPUT_TOKENS),
         Field("cache_read_input_token_count", "integer", path="$.input.cacheReadInputTokenCount"),
         Field("cache_write_input_token_count", "integer", path="$.input.cacheWriteInputTokenCount"),
         Field("output_token_count", "integer", path="$.output.outputTokenCount"),
@@ -175,13 +206,11 @@ BEDROCK_INVOCATIONS = Contract(
     ),
     id_field="request_id",
     time_field="timestamp",
-    partition_column="event_date",
 )
 
 # OpenAI Usage API pages (/v1/organization/usage/completions): one record per result of a time bucket;
 # old and new column sets (input_cache_write_tokens, modality splits arrived in mid-2026), grouped or not.
 OPENAI_USAGE = Contract(
-    dataset="openai_usage",
     fields=(
         Field("record_id", "string", path="$.__record_id__"),  # none: a deterministic hash of the record
         Field("bucket_start", "epoch_s", required=True, path="1:$.start_time"),
@@ -203,7 +232,6 @@ OPENAI_USAGE = Contract(
     ),
     id_field="record_id",
     time_field="bucket_start",
-    partition_column="event_date",
     explode=("$.data[*]", "$.results[*]"),
     subset_rules=(SubsetRule(("input_cached_tokens", "input_cache_write_tokens"), "input_tokens"),),
 )
@@ -211,7 +239,6 @@ OPENAI_USAGE = Contract(
 # Anthropic Admin API usage report (/v1/organizations/usage_report/messages): one record per result of a
 # time bucket; input is reported without cache reads and writes, writes split by TTL, no request count.
 ANTHROPIC_USAGE = Contract(
-    dataset="anthropic_usage",
     fields=(
         Field("record_id", "string", path="$.__record_id__"),  # none: a deterministic hash of the record
         Field("starting_at", "timestamp", required=True, path="1:$.starting_at"),
@@ -230,7 +257,6 @@ ANTHROPIC_USAGE = Contract(
     ),
     id_field="record_id",
     time_field="starting_at",
-    partition_column="event_date",
     explode=("$.data[*]", "$.results[*]"),
 )
 
@@ -246,7 +272,6 @@ def _message(path: str) -> str:
 # `logged_at` and `metadata`. The response carries no time: a record without `logged_at` / `timestamp` gets
 # its landing day (staging flags it). `content` and the request's messages are never read.
 ANTHROPIC_MESSAGES = Contract(
-    dataset="anthropic_messages",
     fields=(
         Field("message_id", "string", path=_message("id")),
         Field("logged_at", "timestamp", required=True, path="$.logged_at | $.timestamp", landing_day_default=True),
@@ -280,7 +305,6 @@ ANTHROPIC_MESSAGES = Contract(
     ),
     id_field="message_id",
     time_field="logged_at",
-    partition_column="event_date",
     subset_rules=(
         SubsetRule(("cache_creation_5m_input_tokens", "cache_creation_1h_input_tokens"), "cache_creation_input_tokens"),
     ),
@@ -290,7 +314,6 @@ ANTHROPIC_MESSAGES = Contract(
 # `response` (the prompt and the completion) are never read; attribution comes from the caller's
 # requester_metadata; user and end-user ids are hashed.
 LITELLM_SPEND_LOGS = Contract(
-    dataset="litellm_spend_logs",
     fields=(
         Field("request_id", "string"),
         Field("start_time", "timestamp", required=True, path="$.startTime"),
@@ -307,7 +330,7 @@ LITELLM_SPEND_LOGS = Contract(
         Field("status", "string"),
         Field("error_code", "string", path="$.metadata.error_information.error_code"),
         Field("spend", "number"),
-        Field("prompt_tokens", "integer", required=True),
+        Field("prompt_tokens", "integer", required=True, max_value=MAX_INPUT_TOKENS),
         Field("completion_tokens", "integer", required=True),
         Field("cached_tokens", "integer", path="$.metadata.usage_object.prompt_tokens_details.cached_tokens"),
         Field("cache_creation_tokens", "integer", path="$.metadata.usage_object.cache_creation_input_tokens"),
@@ -318,7 +341,6 @@ LITELLM_SPEND_LOGS = Contract(
     ),
     id_field="request_id",
     time_field="start_time",
-    partition_column="event_date",
     subset_rules=(SubsetRule(("cached_tokens", "cache_creation_tokens"), "prompt_tokens"),),
 )
 
@@ -335,7 +357,6 @@ def _focus(column: str, *later: str) -> str:
 
 # FOCUS exports (1.0 to 1.2 column sets; CSV or Parquet). Columns added in 1.1 / 1.2 are read when present.
 FOCUS_CHARGES = Contract(
-    dataset="focus_charges",
     fields=(
         Field("charge_id", "string", path="$.Id | $.x_ChargeId | $.x_LineItemId"),
         Field("billing_account_id", "string", path=_focus("BillingAccountId")),
@@ -377,7 +398,6 @@ FOCUS_CHARGES = Contract(
     ),
     id_field="charge_id",
     time_field="charge_period_start",
-    partition_column="charge_date",
     null_strings=("NULL",),
 )
 
@@ -385,7 +405,6 @@ FOCUS_CHARGES = Contract(
 # tokens or thousands of tokens; the IAM principal (it may name a person) is hashed. Rows without a usage
 # start date (query outputs) take their landing day.
 AWS_CUR = Contract(
-    dataset="aws_cur",
     fields=(
         Field("line_item_id", "string", path="$.identity_line_item_id"),
         Field("billing_period_start", "timestamp", path="$.bill_billing_period_start_date"),
@@ -411,14 +430,12 @@ AWS_CUR = Contract(
     ),
     id_field="line_item_id",
     time_field="usage_start",
-    partition_column="charge_date",
 )
 
-# Azure cost details exports (EA / MCA), one contract for both views; the actual and the amortized view
-# land in folders of their own (the files look alike) and are combined in staging, never added together.
+# Azure cost details exports (EA / MCA), one format for both views; the actual and the amortized view land
+# in datasets of their own (the files look alike) and are combined in staging, never added together.
 # UTF-8 BOM, MM/DD/YYYY dates, Tags as JSON without outer braces; AccountOwnerId (an e-mail) is hashed.
-AZURE_COST_ACTUAL = Contract(
-    dataset="azure_cost_actual",
+AZURE_COST = Contract(
     fields=(
         Field("billing_account_id", "string", path="$.BillingAccountId | $.billingAccountId"),
         Field(
@@ -459,14 +476,11 @@ AZURE_COST_ACTUAL = Contract(
     ),
     id_field="record_id",
     time_field="usage_date",
-    partition_column="charge_date",
 )
-AZURE_COST_AMORTIZED = replace(AZURE_COST_ACTUAL, dataset="azure_cost_amortized")
 
 # GCP billing export rows (the BigQuery standard usage cost table, exported as JSON): credits are a repeated
 # field with negative amounts (net = cost + their sum); labels kept as JSON.
 GCP_BILLING = Contract(
-    dataset="gcp_billing",
     fields=(
         Field("record_id", "string", path="$.__record_id__"),  # none: a deterministic hash of the record
         Field("billing_account_id", "string"),
@@ -492,22 +506,4 @@ GCP_BILLING = Contract(
     ),
     id_field="record_id",
     time_field="usage_start_time",
-    partition_column="charge_date",
 )
-
-BILLING_CONTRACTS = (FOCUS_CHARGES, AWS_CUR, AZURE_COST_ACTUAL, AZURE_COST_AMORTIZED, GCP_BILLING)
-
-CONTRACTS = {
-    c.dataset: c
-    for c in (
-        USAGE_EVENTS,
-        KPI_EVENTS,
-        OTEL_SPANS,
-        BEDROCK_INVOCATIONS,
-        OPENAI_USAGE,
-        ANTHROPIC_USAGE,
-        ANTHROPIC_MESSAGES,
-        LITELLM_SPEND_LOGS,
-        *BILLING_CONTRACTS,
-    )
-}

@@ -9,18 +9,28 @@ Per landing file, in DuckDB (vectorised; no per-row Python; several files at onc
    ones to `<lake>/<dataset>_quarantine/day=<arrival day>/<file_key>.parquet`, and one row of counts
    to `<lake>/<dataset>_ingestion_log/day=<arrival day>/<file_key>.parquet`.
 
-Landing files live in `<landing>/<dataset>/day=<arrival day>/`; the arrival day is the Dagster
-partition. `file_key` = `<arrival day>__<file stem>`, so re-loading a file or a whole arrival day first
-removes what that file (or day) wrote before: nothing is duplicated. Each file's counts reconcile:
-records_read = records_loaded + records_quarantined.
+Landing files live in `<landing>/<dataset>/day=<arrival day>/` (orchestration/ingest/landing.py lists them
+and says why anything else is skipped); the arrival day is the Dagster partition. Each file's `file_key` is
+`<arrival day>__<readable stem>__<hash of its name>`: unique for every distinct landing file, short enough for
+any file system, and mapped back to the file by the ingestion log. Re-loading a file or a whole arrival day
+first removes what that file (or day) wrote before: nothing is duplicated. Each file's counts reconcile:
+records_read = records_loaded + records_quarantined; each dataset's entries: discovered = loaded + skipped.
+
+Paths are read literally: DuckDB gets a private link (or copy) with a plain name, never the landing name, so
+brackets or asterisks in a file name are never expanded as patterns. Timestamps without a zone are read in
+`naive_timezone` (UTC unless configured), never the host's zone. A file that takes longer than
+`file_timeout_s` to read is interrupted and logged unreadable.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import posixpath
+import re
 import shutil
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,10 +40,10 @@ import duckdb
 import fsspec
 import fsspec.implementations.local
 
-from orchestration.ingest.contracts import CONTRACTS, Contract, Field
+from orchestration.datasets import DATASETS, Dataset
+from orchestration.ingest.contracts import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, Contract, Field
+from orchestration.ingest.landing import Skipped, list_dataset, suffix_of
 from orchestration.ingest.otel import otel_relation
-
-LANDING_SUFFIXES = (".parquet", ".jsonl", ".json", ".jsonl.gz", ".json.gz", ".ndjson", ".csv")
 
 
 @dataclass(frozen=True)
@@ -44,8 +54,8 @@ class FileResult:
     records_read: int
     records_loaded: int
     records_quarantined: int
-    status: str  # loaded | unreadable
-    error: str | None
+    status: str  # loaded | unreadable | skipped
+    error: str | None  # why a file was unreadable, or the skip reason
     seconds: float
 
 
@@ -64,38 +74,44 @@ def full_path(fs, path: str) -> str:
     return fs.unstrip_protocol(path)
 
 
-def glob_files(url: str, *parts: str) -> list[str]:
-    fs, root = fsspec.core.url_to_fs(url)
-    return sorted(full_path(fs, p) for p in fs.glob(posixpath.join(root, *parts)))
+def lake_files(lake_dir: str, dataset: str, partition_glob: str, name_glob: str) -> list[str]:
+    """Files of the lake (written by ingestion, so their names hold no pattern characters)."""
+    fs, root = fsspec.core.url_to_fs(lake_dir)
+    return sorted(full_path(fs, p) for p in fs.glob(posixpath.join(root, dataset, partition_glob, name_glob)))
 
 
-def landing_files(landing_dir: str, dataset: str, day: str) -> list[str]:
-    """Landing files of a dataset (its landing folder name) for one arrival day."""
-    fs, root = fsspec.core.url_to_fs(landing_dir)
-    folder = posixpath.join(root, dataset, f"day={day}")
-    if not fs.exists(folder):
-        return []
-    files = [full_path(fs, p) for p in fs.ls(folder, detail=False) if p.endswith(LANDING_SUFFIXES)]
-    return sorted(files)
+def oldest_event_day(lake_dir: str, datasets: tuple[Dataset, ...], first_day: str, last_day: str) -> str | None:
+    """The oldest day partition that files arriving in [first_day, last_day] wrote rows to, across `datasets`:
+    where the incremental models must rebuild from to take in late data of any age. Read from the lake's file
+    names (`<partition>=<day>/<arrival day>__...`), no data read."""
+    fs, root = fsspec.core.url_to_fs(lake_dir)
+    oldest = None
+    for ds in datasets:
+        base = posixpath.join(root, ds.name)
+        if not fs.isdir(base):
+            continue
+        for path in fs.find(base):
+            folder, name = posixpath.split(path)
+            arrival = name.split("__", 1)[0]
+            if not (first_day <= arrival <= last_day) or not name.endswith(".parquet"):
+                continue
+            day = posixpath.basename(folder).split("=", 1)[-1]
+            if oldest is None or day < oldest:
+                oldest = day
+    return oldest
 
 
-def landing_days(landing_dir: str, dataset: str) -> list[str]:
-    fs, root = fsspec.core.url_to_fs(landing_dir)
-    folder = posixpath.join(root, dataset)
-    if not fs.exists(folder):
-        return []
-    days = [posixpath.basename(p).removeprefix("day=") for p in fs.ls(folder, detail=False)]
-    return sorted(d for d in days if len(d) == 10)
-
-
-def _file_key(day: str, path: str) -> str:
-    name = posixpath.basename(path)
-    for suffix in sorted(LANDING_SUFFIXES, key=len, reverse=True):
-        if name.endswith(suffix):
-            name = name[: -len(suffix)]
-            break
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
-    return f"{day}__{safe}"
+def file_key(day: str, path: str) -> str:
+    """`<arrival day>__<readable stem>__<10 hex digits of the hash of the name>`: unique per entry of a day
+    (`a b.jsonl` and `a_b.jsonl`, `x.jsonl` and `x.csv` differ), at most ~70 characters whatever the name.
+    `path` is a landing file (its name counts) or a skipped entry's path within the dataset folder."""
+    name = posixpath.basename(path.rstrip("/"))
+    suffix = suffix_of(name) or ""
+    stem = name[: len(name) - len(suffix)] if suffix else name
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", stem)[:40] or "entry"
+    hashed = path if path.endswith("/") or day == UNDATED else name  # folders and undated entries: the whole path
+    digest = hashlib.sha1(hashed.encode("utf-8", "surrogateescape")).hexdigest()[:10]
+    return f"{day}__{safe}__{digest}"
 
 
 NUMERIC_TYPES = (
@@ -115,35 +131,56 @@ NUMERIC_TYPES = (
 
 
 DECIMAL = "decimal(38, 10)"
-LAKE_LAYOUT_VERSION = 3  # bump when the lake's own files change (2: _arrival_date; 3: schema.parquet, see below)
+LAKE_LAYOUT_VERSION = 4  # bump when the lake's own files change (2: _arrival_date; 3: schema.parquet; 4: keys)
+
+
+# A number given as text (CSV cells, JSON strings, OTLP's string-encoded intValue) must be exactly a number:
+# no padding, no digit separators ("1_000"), no leading '+' or zeros, no words
+STRICT_NUMBER = r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?"
+
+
+def _strict_number(text: str, target: str = "double") -> str:
+    return f"case when regexp_full_match({text}, '{STRICT_NUMBER}') then try_cast({text} as {target}) end"
 
 
 def _typed_columns(f: Field, native: str | None, source: str) -> list[str]:
     """raw_<f> (text, for messages and hashing) and, for numbers and times, num_<f> / ts_<f> parsed once."""
     text = source if native in (None, "VARCHAR") else f"cast({source} as varchar)"
     out = [f"{text} as raw_{f.name}"]
+    is_native_number = bool(native) and native.startswith(NUMERIC_TYPES)
     if f.kind in ("integer", "number"):
-        if native and native.startswith(NUMERIC_TYPES):
-            out.append(f"cast({source} as double) as num_{f.name}")
-        else:
-            out.append(f"try_cast({source} as double) as num_{f.name}")
+        out.append(
+            f"cast({source} as double) as num_{f.name}"
+            if is_native_number
+            else f"{_strict_number(text)} as num_{f.name}"
+        )
     if f.kind == "decimal":
         # exact to 10 places; a value in scientific notation goes through double
-        exact, via_double = f"try_cast({text} as {DECIMAL})", f"try_cast(try_cast({text} as double) as {DECIMAL})"
-        out.append(f"coalesce({exact}, {via_double}) as num_{f.name}")
+        exact = f"try_cast({text} as {DECIMAL})"
+        via_double = f"try_cast(try_cast({text} as double) as {DECIMAL})"
+        parsed = f"coalesce({exact}, {via_double})"
+        out.append(
+            f"{parsed} as num_{f.name}"
+            if is_native_number
+            else f"case when regexp_full_match({text}, '{STRICT_NUMBER}') then {parsed} end as num_{f.name}"
+        )
     if f.kind == "epoch_s":
-        out.append(f"try_cast({source} as double) as num_{f.name}")
-        out.append(f"to_timestamp(try_cast({source} as double)) as ts_{f.name}")
+        number = f"cast({source} as double)" if is_native_number else _strict_number(text)
+        out.append(f"{number} as num_{f.name}")
+        out.append(f"to_timestamp({number}) as ts_{f.name}")
     if f.kind == "timestamp":
         if native == "TIMESTAMP WITH TIME ZONE":
             out.append(f"{source} as ts_{f.name}")
         elif native and native.startswith("TIMESTAMP"):
-            out.append(f"timezone('UTC', cast({source} as timestamp)) as ts_{f.name}")  # naive = UTC
+            out.append(f"cast(cast({source} as timestamp) as timestamptz) as ts_{f.name}")  # naive: naive_timezone
         elif f.formats:
+            # formats without a zone are read in the connection's time zone (naive_timezone)
             parsed = ", ".join(f"try_strptime({text}, {_sql_str(fmt)})" for fmt in f.formats)
-            out.append(f"coalesce(timezone('UTC', coalesce({parsed})), try_cast({text} as timestamptz)) as ts_{f.name}")
+            out.append(
+                f"coalesce(cast(coalesce({parsed}) as timestamptz), try_cast({text} as timestamptz)) as ts_{f.name}"
+            )
         else:
-            out.append(f"try_cast({source} as timestamptz) as ts_{f.name}")
+            out.append(f"try_cast({text} as timestamptz) as ts_{f.name}")
     return out
 
 
@@ -199,12 +236,13 @@ def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: s
                     cols.append(f"cast(null as timestamptz) as ts_{f.name}")
         return f"""
             select {line} as line_no, false as is_invalid_utf8, true as is_json_valid, true as is_object,
-            {", ".join(cols)}
+            false as has_duplicate_key, {", ".join(cols)}
             from {scan}
         """
     if contract.reader == "otel":
         typed = ", ".join(c for f in contract.fields for c in _typed_columns(f, None, f"raw_{f.name}")[1:])
-        return f"select *, false as is_invalid_utf8, {typed} from ({otel_relation(path, contract.field_names)})"
+        relation = otel_relation(path, contract.field_names)
+        return f"select *, false as is_invalid_utf8, false as has_duplicate_key, {typed} from ({relation})"
     if contract.explode:
         return _exploded_relation(contract, path, day)
     all_paths = [p for f in contract.fields if not f.is_sum for p in f.paths]
@@ -214,7 +252,7 @@ def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: s
         if f.is_sum:  # the sum of the numbers a list path finds (a record without any: null)
             values = f"json_extract_string(line, {_sql_str(f.paths[0])})"
             sums.append(
-                f"case when json_valid(line) and json_type(line::json) = 'OBJECT' then cast(list_sum("
+                f"case when is_object then cast(list_sum("
                 f"list_transform({values}, lambda x: try_cast(x as {DECIMAL}))) as varchar) end as sum_{f.name}"
             )
             extracted.append(f"sum_{f.name} as raw_{f.name}")
@@ -242,17 +280,23 @@ def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: s
             select unnest(range(1, len(l) + 1)) as line_no, unnest(l) as line
             from documents
         ),
-        parsed as (
-            select line_no, trim(line) = {_sql_str(INVALID_UTF8_MARKER)} as is_invalid_utf8,
+        classified as (
+            select line_no, line, trim(line) = {_sql_str(INVALID_UTF8_MARKER)} as is_invalid_utf8,
                    json_valid(line) as is_json_valid,
-                   case when json_valid(line) then json_type(line::json) = 'OBJECT' else false end as is_object,
-                   case when json_valid(line) and json_type(line::json) = 'OBJECT'
-                        then json_extract_string(line, {paths}) end as v{sums}
+                   case when json_valid(line) then json_type(line::json) = 'OBJECT' else false end as is_object
             from lines
             where trim(line) <> ''
         ),
+        parsed as (
+            select line_no, is_invalid_utf8, is_json_valid, is_object,
+                   -- a key twice in one record: readers disagree on which one counts, so neither does
+                   case when is_object then len(json_keys(line)) <> len(list_distinct(json_keys(line))) else false
+                   end as has_duplicate_key,
+                   case when is_object then json_extract_string(line, {paths}) end as v{sums}
+            from classified
+        ),
         fields as (
-            select line_no, is_invalid_utf8, is_json_valid, is_object, {extracted}
+            select line_no, is_invalid_utf8, is_json_valid, is_object, has_duplicate_key, {extracted}
             from parsed
         )
         select *{", " + typed if typed else ""}
@@ -304,10 +348,12 @@ def _exploded_relation(contract: Contract, path: str, day: str) -> str:
         ),
         {", ".join(levels)},
         records as (
-            select line_no, false as is_invalid_utf8, true as is_json_valid, true as is_object, {fields}
+            select line_no, false as is_invalid_utf8, true as is_json_valid, true as is_object,
+                   len(json_keys(l{last})) <> len(list_distinct(json_keys(l{last}))) as has_duplicate_key, {fields}
             from level{last}
             union all
-            select line_no, is_invalid_utf8, is_json_valid, is_object, {nulls} from docs where not is_object
+            select line_no, is_invalid_utf8, is_json_valid, is_object, false as has_duplicate_key, {nulls}
+            from docs where not is_object
         )
         select *{", " + typed if typed else ""} from records
     """
@@ -316,21 +362,26 @@ def _exploded_relation(contract: Contract, path: str, day: str) -> str:
 INVALID_UTF8_MARKER = '"__finops_invalid_utf8__"'  # a JSON string: the reader flags its line as invalid_utf8
 
 
-def _decompressed(path: str, tmp: Path) -> str:
-    """A local, uncompressed copy of a .gz landing file (whole-file, not per record); other paths as they are.
-    Then, for JSON text: a UTF-8 byte-order mark is dropped, and a line that is not valid UTF-8 is replaced by
-    a marker so that line alone is quarantined (invalid_utf8) instead of the whole file failing."""
-    if path.endswith(".gz"):
+def _readable(path: str, tmp: Path) -> str:
+    """A path DuckDB reads literally: a private link (local files) or copy (object storage) under a plain name,
+    decompressed for .gz (whole file, not per record). For JSON text, a UTF-8 byte-order mark is dropped and a
+    line that is not valid UTF-8 is replaced by a marker, so that line alone is quarantined (invalid_utf8)
+    instead of the whole file failing."""
+    suffix = suffix_of(posixpath.basename(path)) or ""
+    plain = tmp / ("input" + suffix.removesuffix(".gz"))
+    if suffix.endswith(".gz"):
         import gzip
 
-        target = tmp / Path(path).name.removesuffix(".gz")
-        with fsspec.open(path, "rb") as src, gzip.open(src) as unzipped, open(target, "wb") as out:
+        with fsspec.open(path, "rb") as src, gzip.open(src) as unzipped, open(plain, "wb") as out:
             shutil.copyfileobj(unzipped, out)
-        path = str(target)
-    if not path.endswith((".json", ".jsonl", ".ndjson")):
-        return path
-    with fsspec.open(path, "rb") as f:
-        data = f.read()
+    elif "://" in path:
+        with fsspec.open(path, "rb") as src, open(plain, "wb") as out:
+            shutil.copyfileobj(src, out)
+    else:
+        os.symlink(os.path.realpath(path), plain)
+    if not plain.name.endswith((".json", ".jsonl", ".ndjson")):
+        return str(plain)
+    data = plain.read_bytes()
     bom = data.startswith(b"\xef\xbb\xbf")
     try:
         data.decode("utf-8")
@@ -338,7 +389,7 @@ def _decompressed(path: str, tmp: Path) -> str:
     except UnicodeDecodeError:
         valid = False
     if valid and not bom:
-        return path
+        return str(plain)
     lines = data[3:].split(b"\n") if bom else data.split(b"\n")
     cleaned = []
     for line in lines:
@@ -347,9 +398,20 @@ def _decompressed(path: str, tmp: Path) -> str:
             cleaned.append(line)
         except UnicodeDecodeError:
             cleaned.append(INVALID_UTF8_MARKER.encode())
-    target = tmp / ("clean_" + Path(path).name)
+    target = tmp / ("clean_" + plain.name)
     target.write_bytes(b"\n".join(cleaned))
     return str(target)
+
+
+CONTROL_CHARACTERS = r"[\x00-\x1F\x7F]"
+# text a spreadsheet would run as a formula when a BI export is opened (CSV injection): =, +, @, or - not
+# starting a number
+FORMULA_START = "^[=+@]|^-[^0-9.]"
+
+
+def _text_fields(contract: Contract) -> list[Field]:
+    """String fields that reach the warehouse as text (hashed fields are stored as hashes only)."""
+    return [f for f in contract.fields if f.kind == "string" and not f.hashed]
 
 
 def _checks(contract: Contract, day: str | None = None) -> list[tuple[str, str | None, str]]:
@@ -358,10 +420,27 @@ def _checks(contract: Contract, day: str | None = None) -> list[tuple[str, str |
         ("is_invalid_utf8", None, "invalid_utf8"),
         ("not is_json_valid", None, "invalid_json"),
         ("not is_object", None, "not_a_json_object"),
+        ("has_duplicate_key", None, "duplicate_key"),
     ]
     for f in contract.fields:
         if f.required:
             out.append((f"raw_{f.name} is null or trim(raw_{f.name}) = ''", f.name, "missing_required_field"))
+    texts = _text_fields(contract)
+    if texts:
+        # one regular expression per record finds the rare bad record; only then is the field named
+        joined = "concat_ws(chr(31), '', " + ", ".join(f"raw_{f.name}" for f in texts) + ")"
+        any_control = (
+            f"regexp_matches(concat_ws('', {', '.join(f'raw_{f.name}' for f in texts)}), '{CONTROL_CHARACTERS}')"
+        )
+        any_formula = f"regexp_matches({joined}, chr(31) || '[=+@]|' || chr(31) || '-[^0-9.]')"
+        for f in texts:
+            out.append(
+                (f"{any_control} and regexp_matches(raw_{f.name}, '{CONTROL_CHARACTERS}')", f.name, "control_character")
+            )
+        for f in texts:
+            out.append(
+                (f"{any_formula} and regexp_matches(raw_{f.name}, '{FORMULA_START}')", f.name, "formula_like_text")
+            )
     for f in contract.fields:
         raw = f"raw_{f.name}"
         if f.kind in ("integer", "number", "decimal", "epoch_s"):
@@ -374,22 +453,38 @@ def _checks(contract: Contract, day: str | None = None) -> list[tuple[str, str |
             out.append((f"abs({num}) >= 1e15", f.name, "value_too_large"))
             out.append((f"{num} <> floor({num})", f.name, "not_an_integer"))
             out.append((f"{num} < 0", f.name, "negative_value"))
+        if f.kind in ("integer", "number") and (f.min_value is not None or f.max_value is not None):
+            bounds = []
+            if f.min_value is not None:
+                bounds.append(f"{num} < {f.min_value}")
+            if f.max_value is not None:
+                bounds.append(f"{num} > {f.max_value}")
+            out.append((" or ".join(bounds), f.name, "value_out_of_range"))
         if f.kind in ("timestamp", "epoch_s"):
             ts = f"ts_{f.name}"
             out.append((f"{raw} is not null and {ts} is null", f.name, "unparseable_timestamp"))
             out.append(
                 (
-                    f"{ts} < timestamptz '2000-01-01' or {ts} >= timestamptz '2100-01-01'",
+                    f"{ts} < timestamptz '{EARLIEST_TIMESTAMP} 00:00:00+00' "
+                    f"or {ts} >= timestamptz '{LATEST_TIMESTAMP} 00:00:00+00'",
                     f.name,
                     "timestamp_out_of_range",
                 )
             )
             if f.name == contract.time_field and day:
                 # nothing can happen after the day after its file arrived (clock or parsing error)
-                out.append((f"{ts} >= timestamptz '{day}' + interval 2 day", f.name, "timestamp_after_arrival"))
-    for name, values in contract.allowed_values:
+                out.append(
+                    (f"{ts} >= timestamptz '{day} 00:00:00+00' + interval 2 day", f.name, "timestamp_after_arrival")
+                )
+    for name, values in contract.allowed():
         accepted = ", ".join(_sql_str(v) for v in values)
-        out.append((f"raw_{name} is not null and raw_{name} not in ({accepted})", name, "unknown_value"))
+        out.append(
+            (
+                f"nullif(trim(raw_{name}), '') is not null and lower(trim(raw_{name})) not in ({accepted})",
+                name,
+                "unknown_value",
+            )
+        )
     for rule in contract.subset_rules:
         parts = " + ".join(f"coalesce(num_{p}, 0)" for p in rule.parts)
         out.append(
@@ -408,30 +503,49 @@ def _typed(f: Field) -> str:
     return f"nullif(trim(raw_{f.name}), '') as {f.name}"
 
 
+class FileTimeout(RuntimeError):
+    pass
+
+
 def ingest_file(
-    contract: Contract,
+    ds: Dataset,
     path: str,
     day: str,
     lake_dir: str,
     hash_salt: str,
     run_id: str = "manual",
     con: duckdb.DuckDBPyConnection | None = None,
+    naive_timezone: str = "UTC",
+    timeout_s: float | None = None,
 ) -> FileResult:
-    """Load one landing file into the lake (replacing what it wrote before) and quarantine bad records."""
+    """Load one landing file into the lake (replacing what it wrote before) and quarantine bad records. A file
+    still being read after `timeout_s` seconds is interrupted and logged unreadable."""
     started = time.perf_counter()
     own = con is None
     con = con or duckdb.connect()
-    key = _file_key(day, path)
+    contract = ds.contract
+    key = file_key(day, path)
     fs, lake_root = fsspec.core.url_to_fs(lake_dir)
     tmp = Path(tempfile.mkdtemp(prefix="finops_ingest_"))
+    timed_out = threading.Event()
+
+    def on_timeout() -> None:
+        timed_out.set()
+        con.interrupt()
+
+    timer = threading.Timer(timeout_s, on_timeout) if timeout_s else None
+    if timer:
+        timer.daemon = True
+        timer.start()
     try:
+        con.execute(f"set TimeZone = {_sql_str(naive_timezone)}")  # a timestamp without a zone is in this zone
         # one pass: the first broken rule's number, then its reason and field looked up from lists
         checks = _checks(contract, day)
         first_broken = "case " + " ".join(f"when {c} then {i}" for i, (c, _, _) in enumerate(checks, 1)) + " end"
         reasons = "[" + ", ".join(_sql_str(r) for _, _, r in checks) + "]"
         fields = "[" + ", ".join(_sql_str(f) if f else "null" for _, f, _ in checks) + "]"
         try:
-            readable = _decompressed(path, tmp)
+            readable = _readable(path, tmp)
             rel = _source_relation(con, contract, readable, day)
             con.execute(
                 f"""
@@ -440,52 +554,55 @@ def ingest_file(
                 from (select *, {first_broken} as _check from ({rel}))
                 """
             )
+            n_read, n_bad = con.execute(
+                "select count(*), count(*) filter (where _reason is not null) from _checked"
+            ).fetchone()
+            part = ds.partition_column
+            con.execute(
+                f"""
+                copy (
+                  select *, cast({contract.time_field} as date) as {part}
+                  from ({_good_rows_sql(ds, path, run_id, hash_salt, day)})
+                ) to {_sql_str(str(tmp / "good"))}
+                (format parquet, compression zstd, partition_by ({part}),
+                 filename_pattern {_sql_str(key + ".part{i}")}, overwrite_or_ignore)
+                """
+            )
         except (duckdb.Error, OSError, EOFError) as exc:  # not JSON, not Parquet, truncated or corrupt gzip...
-            msg = str(exc).splitlines()[0][:500]
-            _write_log(con, contract, tmp, key, path, day, 0, 0, 0, "unreadable", msg, run_id)
-            _publish(fs, lake_root, contract, key, day, tmp)
-            return FileResult(contract.dataset, path, key, 0, 0, 0, "unreadable", msg, time.perf_counter() - started)
-        n_read, n_bad = con.execute(
-            "select count(*), count(*) filter (where _reason is not null) from _checked"
-        ).fetchone()
-
-        part = contract.partition_column
-        con.execute(
-            f"""
-            copy (
-              select *, cast({contract.time_field} as date) as {part}
-              from ({_good_rows_sql(contract, path, run_id, hash_salt, day)})
-            ) to {_sql_str(str(tmp / "good"))}
-            (format parquet, compression zstd, partition_by ({part}), filename_pattern {_sql_str(key + ".part{i}")},
-             overwrite_or_ignore)
-            """
-        )
+            if isinstance(exc, duckdb.InterruptException) and timed_out.is_set():
+                msg = f"timed out: still reading after {timeout_s:g} s (FINOPS_FILE_TIMEOUT_SECONDS)"
+            elif isinstance(exc, duckdb.InterruptException):
+                msg = "interrupted: the run was asked to stop"
+            else:
+                msg = str(exc).splitlines()[0][:500]
+            shutil.rmtree(tmp / "good", ignore_errors=True)
+            _write_log(con, ds, tmp, key, path, day, 0, 0, 0, "unreadable", msg, run_id)
+            _publish(fs, lake_root, ds, key, day, tmp)
+            return FileResult(ds.name, path, key, 0, 0, 0, "unreadable", msg, time.perf_counter() - started)
+        finally:
+            if timer:
+                timer.cancel()
         (tmp / "quarantine").mkdir()
         con.execute(
-            f"copy ({_quarantine_sql(contract, path, key, day, run_id)}) "
+            f"copy ({_quarantine_sql(ds, path, key, day, run_id)}) "
             f"to {_sql_str(str(tmp / 'quarantine' / (key + '.parquet')))} (format parquet)"
         )
-        _write_log(con, contract, tmp, key, path, day, n_read, n_read - n_bad, n_bad, "loaded", None, run_id)
-        _publish(fs, lake_root, contract, key, day, tmp)
+        _write_log(con, ds, tmp, key, path, day, n_read, n_read - n_bad, n_bad, "loaded", None, run_id)
+        _publish(fs, lake_root, ds, key, day, tmp)
         return FileResult(
-            contract.dataset,
-            path,
-            key,
-            n_read,
-            n_read - n_bad,
-            n_bad,
-            "loaded",
-            None,
-            time.perf_counter() - started,
+            ds.name, path, key, n_read, n_read - n_bad, n_bad, "loaded", None, time.perf_counter() - started
         )
     finally:
+        if timer:
+            timer.cancel()
         shutil.rmtree(tmp, ignore_errors=True)
         if own:
             con.close()
 
 
-def _good_rows_sql(contract: Contract, path: str, run_id: str, hash_salt: str, day: str = "1970-01-01") -> str:
+def _good_rows_sql(ds: Dataset, path: str, run_id: str, hash_salt: str, day: str = "1970-01-01") -> str:
     """Good records of _checked, typed; a missing id becomes a deterministic hash of the record's fields."""
+    contract = ds.contract
     raw_concat = "concat_ws('|', " + ", ".join(f"coalesce(raw_{n}, '')" for n in contract.field_names) + ")"
     cols = []
     for f in contract.fields:
@@ -511,15 +628,16 @@ def _good_rows_sql(contract: Contract, path: str, run_id: str, hash_salt: str, d
     """
 
 
-def _quarantine_sql(contract: Contract, path: str, key: str, day: str, run_id: str) -> str:
+def _quarantine_sql(ds: Dataset, path: str, key: str, day: str, run_id: str) -> str:
     """Bad records of _checked: where they came from and why (the offending value of a metadata field)."""
+    contract = ds.contract
     field_value = (
         "case _field "
         + " ".join(f"when '{n}' then raw_{n}" for n in contract.field_names if not contract.field(n).hashed)
         + " end"
     )
     return f"""
-        select {_sql_str(contract.dataset)} as dataset,
+        select {_sql_str(ds.name)} as dataset,
                {_sql_str(path)} as source_file,
                {_sql_str(key)} as file_key,
                cast({_sql_str(day)} as date) as arrival_date,
@@ -535,13 +653,13 @@ def _quarantine_sql(contract: Contract, path: str, key: str, day: str, run_id: s
 SCHEMA_DAY = "1970-01-01"
 
 
-def ensure_lake_schemas(lake_dir: str) -> None:
+def ensure_lake_schemas(lake_dir: str, datasets: tuple[Dataset, ...] = DATASETS) -> None:
     """Every raw dataset readable, even those that have had no landing file yet."""
-    for contract in CONTRACTS.values():
-        ensure_dataset_schema(contract, lake_dir)
+    for ds in datasets:
+        ensure_dataset_schema(ds, lake_dir)
 
 
-def ensure_dataset_schema(contract: Contract, lake_dir: str) -> None:
+def ensure_dataset_schema(ds: Dataset, lake_dir: str) -> None:
     """Write zero-row Parquet files that fix each dataset's schema, so readers of the lake (dbt sources) work
     before the first landing file of a dataset arrives. They hold no rows and never change any count. A
     signature of the contract's fields sits beside them: when the contract gains a field, they are rewritten,
@@ -549,16 +667,15 @@ def ensure_dataset_schema(contract: Contract, lake_dir: str) -> None:
 
     The files are named `schema.parquet`, not `_schema.parquet`: Spark and Hadoop readers skip names that start
     with `_` or `.`, and an empty dataset must have a schema on every engine. The signature stays hidden."""
-    import hashlib
-
+    contract = ds.contract
     fs, root = fsspec.core.url_to_fs(lake_dir)
-    layout = [(f.name, f.kind, f.hashed_name) for f in contract.fields] + [LAKE_LAYOUT_VERSION]
+    layout = [(f.name, f.kind, f.hashed_name) for f in contract.fields] + [ds.partition_column, LAKE_LAYOUT_VERSION]
     signature = hashlib.sha256(repr(layout).encode()).hexdigest()
-    marker = posixpath.join(root, contract.dataset, f"{contract.partition_column}={SCHEMA_DAY}", "_schema.signature")
+    marker = posixpath.join(root, ds.name, f"{ds.partition_column}={SCHEMA_DAY}", "_schema.signature")
     targets = {
-        "main": posixpath.join(root, contract.dataset, f"{contract.partition_column}={SCHEMA_DAY}", "schema.parquet"),
-        "quarantine": posixpath.join(root, f"{contract.dataset}_quarantine", f"day={SCHEMA_DAY}", "schema.parquet"),
-        "log": posixpath.join(root, f"{contract.dataset}_ingestion_log", f"day={SCHEMA_DAY}", "schema.parquet"),
+        "main": posixpath.join(root, ds.name, f"{ds.partition_column}={SCHEMA_DAY}", "schema.parquet"),
+        "quarantine": posixpath.join(root, f"{ds.name}_quarantine", f"day={SCHEMA_DAY}", "schema.parquet"),
+        "log": posixpath.join(root, f"{ds.name}_ingestion_log", f"day={SCHEMA_DAY}", "schema.parquet"),
     }
     if all(fs.exists(t) for t in targets.values()) and fs.exists(marker) and fs.cat_file(marker).decode() == signature:
         return
@@ -567,6 +684,7 @@ def ensure_dataset_schema(contract: Contract, lake_dir: str) -> None:
         "false as is_invalid_utf8",
         "false as is_json_valid",
         "false as is_object",
+        "false as has_duplicate_key",
     ]
     for f in contract.fields:
         empty.append(f"cast(null as varchar) as raw_{f.name}")
@@ -580,9 +698,9 @@ def ensure_dataset_schema(contract: Contract, lake_dir: str) -> None:
     try:
         con.execute(f"create temp table _checked as select {', '.join(empty)} where false")
         sql = {
-            "main": _good_rows_sql(contract, "", "", ""),
-            "quarantine": _quarantine_sql(contract, "", "", SCHEMA_DAY, ""),
-            "log": _log_sql(contract, "", "", SCHEMA_DAY, 0, 0, 0, "loaded", None, "") + " where false",
+            "main": _good_rows_sql(ds, "", "", ""),
+            "quarantine": _quarantine_sql(ds, "", "", SCHEMA_DAY, ""),
+            "log": _log_sql(ds, "", "", SCHEMA_DAY, 0, 0, 0, "loaded", None, "") + " where false",
         }
         for name, target in targets.items():
             local = tmp / f"{name}.parquet"
@@ -599,12 +717,13 @@ def ensure_dataset_schema(contract: Contract, lake_dir: str) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _log_sql(contract, path, key, day, n_read, n_loaded, n_bad, status, error, run_id) -> str:
+def _log_sql(ds: Dataset, path, key, day, n_read, n_loaded, n_bad, status, error, run_id) -> str:
+    """One ingestion-log row: a landing file's counts, or a skipped entry with its reason (`error`)."""
     return f"""
-        select {_sql_str(contract.dataset)} as dataset,
+        select {_sql_str(ds.name)} as dataset,
                {_sql_str(path)} as source_file,
                {_sql_str(key)} as file_key,
-               cast({_sql_str(day)} as date) as arrival_date,
+               {"cast(null as date)" if day is None else f"cast({_sql_str(day)} as date)"} as arrival_date,
                cast({n_read} as bigint) as records_read,
                cast({n_loaded} as bigint) as records_loaded,
                cast({n_bad} as bigint) as records_quarantined,
@@ -615,39 +734,102 @@ def _log_sql(contract, path, key, day, n_read, n_loaded, n_bad, status, error, r
     """
 
 
-def _write_log(con, contract, tmp, key, path, day, n_read, n_loaded, n_bad, status, error, run_id) -> None:
+def _write_log(con, ds: Dataset, tmp, key, path, day, n_read, n_loaded, n_bad, status, error, run_id) -> None:
     ldir = tmp / "log"
     ldir.mkdir(exist_ok=True)
-    sql = _log_sql(contract, path, key, day, n_read, n_loaded, n_bad, status, error, run_id)
+    sql = _log_sql(ds, path, key, day, n_read, n_loaded, n_bad, status, error, run_id)
     con.execute(f"copy ({sql}) to {_sql_str(str(ldir / (key + '.parquet')))} (format parquet)")
 
 
-def _remove_file_outputs(fs, lake_root: str, contract: Contract, key_glob: str, day: str) -> None:
+def _remove_file_outputs(fs, lake_root: str, ds: Dataset, key_glob: str, day: str) -> None:
     patterns = [
-        posixpath.join(lake_root, contract.dataset, "*", f"{key_glob}.part*.parquet"),
-        posixpath.join(lake_root, f"{contract.dataset}_quarantine", f"day={day}", f"{key_glob}.parquet"),
-        posixpath.join(lake_root, f"{contract.dataset}_ingestion_log", f"day={day}", f"{key_glob}.parquet"),
+        posixpath.join(lake_root, ds.name, "*", f"{key_glob}.part*.parquet"),
+        posixpath.join(lake_root, f"{ds.name}_quarantine", f"day={day}", f"{key_glob}.parquet"),
+        posixpath.join(lake_root, f"{ds.name}_ingestion_log", f"day={day}", f"{key_glob}.parquet"),
     ]
     for pattern in patterns:
         for p in fs.glob(pattern):
             fs.rm(p)
 
 
-def _publish(fs, lake_root: str, contract: Contract, key: str, day: str, tmp: Path) -> None:
+def _publish(fs, lake_root: str, ds: Dataset, key: str, day: str, tmp: Path) -> None:
     """Replace what this file wrote before with the new outputs (delete, then put)."""
-    _remove_file_outputs(fs, lake_root, contract, key, day)
+    _remove_file_outputs(fs, lake_root, ds, key, day)
     good = tmp / "good"
     if good.exists():
         for f in sorted(good.rglob("*.parquet")):
             rel = f.relative_to(good).as_posix()
-            fs.makedirs(posixpath.dirname(posixpath.join(lake_root, contract.dataset, rel)), exist_ok=True)
-            fs.put_file(str(f), posixpath.join(lake_root, contract.dataset, rel))
+            fs.makedirs(posixpath.dirname(posixpath.join(lake_root, ds.name, rel)), exist_ok=True)
+            fs.put_file(str(f), posixpath.join(lake_root, ds.name, rel))
     for sub, name in (("quarantine", "_quarantine"), ("log", "_ingestion_log")):
         src = tmp / sub / (key + ".parquet")
         if src.exists():
-            dest_dir = posixpath.join(lake_root, f"{contract.dataset}{name}", f"day={day}")
+            dest_dir = posixpath.join(lake_root, f"{ds.name}{name}", f"day={day}")
             fs.makedirs(dest_dir, exist_ok=True)
             fs.put_file(str(src), posixpath.join(dest_dir, key + ".parquet"))
+
+
+UNDATED = "undated"  # log file of the entries outside any day folder (in the log's schema partition)
+
+
+def _log_skips(
+    ds: Dataset, lake_dir: str, skipped: list[Skipped], day: str | None, landing_base: str, run_id: str
+) -> None:
+    """Skipped entries into the ingestion log: those of a day folder under that day (one file per entry, like
+    a landing file), those outside any day folder as one file rewritten by every run (the folder as it is)."""
+    fs, lake_root = fsspec.core.url_to_fs(lake_dir)
+    tmp = Path(tempfile.mkdtemp(prefix="finops_skips_"))
+    con = duckdb.connect()
+    try:
+        if day is None:
+            target = posixpath.join(lake_root, f"{ds.name}_ingestion_log", f"day={SCHEMA_DAY}", f"{UNDATED}.parquet")
+            if not skipped:
+                if fs.exists(target):
+                    fs.rm(target)
+                return
+            rows = " union all ".join(
+                _log_sql(
+                    ds,
+                    posixpath.join(landing_base, s.path),
+                    file_key(UNDATED, s.path),
+                    None,
+                    0,
+                    0,
+                    0,
+                    "skipped",
+                    s.reason,
+                    run_id,
+                )
+                for s in skipped
+            )
+            local = tmp / "undated.parquet"
+            con.execute(f"copy ({rows}) to {_sql_str(str(local))} (format parquet)")
+            fs.makedirs(posixpath.dirname(target), exist_ok=True)
+            fs.put_file(str(local), target)
+            return
+        for s in skipped:
+            key = file_key(day, s.path)
+            _write_log(
+                con, ds, tmp, key, posixpath.join(landing_base, s.path), day, 0, 0, 0, "skipped", s.reason, run_id
+            )
+            _publish(fs, lake_root, ds, key, day, tmp)
+    finally:
+        con.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+_live_connections: set = set()  # DuckDB connections reading landing files now (interrupted on SIGTERM)
+_live_guard = threading.Lock()
+
+
+def interrupt_reads() -> int:
+    """Interrupt every landing file being read in this process (a signal handler calls this, so a stop request
+    never waits on a slow or hung read); returns how many were interrupted."""
+    with _live_guard:
+        live = list(_live_connections)
+    for con in live:
+        con.interrupt()
+    return len(live)
 
 
 def ingest_workers() -> int:
@@ -658,25 +840,50 @@ def ingest_workers() -> int:
 
 
 def ingest_days(
-    contract: Contract,
+    ds: Dataset,
     days: list[str],
     landing_dir: str,
     lake_dir: str,
     hash_salt: str,
     run_id: str = "manual",
     workers: int | None = None,
+    naive_timezone: str = "UTC",
+    file_timeout_s: float | None = None,
 ) -> list[FileResult]:
-    """Re-load arrival days: everything their files wrote before is replaced, files gone are removed. Files
-    load `workers` at a time, each on its own connection to one in-memory DuckDB; results in file order."""
-    ensure_lake_schemas(lake_dir)
+    """Re-load arrival days: everything their files wrote before is replaced, files gone are removed, and every
+    entry of the dataset's landing folder is logged (loaded, unreadable or skipped with its reason). Files
+    load `workers` at a time, each on its own connection to one in-memory DuckDB; results in file order, then
+    the skipped entries of those days."""
+    ensure_lake_schemas(lake_dir, DATASETS if ds in DATASETS else (*DATASETS, ds))
     fs, lake_root = fsspec.core.url_to_fs(lake_dir)
+    listing = list_dataset(landing_dir, ds.landing)
+    _, landing_root = fsspec.core.url_to_fs(landing_dir)
+    landing_base = posixpath.join(landing_root, ds.landing)
+    _log_skips(ds, lake_dir, [s for s in listing.skipped if s.day is None], None, landing_base, run_id)
     tasks = []
+    skipped: list[FileResult] = []
     for day in days:
-        _remove_file_outputs(fs, lake_root, contract, f"{day}__*", day)
+        _remove_file_outputs(fs, lake_root, ds, f"{day}__*", day)
         # nothing arrived that day (or it was withdrawn): its old outputs are gone, nothing to read
-        tasks += [(day, path) for path in landing_files(landing_dir, contract.dataset, day)]
+        tasks += [(day, path) for path in listing.files.get(day, [])]
+        day_skips = [s for s in listing.skipped if s.day == day]
+        _log_skips(ds, lake_dir, day_skips, day, landing_base, run_id)
+        skipped += [
+            FileResult(
+                ds.name,
+                posixpath.join(landing_base, s.path),
+                file_key(day, s.path),
+                0,
+                0,
+                0,
+                "skipped",
+                s.reason,
+                0.0,
+            )
+            for s in day_skips
+        ]
     if not tasks:
-        return []
+        return skipped
     con = duckdb.connect()
     try:
         con.execute("set preserve_insertion_order = true")
@@ -684,24 +891,23 @@ def ingest_days(
         def load(task: tuple[str, str]) -> FileResult:
             day, path = task
             cursor = con.cursor()  # a connection of its own: its temp tables are its own
+            with _live_guard:
+                _live_connections.add(cursor)
             try:
-                return ingest_file(contract, path, day, lake_dir, hash_salt, run_id, cursor)
+                return ingest_file(ds, path, day, lake_dir, hash_salt, run_id, cursor, naive_timezone, file_timeout_s)
             finally:
+                with _live_guard:
+                    _live_connections.discard(cursor)
                 cursor.close()
 
         with ThreadPoolExecutor(max_workers=min(workers or ingest_workers(), len(tasks))) as pool:
-            return list(pool.map(load, tasks))
+            return list(pool.map(load, tasks)) + skipped
     finally:
         con.close()
 
 
 def ingest_day(
-    contract: Contract,
-    day: str,
-    landing_dir: str,
-    lake_dir: str,
-    hash_salt: str,
-    run_id: str = "manual",
+    ds: Dataset, day: str, landing_dir: str, lake_dir: str, hash_salt: str, run_id: str = "manual", **kw
 ) -> list[FileResult]:
     """Re-load one arrival day (see ingest_days)."""
-    return ingest_days(contract, [day], landing_dir, lake_dir, hash_salt, run_id)
+    return ingest_days(ds, [day], landing_dir, lake_dir, hash_salt, run_id, **kw)

@@ -10,6 +10,7 @@ from dagster import (
     asset_check,
 )
 
+from orchestration.logs import step
 from orchestration.quality import suites
 from orchestration.settings import Settings
 
@@ -34,9 +35,11 @@ def capacity_hourly_outcome(duckdb_path: str) -> suites.SuiteOutcome:
         "utilization in [0, 1], no negative cost"
     ),
 )
-def ge_capacity_invariants(context: AssetCheckExecutionContext) -> AssetCheckResult:
-    outcome = capacity_hourly_outcome(Settings.from_env().duckdb_path)
-    context.log.info(f"GE validated {outcome.rows:,} capacity rows: {len(outcome.failures)} failure(s)")
+def ge_capacity_invariants(context: AssetCheckExecutionContext, finops: Settings) -> AssetCheckResult:
+    outcome = capacity_hourly_outcome(finops.duckdb_path)
+    context.log.info(
+        step(f"capacity invariants: Great Expectations validated {outcome.rows:,} rows, {len(outcome.failures)} failed")
+    )
     return _check_result(outcome, rows_validated=outcome.rows)
 
 
@@ -73,11 +76,13 @@ def billing_reconciliation_outcome(duckdb_path: str, tolerance_pct: float) -> su
         "category explains stays within FINOPS_RECONCILIATION_TOLERANCE_PCT (default 1%) of the bill; warns"
     ),
 )
-def ge_billing_reconciliation(context: AssetCheckExecutionContext) -> AssetCheckResult:
+def ge_billing_reconciliation(context: AssetCheckExecutionContext, finops: Settings) -> AssetCheckResult:
     tolerance = suites.reconciliation_tolerance_pct()
-    outcome = billing_reconciliation_outcome(Settings.from_env().duckdb_path, tolerance)
+    outcome = billing_reconciliation_outcome(finops.duckdb_path, tolerance)
     context.log.info(
-        f"GE validated {outcome.rows:,} platform-days against a {tolerance}% tolerance: "
-        f"{len(outcome.failures)} failure(s)"
+        step(
+            f"billing reconciliation: {outcome.rows:,} platform-days against a {tolerance}% tolerance, "
+            f"{len(outcome.failures)} failure(s)"
+        )
     )
     return _check_result(outcome, platform_days_validated=outcome.rows, tolerance_pct=tolerance)

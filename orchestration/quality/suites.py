@@ -2,68 +2,42 @@
 
 Each expectation carries `meta.severity`: `error` for a contract violation (the asset check fails and,
 being blocking, stops everything downstream), `warn` for drift (the check still passes the data on
-but reports a warning). Batches come from DuckDB reading the lake files a run wrote, at most
-`FINOPS_GE_MAX_BATCH_ROWS` rows at a time (default 1,000,000), so memory stays bounded; every row is
-validated (no sampling).
+but reports a warning). A raw dataset's suite is derived from its contract and registry entry
+(`dataset_suite`); the mart suites below check invariants of two marts after dbt. Batches come from
+DuckDB reading the lake files a run wrote, at most `FINOPS_GE_MAX_BATCH_ROWS` rows at a time (default
+1,000,000), so memory stays bounded; every row is validated (no sampling).
 """
 
 from __future__ import annotations
 
-import csv
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
 
 import great_expectations as gx
 import pandas as pd
 
-from orchestration.ingest.contracts import TOKEN_FIELDS
-from orchestration.settings import PROJECT_DIR
+from orchestration.datasets import Dataset
+from orchestration.ingest.contracts import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP
 
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-
-PLATFORMS = ["openai", "azure_openai", "aws_bedrock", "gcp_vertex", "anthropic", "google_ai_studio"]
-CAPACITY_TYPES = ["on_demand", "batch", "provisioned", "spillover"]
-SERVICE_TIERS = ["standard", "priority", "flex", "scale"]
-STATUSES = ["success", "error", "throttled", "timeout", "filtered"]
-TOKEN_COLUMNS = list(TOKEN_FIELDS)
-MAX_INPUT_TOKENS = 2_000_000  # the largest context window on offer; more is a unit error
-EARLIEST_EVENT = date(2020, 1, 1)
 
 
 def _unix_s(day: date) -> int:
     return int(pd.Timestamp(day).timestamp())
 
 
-def _occurred_in_range(latest_arrival_day: date):
-    """Events cannot precede 2020 nor occur after the day after their file arrived."""
-    return _e(
-        gx.expectations.ExpectColumnValuesToBeBetween(
-            column="occurred_at_unix_s",
-            min_value=_unix_s(EARLIEST_EVENT),
-            max_value=_unix_s(latest_arrival_day + timedelta(days=2)),
-        )
-    )
-
-
-def with_unix_seconds(df: pd.DataFrame) -> pd.DataFrame:
-    """occurred_at as integer seconds: GE's pandas range check on integers is ~30x faster than on datetimes."""
-    df["occurred_at_unix_s"] = df["occurred_at"].astype("datetime64[us]").astype("int64") // 1_000_000
-    return df
+def unix_seconds(series: pd.Series) -> pd.Series:
+    """A timestamp column as integer seconds: GE's pandas range check on integers is ~30x faster than on
+    datetimes."""
+    return series.astype("datetime64[us]").astype("int64") // 1_000_000
 
 
 def max_batch_rows() -> int:
     return int(os.environ.get("FINOPS_GE_MAX_BATCH_ROWS", "1000000"))
-
-
-@lru_cache
-def _seed_values(seed: str, column: str) -> list[str]:
-    with (PROJECT_DIR / "seeds" / "reference" / f"{seed}.csv").open(newline="") as f:
-        return sorted({row[column] for row in csv.DictReader(f)})
 
 
 def _e(expectation, severity: str = "error"):
@@ -71,83 +45,85 @@ def _e(expectation, severity: str = "error"):
     return expectation
 
 
-def usage_events_expectations(latest_arrival_day: date) -> list:
-    """The raw usage_events contract. Events cannot occur after the day after their file arrived."""
+@dataclass(frozen=True)
+class DatasetSuite:
+    """A raw dataset's Great Expectations suite: the expectations, the lake columns they read, and the step that
+    adds derived columns (lower-cased enumerations, subset sums, times as unix seconds) to a batch."""
+
+    expectations: list
+    columns: list[str]
+    prepare: Callable[[pd.DataFrame], pd.DataFrame]
+
+
+def dataset_suite(ds: Dataset, latest_arrival_day: date) -> DatasetSuite:
+    """The suite of a raw dataset, derived from its contract and its registry entry.
+
+    Blocking part (severity error): the contract's row rules, checked on what ingestion wrote. Ingestion already
+    quarantined every record breaking them, so these fail only when a reader lets a bad record through: they
+    check the reader, not the data (the same rule on purpose twice, in two engines, from one declaration).
+    Ranges, accepted values and subset rules come from the same `Contract`, so the two always agree. Events
+    after the day after the run's latest arrival day are impossible.
+    Drift part (severity warn): the registry's `warnings` (attribution share, success share, charge types).
+    """
     E = gx.expectations
-    out = [
-        _e(E.ExpectColumnValuesToNotBeNull(column="event_id")),
-        _e(E.ExpectColumnValuesToNotBeNull(column="occurred_at")),
-        _occurred_in_range(latest_arrival_day),
-        _e(E.ExpectColumnValuesToBeInSet(column="platform", value_set=PLATFORMS)),
-        _e(E.ExpectColumnValuesToNotBeNull(column="model")),
-        _e(E.ExpectColumnValuesToBeInSet(column="capacity_type", value_set=CAPACITY_TYPES)),
-        _e(E.ExpectColumnValuesToBeInSet(column="service_tier", value_set=SERVICE_TIERS)),
-        _e(E.ExpectColumnValuesToBeInSet(column="status", value_set=STATUSES)),
-        _e(E.ExpectColumnValuesToBeInSet(column="cache_write_ttl", value_set=["5m", "1h"])),
-        _e(E.ExpectColumnValuesToBeBetween(column="input_tokens", min_value=0, max_value=MAX_INPUT_TOKENS)),
-        _e(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="input_tokens", column_B="cache_parts", or_equal=True)),
-        _e(
-            E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="input_tokens", column_B="modality_parts", or_equal=True)
-        ),
-        _e(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="output_tokens", column_B="output_parts", or_equal=True)),
-        _e(E.ExpectColumnValuesToBeBetween(column="latency_ms", min_value=0)),
-        _e(E.ExpectColumnValuesToBeBetween(column="attempt", min_value=1, max_value=20)),
-        # drift: worth a look, not a reason to stop
-        _e(E.ExpectColumnValuesToNotBeNull(column="use_case_id", mostly=0.8), "warn"),
-        _e(E.ExpectColumnValuesToBeInSet(column="status", value_set=["success"], mostly=0.9), "warn"),
-    ]
-    out += [_e(E.ExpectColumnValuesToBeBetween(column=c, min_value=0)) for c in TOKEN_COLUMNS]
-    return out
+    contract = ds.contract
+    out: list = [_e(E.ExpectColumnValuesToNotBeNull(column=contract.id_field))]
+    columns = {contract.id_field}
+    derived: list[tuple[str, Callable[[pd.DataFrame], pd.Series]]] = []
+    for f in contract.fields:
+        if f.hashed or f.name == contract.id_field:
+            continue
+        if f.required:
+            out.append(_e(E.ExpectColumnValuesToNotBeNull(column=f.name)))
+            columns.add(f.name)
+        if f.kind == "integer" or (f.kind == "number" and (f.min_value is not None or f.max_value is not None)):
+            low = f.min_value if f.min_value is not None else (0 if f.kind == "integer" else None)
+            high = f.max_value if f.max_value is not None else (1e15 - 1 if f.kind == "integer" else None)
+            out.append(_e(E.ExpectColumnValuesToBeBetween(column=f.name, min_value=low, max_value=high)))
+            columns.add(f.name)
+        if f.kind in ("timestamp", "epoch_s"):
+            latest = latest_arrival_day + timedelta(days=2) if f.name == contract.time_field else None
+            high = _unix_s(latest) - 1 if latest else _unix_s(date.fromisoformat(LATEST_TIMESTAMP)) - 1
+            column = f"{f.name}__unix_s"
+            out.append(
+                _e(
+                    E.ExpectColumnValuesToBeBetween(
+                        column=column, min_value=_unix_s(date.fromisoformat(EARLIEST_TIMESTAMP)), max_value=high
+                    )
+                )
+            )
+            columns.add(f.name)
+            derived.append((column, lambda df, name=f.name: unix_seconds(df[name])))
+    for name, values in contract.allowed():
+        column = f"{name}__lower"
+        out.append(_e(E.ExpectColumnValuesToBeInSet(column=column, value_set=list(values))))
+        columns.add(name)
+        derived.append((column, lambda df, name=name: df[name].str.strip().str.lower()))
+    for i, rule in enumerate(contract.subset_rules):
+        column = f"subset_{i}__{rule.total}"
+        out.append(_e(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A=rule.total, column_B=column, or_equal=True)))
+        columns.update((rule.total, *rule.parts))
+        derived.append((column, lambda df, parts=rule.parts: sum(df[p].fillna(0) for p in parts)))
+    for w in ds.warnings:
+        columns.add(w.column)
+        if w.kind == "not_null":
+            out.append(_e(E.ExpectColumnValuesToNotBeNull(column=w.column, mostly=w.mostly), "warn"))
+        elif w.kind == "in_set":  # compared trimmed and lower-cased, as accepted values are
+            lowered = f"{w.column}__lower"
+            values = sorted({v.lower() for v in w.values})
+            out.append(_e(E.ExpectColumnValuesToBeInSet(column=lowered, value_set=values, mostly=w.mostly), "warn"))
+            if all(column != lowered for column, _ in derived):
+                derived.append((lowered, lambda df, name=w.column: df[name].str.strip().str.lower()))
+        else:
+            raise ValueError(f"dataset {ds.name}: unknown warning kind {w.kind!r}")
 
+    def prepare(df: pd.DataFrame) -> pd.DataFrame:
+        df = df.copy()
+        for column, compute in derived:
+            df[column] = compute(df)
+        return df
 
-USAGE_COLUMNS = [
-    "event_id",
-    "occurred_at",
-    "platform",
-    "model",
-    "capacity_type",
-    "service_tier",
-    "status",
-    "cache_write_ttl",
-    "use_case_id",
-    "latency_ms",
-    "attempt",
-    *TOKEN_COLUMNS,
-]
-
-
-def prepare_usage_batch(df: pd.DataFrame) -> pd.DataFrame:
-    """Defaults as staging applies them, and the subset sums the contract compares with totals."""
-    df = df.copy()
-    df["capacity_type"] = df["capacity_type"].fillna("on_demand")
-    df["service_tier"] = df["service_tier"].fillna("standard")
-    df["status"] = df["status"].fillna("success")
-    df["attempt"] = df["attempt"].fillna(1)
-    tok = {c: df[c].fillna(0) for c in TOKEN_COLUMNS}
-    df["cache_parts"] = tok["cached_input_tokens"] + tok["cache_write_tokens"]
-    df["modality_parts"] = tok["image_input_tokens"] + tok["audio_input_tokens"]
-    df["output_parts"] = tok["reasoning_tokens"] + tok["audio_output_tokens"]
-    return with_unix_seconds(df)
-
-
-def kpi_events_expectations(latest_arrival_day: date) -> list:
-    E = gx.expectations
-    return [
-        _e(E.ExpectColumnValuesToNotBeNull(column="kpi_event_id")),
-        _occurred_in_range(latest_arrival_day),
-        _e(E.ExpectColumnValuesToBeInSet(column="use_case_id", value_set=_seed_values("use_cases", "use_case_id"))),
-        _e(E.ExpectColumnValuesToBeInSet(column="kpi_id", value_set=_seed_values("kpi_definitions", "kpi_id"))),
-        _e(E.ExpectColumnValuesToNotBeNull(column="value")),
-        _e(E.ExpectColumnValuesToBeBetween(column="value", min_value=0, max_value=1_000_000)),
-        _e(E.ExpectColumnValuesToNotBeNull(column="transaction_id", mostly=0.95), "warn"),
-    ]
-
-
-KPI_COLUMNS = ["kpi_event_id", "occurred_at", "use_case_id", "kpi_id", "value", "transaction_id"]
-
-
-def prepare_kpi_batch(df: pd.DataFrame) -> pd.DataFrame:
-    return with_unix_seconds(df.copy())
+    return DatasetSuite(out, sorted(columns), prepare)
 
 
 @dataclass
@@ -262,182 +238,6 @@ CAPACITY_HOURLY_SQL = """
         requests_without_weights
     from marts.fct_capacity_hourly
 """
-
-
-def bedrock_invocations_expectations(latest_arrival_day: date) -> list:
-    """The raw Bedrock invocation log contract."""
-    E = gx.expectations
-    counts = (
-        "input_token_count",
-        "cache_read_input_token_count",
-        "cache_write_input_token_count",
-        "output_token_count",
-    )
-    return [
-        _e(E.ExpectColumnValuesToNotBeNull(column="request_id")),
-        _e(E.ExpectColumnValuesToNotBeNull(column="model_id")),
-        _occurred_in_range(latest_arrival_day),
-        _e(E.ExpectColumnValuesToBeBetween(column="input_token_count", min_value=0, max_value=MAX_INPUT_TOKENS)),
-        *[_e(E.ExpectColumnValuesToBeBetween(column=c, min_value=0)) for c in counts],
-        _e(E.ExpectColumnValuesToNotBeNull(column="use_case_id", mostly=0.8), "warn"),
-    ]
-
-
-BEDROCK_COLUMNS = [
-    "request_id",
-    "timestamp",
-    "model_id",
-    "use_case_id",
-    "input_token_count",
-    "cache_read_input_token_count",
-    "cache_write_input_token_count",
-    "output_token_count",
-]
-
-
-def prepare_bedrock_batch(df: pd.DataFrame) -> pd.DataFrame:
-    df = df.rename(columns={"timestamp": "occurred_at"})
-    return with_unix_seconds(df.copy())
-
-
-def aggregated_report_expectations(time_column: str, token_columns: tuple[str, ...]):
-    """Contract of an aggregated usage report: an id and a bucket time in range, token counts never negative."""
-
-    def build(latest_arrival_day: date) -> list:
-        E = gx.expectations
-        return [
-            _e(E.ExpectColumnValuesToNotBeNull(column="record_id")),
-            _e(
-                E.ExpectColumnValuesToBeBetween(
-                    column="occurred_at_unix_s",
-                    min_value=_unix_s(EARLIEST_EVENT),
-                    max_value=_unix_s(latest_arrival_day + timedelta(days=2)),
-                )
-            ),
-            *[_e(E.ExpectColumnValuesToBeBetween(column=c, min_value=0)) for c in token_columns],
-            _e(E.ExpectColumnValuesToNotBeNull(column="model", mostly=0.99), "warn"),
-        ]
-
-    def prepare(df: pd.DataFrame) -> pd.DataFrame:
-        return with_unix_seconds(df.rename(columns={time_column: "occurred_at"}).copy())
-
-    return build, ["record_id", time_column, "model", *token_columns], prepare
-
-
-OPENAI_USAGE_SUITE = aggregated_report_expectations(
-    "bucket_start", ("num_model_requests", "input_tokens", "input_cached_tokens", "output_tokens")
-)
-ANTHROPIC_USAGE_SUITE = aggregated_report_expectations(
-    "starting_at", ("uncached_input_tokens", "cache_read_input_tokens", "output_tokens")
-)
-
-
-def litellm_spend_log_expectations(latest_arrival_day: date) -> list:
-    """The raw LiteLLM spend-log contract."""
-    E = gx.expectations
-    return [
-        _e(E.ExpectColumnValuesToNotBeNull(column="request_id")),
-        _e(E.ExpectColumnValuesToNotBeNull(column="model")),
-        _occurred_in_range(latest_arrival_day),
-        _e(E.ExpectColumnValuesToBeBetween(column="prompt_tokens", min_value=0, max_value=MAX_INPUT_TOKENS)),
-        _e(E.ExpectColumnValuesToBeBetween(column="completion_tokens", min_value=0)),
-        _e(E.ExpectColumnValuesToNotBeNull(column="use_case_id", mostly=0.8), "warn"),
-    ]
-
-
-LITELLM_COLUMNS = ["request_id", "start_time", "model", "use_case_id", "prompt_tokens", "completion_tokens"]
-
-
-def prepare_litellm_batch(df: pd.DataFrame) -> pd.DataFrame:
-    return with_unix_seconds(df.rename(columns={"start_time": "occurred_at"}).copy())
-
-
-def anthropic_message_expectations(latest_arrival_day: date) -> list:
-    """The raw Anthropic message-usage contract; the share logged without a time (stamped with the landing
-    day) warns above 1%."""
-    E = gx.expectations
-    counts = ("input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens", "output_tokens")
-    return [
-        _e(E.ExpectColumnValuesToNotBeNull(column="message_id")),
-        _e(E.ExpectColumnValuesToNotBeNull(column="model")),
-        _occurred_in_range(latest_arrival_day),
-        *[_e(E.ExpectColumnValuesToBeBetween(column=c, min_value=0)) for c in counts],
-        _e(E.ExpectColumnValuesToNotBeNull(column="record_time", mostly=0.99), "warn"),
-        _e(E.ExpectColumnValuesToNotBeNull(column="use_case_id", mostly=0.8), "warn"),
-    ]
-
-
-ANTHROPIC_MESSAGE_COLUMNS = [
-    "message_id",
-    "logged_at",
-    "record_time",
-    "model",
-    "use_case_id",
-    "input_tokens",
-    "cache_read_input_tokens",
-    "cache_creation_input_tokens",
-    "output_tokens",
-]
-
-
-def prepare_anthropic_message_batch(df: pd.DataFrame) -> pd.DataFrame:
-    return with_unix_seconds(df.rename(columns={"logged_at": "occurred_at"}).copy())
-
-
-def billing_expectations(time_column: str, cost_column: str, category_column: str, categories: tuple[str, ...]):
-    """Contract of a billing export: a charge time in range (never after the day after its delivery), a cost on
-    every row, and charge types the staging models know (an unknown one warns: it would land as 'Adjustment')."""
-
-    def build(latest_arrival_day: date) -> list:
-        E = gx.expectations
-        return [
-            _e(E.ExpectColumnValuesToNotBeNull(column=cost_column)),
-            _occurred_in_range(latest_arrival_day),
-            _e(E.ExpectColumnValuesToBeInSet(column=category_column, value_set=list(categories)), "warn"),
-        ]
-
-    def prepare(df: pd.DataFrame) -> pd.DataFrame:
-        df = df.rename(columns={time_column: "occurred_at"}).copy()
-        df[category_column] = df[category_column].fillna("(none)")
-        return with_unix_seconds(df)
-
-    return build, [time_column, cost_column, category_column], prepare
-
-
-FOCUS_SUITE = billing_expectations(
-    "charge_period_start", "billed_cost", "charge_category", ("Usage", "Purchase", "Tax", "Credit", "Adjustment")
-)
-AWS_CUR_SUITE = billing_expectations(
-    "usage_start",
-    "unblended_cost",
-    "line_item_type",
-    (
-        "(none)",
-        "Usage",
-        "DiscountedUsage",
-        "SavingsPlanCoveredUsage",
-        "Fee",
-        "RIFee",
-        "SavingsPlanRecurringFee",
-        "SavingsPlanUpfrontFee",
-        "Tax",
-        "Credit",
-        "Refund",
-        "EdpDiscount",
-        "BundledDiscount",
-        "PrivateRateDiscount",
-        "SavingsPlanNegation",
-    ),
-)
-AZURE_COST_SUITE = billing_expectations(
-    "usage_date",
-    "cost",
-    "charge_type",
-    ("Usage", "Purchase", "Tax", "Credit", "Refund", "RoundingAdjustment", "UnusedReservation", "UnusedSavingsPlan"),
-)
-GCP_BILLING_SUITE = billing_expectations(
-    "usage_start_time", "cost", "cost_type", ("(none)", "regular", "tax", "adjustment", "rounding_error")
-)
 
 
 def reconciliation_tolerance_pct() -> float:

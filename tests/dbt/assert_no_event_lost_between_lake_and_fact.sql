@@ -1,36 +1,36 @@
--- Nothing lost: every distinct event of the per-request sources is one row of the fact, and the fact's
--- delivered copies add up to the lake's rows. (Aggregated reports count only where no per-request source
--- covers their platform and day: rpt_usage_report_coverage.) On a run with a window, the days it rebuilt (its
--- first day minus `lookback_days` on) on both sides: earlier days were checked by the runs that built them.
-{%- set since = none %}
-{%- if var('min_date', none) %}
-    {%- set since = dbt.dateadd('day', -(var('lookback_days', 2) | int), "cast('" ~ var('min_date') ~ "' as date)") %}
-{%- endif %}
-with lake as (
-    select count(distinct event_id) as distinct_events, count(*) as lake_rows
-    from (
-        {%- for source_model in usage_sources('per_request') %}
-        select event_id from {{ source_model }}
-        {%- if since %}
-        where event_date >= {{ since }}
-        {%- endif %}
-        {%- if not loop.last %}
-        union all
-        {%- endif %}
-        {%- endfor %}
-    ) as delivered
+-- Nothing lost: every call of a per-request source that arrived in the run's window (by arrival day, whatever
+-- day it happened on, so late data older than the lookback is caught too) is a row of the request fact; on
+-- a run without a window, every call in the lake. Aggregated reports count only where no per-request source
+-- covers their platform and day (rpt_usage_report_coverage). Fails with the ids that were lost.
+{%- set windowed = var('min_date', none) and var('max_date', none) %}
+with arrived as (
+    {%- for source_model in usage_sources('usage') %}
+    select
+        event_id,
+        source_file
+    from {{ source_model }}
+    {%- if windowed %}
+    where arrival_date between cast('{{ var('min_date') }}' as date) and cast('{{ var('max_date') }}' as date)
+    {%- endif %}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
 ),
 
 fact as (
-    select count(*) as fact_rows, sum(delivered_copies) as delivered
+    select event_id
     from {{ ref('fct_genai_requests') }}
-    where source_format not in ('openai_usage', 'anthropic_usage')
-    {%- if since %}
-      and event_date >= {{ since }}
+    {%- if windowed %}
+    where event_date >= {{ incremental_window_start('event_date') }}
     {%- endif %}
 )
 
-select *
-from lake
-cross join fact
-where lake.distinct_events <> fact.fact_rows or lake.lake_rows <> fact.delivered
+select
+    arrived.event_id,
+    min(arrived.source_file) as source_file
+from arrived
+left join fact
+    on arrived.event_id = fact.event_id
+where fact.event_id is null
+group by 1

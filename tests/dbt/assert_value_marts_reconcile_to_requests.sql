@@ -5,7 +5,7 @@ with requests as (
 ),
 
 marts as (
-    select 'use_case_roi_daily' as mart, sum(cost_usd) as cost from {{ ref('use_case_roi_daily') }}
+    select 'rpt_use_case_roi_daily' as mart, sum(cost_usd) as cost from {{ ref('rpt_use_case_roi_daily') }}
     union all
     select 'fct_use_case_transactions', sum(total_cost_usd) from {{ ref('fct_use_case_transactions') }}
     union all

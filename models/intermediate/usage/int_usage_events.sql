@@ -1,11 +1,14 @@
 {{ config(materialized='incremental', on_schema_change='fail', **partition_replace_config('event_date')) }}
--- One row per model call from every usage source, de-duplicated on event_id: the first delivery wins
--- (by source file and line) and `delivered_copies` records how often it was delivered.
--- Incremental by day: the partition window plus `lookback_days` is rebuilt whole.
+-- One row per model call from every usage source, de-duplicated on event_id, with its canonical model.
+-- Duplicates (the same event_id delivered twice, by one source or several): the latest delivery wins (latest
+-- arrival day, then the later file and line); `delivered_copies` counts the deliveries and
+-- `has_conflicting_copies` says whether they disagreed on what the call was (time, model, tokens, status).
+-- Incremental by day: the rebuild window (incremental_window: the run's days minus `lookback_days`, and any
+-- older day that files arriving in the window brought events for) is replaced whole.
 with
-{%- for cte, kind in [('per_request', 'per_request'), ('aggregated', 'reports')] %}
+{%- for cte, role in [('per_request', 'usage'), ('aggregated', 'usage_report')] %}
 {{ cte }} as (
-    {%- for source_model in usage_sources(kind) %}
+    {%- for source_model in usage_sources(role) %}
     select * from {{ source_model }}
     where {{ incremental_window('event_date') }}
     {%- if not loop.last %}
@@ -35,59 +38,106 @@ unioned as (
 ranked as (
     select
         unioned.*,
-        row_number() over (partition by event_id order by source_file, source_line) as delivery_rank,
+        row_number() over (
+            partition by event_id order by arrival_date desc, source_file desc, source_line desc
+        ) as delivery_rank,
         count(*) over (partition by event_id) as delivered_copies
     from unioned
 ),
 
-deduplicated as (
+conflicts as (
+    -- only the ids delivered more than once are compared
     select
         event_id,
-        occurred_at,
-        event_date,
-        source_format,
-        provider,
-        platform,
-        raw_model,
-        model_id,
-        model_version,
-        is_known_model,
-        region,
-        resolved_region_scope as region_scope,
-        deployment_id,
-        capacity_type,
-        service_tier,
-        use_case_id,
-        variant_id,
-        transaction_id,
-        conversation_id,
-        turn_index,
-        step_index,
-        team,
-        environment,
-        api_key_id,
-        user_hash,
-        input_tokens,
-        cached_input_tokens,
-        cache_write_tokens,
-        cache_write_ttl,
-        output_tokens,
-        reasoning_tokens,
-        image_input_tokens,
-        audio_input_tokens,
-        audio_output_tokens,
-        status,
-        http_status,
-        attempt,
-        ttft_ms,
-        latency_ms,
-        request_count,
-        long_context_hint,
-        source_file,
-        source_line,
-        delivered_copies
+        count(distinct {{ dbt.hash(dbt.concat([
+            dbt.safe_cast('occurred_at', dbt.type_string()), "'|'", 'platform', "'|'", 'raw_model', "'|'",
+            dbt.safe_cast('input_tokens', dbt.type_string()), "'|'",
+            dbt.safe_cast('cached_input_tokens', dbt.type_string()), "'|'",
+            dbt.safe_cast('cache_write_tokens', dbt.type_string()), "'|'",
+            dbt.safe_cast('output_tokens', dbt.type_string()), "'|'",
+            dbt.safe_cast('reasoning_tokens', dbt.type_string()), "'|'", 'status'
+        ])) }}) > 1 as has_conflicting_copies
     from ranked
-    where delivery_rank = 1
+    where delivered_copies > 1
+    group by 1
+),
+
+deployments as (
+    select * from {{ ref('capacity_deployments') }}
+),
+
+aliases as (
+    select * from {{ ref('model_aliases') }}
+),
+
+latest as (
+    select
+        ranked.*,
+        -- a provisioned-model ARN (Bedrock) names a deployment: its model comes from the deployments seed
+        coalesce(deployments.model_id, ranked.raw_model) as model_string
+    from ranked
+    left join deployments
+        on ranked.capacity_type = 'provisioned'
+        and ranked.raw_model like 'arn:%:provisioned-model/%'
+        and ranked.raw_model = deployments.deployment_id
+        and ranked.event_date >= deployments.valid_from
+        and ranked.event_date < deployments.valid_to
+    where ranked.delivery_rank = 1
+),
+
+deduplicated as (
+    select
+        latest.event_id,
+        latest.occurred_at,
+        latest.event_date,
+        latest.source_format,
+        coalesce(aliases.provider, 'unknown') as provider,
+        latest.platform,
+        latest.model_string as raw_model,
+        coalesce(aliases.model_id, lower(latest.model_string)) as model_id,
+        aliases.model_version,
+        aliases.model_id is not null as is_known_model,
+        latest.region,
+        coalesce(latest.region_scope, aliases.implied_region_scope, 'global') as region_scope,
+        latest.deployment_id,
+        latest.capacity_type,
+        latest.service_tier,
+        latest.use_case_id,
+        latest.variant_id,
+        latest.transaction_id,
+        latest.conversation_id,
+        latest.turn_index,
+        latest.step_index,
+        latest.team,
+        latest.environment,
+        latest.api_key_id,
+        latest.user_hash,
+        latest.input_tokens,
+        latest.cached_input_tokens,
+        latest.cache_write_tokens,
+        latest.cache_write_ttl,
+        latest.output_tokens,
+        latest.reasoning_tokens,
+        latest.image_input_tokens,
+        latest.audio_input_tokens,
+        latest.audio_output_tokens,
+        latest.status,
+        latest.http_status,
+        latest.attempt,
+        latest.ttft_ms,
+        latest.latency_ms,
+        latest.request_count,
+        latest.long_context_hint,
+        latest.source_file,
+        latest.source_line,
+        latest.arrival_date,
+        latest.delivered_copies,
+        coalesce(conflicts.has_conflicting_copies, false) as has_conflicting_copies
+    from latest
+    left join aliases
+        on latest.model_string = aliases.raw_model
+    left join conflicts
+        on latest.event_id = conflicts.event_id
 )
 
 select * from deduplicated

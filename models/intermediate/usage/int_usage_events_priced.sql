@@ -1,4 +1,4 @@
--- One row per model call with its pay-as-you-go price (DESIGN.md section 4): the price-book row in force
+-- One row per model call with its pay-as-you-go price (docs/design.md section 6): the price-book row in force
 -- on the event date for its platform, model, region scope and service tier; long-context rates once the
 -- request's input exceeds the threshold; the batch discount for batch requests; the enterprise discount
 -- in force. A request whose price (or a rate it needs) is missing is 'unpriced' with null cost, never $0.

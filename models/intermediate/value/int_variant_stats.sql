@@ -1,6 +1,6 @@
 -- One row per A/B-tested use case and variant: the sufficient statistics of its transactions since the test
 -- started (count, successes, sums, sample variances and the cost/success covariance), from which
--- variant_comparison computes estimates, intervals and tests. Money in USD.
+-- rpt_variant_comparison computes estimates, intervals and tests. Money in USD.
 with tests as (
     select * from {{ ref('ab_tests') }}
 ),

@@ -1,6 +1,6 @@
 -- One row per capacity SKU price and model with a known throughput: what a token costs on that capacity
 -- when it is fully used (USD per 1M weighted tokens), against the model's standard pay-as-you-go list
--- price for the same token class (DESIGN.md worked example 1: Scale Tier normalisation).
+-- price for the same token class (docs/design.md worked example 1: Scale Tier normalisation).
 with prices as (
     select * from {{ ref('capacity_prices') }}
 ),

@@ -98,7 +98,8 @@ final as (
         end as capacity_cost_status,
         ttft_ms,
         latency_ms,
-        delivered_copies
+        delivered_copies,
+        has_conflicting_copies
     from joined
 ),
 

@@ -2,7 +2,7 @@
 -- write premium is what cache writes cost above plain input; the read discount what cached reads saved
 -- against plain input; net saving = discount - premium. reads_per_write = cached tokens / cache-write tokens,
 -- against the break-even: a write at w x the input price pays for itself after r reads at c x when
--- w + c r < 1 + r, i.e. the smallest whole r > (w - 1) / (1 - c) (DESIGN.md worked example 3: 1 read at
+-- w + c r < 1 + r, i.e. the smallest whole r > (w - 1) / (1 - c) (docs/design.md worked example 3: 1 read at
 -- 1.25x / 0.1x, 2 reads at 2x / 0.1x). Sums the daily rows of int_cache_usage_daily (whole history, exact).
 with totals as (
     select

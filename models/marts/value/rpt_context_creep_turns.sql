@@ -4,7 +4,7 @@
 -- One row per successful call of a conversation (conversation x turn): input tokens re-sent from history
 -- (the previous call's input plus its answer, at most this call's input; none on the first turn) vs new
 -- input, and the input-side cost caused by history (USD, at list-equivalent prices, pro rata to tokens).
--- DESIGN.md worked example 2: user 5 tokens, bot 50, user 6 -> the third message's call sends 61 input
+-- docs/design.md worked example 2: user 5 tokens, bot 50, user 6 -> the third message's call sends 61 input
 -- tokens, 55 of them history.
 -- Incremental by the call's day (the window's days minus `lookback_days` on): a conversation that began
 -- before the window continues from its last call already built (its tokens and call number), so only the

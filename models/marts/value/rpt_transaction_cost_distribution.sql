@@ -3,7 +3,7 @@
 -- 1% of transactions (ceil(1% of n) transactions, at least one); over the transactions that started in the
 -- trailing `report_window_days` (30) days of data, window_start_date .. window_end_date. Exact percentiles
 -- hold every value: over all history their cost grew with it; a trailing window keeps it flat and shows the
--- use case as it runs now (rpt_use_case_leaderboard and use_case_roi_daily keep the whole history).
+-- use case as it runs now (rpt_use_case_leaderboard and rpt_use_case_roi_daily keep the whole history).
 with bounds as (
     select
         {{ trailing_window_start(ref('fct_use_case_transactions'), 'started_date') }} as window_start_date,

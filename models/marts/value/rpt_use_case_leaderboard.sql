@@ -2,7 +2,7 @@
 -- success and value per dollar, ranked by net value, with the trend (net value of the last 30 days vs the
 -- 30 days before, ending on the latest day with data). USD.
 with daily as (
-    select * from {{ ref('use_case_roi_daily') }}
+    select * from {{ ref('rpt_use_case_roi_daily') }}
 ),
 
 bounds as (

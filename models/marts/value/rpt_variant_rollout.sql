@@ -7,7 +7,7 @@ with stats as (
 
 comparison as (
     select use_case_id, variant_id, verdict
-    from {{ ref('variant_comparison') }}
+    from {{ ref('rpt_variant_comparison') }}
     where metric = 'net_value_per_transaction'
 ),
 

@@ -80,7 +80,8 @@ final as (
         latency_ms,
         row_request_count,
         _source_file,
-        _source_line
+        _source_line,
+        _arrival_date
     from split
 )
 

@@ -57,7 +57,8 @@ final as (
         cast(null as bigint) as latency_ms,
         context_window,
         _source_file,
-        _source_line
+        _source_line,
+        _arrival_date
     from ttl_rows
 )
 

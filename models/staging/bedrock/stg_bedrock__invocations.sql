@@ -2,14 +2,10 @@
 -- reads and writes (Anthropic-like), so input_tokens = inputTokenCount + cacheRead + cacheWrite. The model
 -- id may be a model id, a cross-region profile id (us./eu./global.: its own price) or an ARN: an
 -- inference-profile ARN names its profile; a provisioned-model ARN is a deployment of a capacity
--- reservation, whose model comes from the capacity_deployments seed.
+-- reservation (kept as the model string here: int_usage_events looks its model up in capacity_deployments).
 {% set bedrock_sql %}
 with invocations as (
     select * from {{ source('lake', 'bedrock_invocations') }}
-),
-
-deployments as (
-    select * from {{ ref('capacity_deployments') }}
 ),
 
 parsed as (
@@ -30,7 +26,7 @@ final as (
         parsed.timestamp as occurred_at,
         parsed.event_date,
         'aws_bedrock' as platform,
-        case when parsed.is_provisioned then deployments.model_id else parsed.model_string end as model,
+        parsed.model_string as model,
         coalesce(parsed.inference_region, parsed.region) as region,
         cast(null as {{ dbt.type_string() }}) as region_scope,
         case when parsed.is_provisioned then parsed.model_id end as deployment_id,
@@ -66,13 +62,9 @@ final as (
         cast(null as bigint) as ttft_ms,
         cast(null as bigint) as latency_ms,
         parsed._source_file,
-        parsed._source_line
+        parsed._source_line,
+        parsed._arrival_date
     from parsed
-    left join deployments
-        on parsed.is_provisioned
-        and parsed.model_id = deployments.deployment_id
-        and cast(parsed.timestamp as date) >= deployments.valid_from
-        and cast(parsed.timestamp as date) < deployments.valid_to
 )
 
 select * from final

@@ -14,7 +14,8 @@ renamed as (
         kpi_id,
         cast(value as double) as kpi_value,
         _source_file as source_file,
-        cast(_source_line as bigint) as source_line
+        cast(_source_line as bigint) as source_line,
+        cast(_arrival_date as date) as arrival_date
     from source
 )
 

@@ -64,7 +64,8 @@ final as (
         {{ dbt.datediff('start_time', 'completion_start_time', 'millisecond') }} as ttft_ms,
         {{ dbt.datediff('start_time', 'end_time', 'millisecond') }} as latency_ms,
         _source_file,
-        _source_line
+        _source_line,
+        _arrival_date
     from logs
 )
 

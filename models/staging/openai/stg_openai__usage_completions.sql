@@ -45,7 +45,8 @@ final as (
         cast(null as bigint) as latency_ms,
         num_model_requests,
         _source_file,
-        _source_line
+        _source_line,
+        _arrival_date
     from buckets
 )
 

@@ -1,0 +1,3 @@
+{% macro rate_type() -%}
+    decimal(20, 12)
+{%- endmacro %}

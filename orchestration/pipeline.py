@@ -1,0 +1,120 @@
+"""Running the refresh job in this process: what `genai-finops run` / `demo`, the benchmark and the tests call.
+
+The job runs through Dagster (`execute_in_process`) on the definitions built for the given settings, for the
+arrival days with landing files, under the warehouse's writer lock. Its terminal output is one line per step;
+Dagster's whole event stream goes to a log file (`log_file`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import ExitStack, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestration.datasets import DATASETS, Dataset
+from orchestration.ingest.landing import list_dataset, unknown_folders
+from orchestration.settings import PROJECT_DIR, Settings
+from orchestration.warehouse import writer_lock
+
+
+class NoLandingData(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    success: bool
+    run_id: str
+    first_day: str
+    last_day: str
+
+
+def landing_days(settings: Settings, datasets: tuple[Dataset, ...] = DATASETS) -> list[str]:
+    """The arrival days with landing files, from the first daily partition on."""
+    days = {d for ds in datasets for d in list_dataset(settings.landing_dir, ds.landing).days}
+    return sorted(d for d in days if d >= settings.partition_start)
+
+
+def require_landing_data(settings: Settings, datasets: tuple[Dataset, ...] = DATASETS) -> list[str]:
+    """The days to run, or NoLandingData with what to do about it."""
+    landing = settings.landing_dir
+    if "://" not in landing and not Path(landing).is_dir():
+        raise NoLandingData(
+            f"the landing folder {landing} does not exist. Point FINOPS_LANDING_DIR (or --landing) at the folder "
+            "your usage logs and bills arrive in, or run `genai-finops demo` to build the warehouse from generated "
+            "demo data."
+        )
+    days = landing_days(settings, datasets)
+    if not days:
+        folders = ", ".join(f"{ds.landing}/" for ds in datasets)
+        stray = unknown_folders(landing, {ds.landing for ds in datasets})
+        raise NoLandingData(
+            f"no landing files under {landing} from {settings.partition_start} on (FINOPS_PARTITION_START). Files go "
+            f"in <dataset folder>/day=YYYY-MM-DD/, dataset folders: {folders}"
+            + (f" Found instead: {', '.join(stray)}." if stray else "")
+            + " For generated demo data: `genai-finops demo`."
+        )
+    return days
+
+
+def dagster_instance():
+    """A persistent instance when DAGSTER_HOME is set (the run shows up in `dagster dev`), else an in-memory one:
+    a 90-day backfill records a few thousand planned-materialization events, ~15 ms each in a sqlite-backed
+    instance."""
+    from dagster import DagsterInstance
+
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        return DagsterInstance.ephemeral()
+    Path(home).mkdir(parents=True, exist_ok=True)
+    config = Path(home) / "dagster.yaml"
+    if not config.exists():  # the same instance settings `make dev` uses (one warehouse writer at a time)
+        config.write_text((PROJECT_DIR / "orchestration" / "dagster.yaml").read_text())
+    return DagsterInstance.get()
+
+
+def run_pipeline(
+    settings: Settings,
+    first_day: str | None = None,
+    last_day: str | None = None,
+    instance=None,
+    wait_seconds: float | None = None,
+    log_file: str | None = None,
+    quiet: bool = False,
+    datasets: tuple[Dataset, ...] = DATASETS,
+) -> RunOutcome:
+    """Materialize every asset through Dagster for the landing days in [first_day, last_day] (default: all)."""
+    from orchestration.definitions import build_definitions
+    from orchestration.jobs import REFRESH_JOB
+
+    days = require_landing_data(settings, datasets)
+    first, last = first_day or days[0], last_day or days[-1]
+    defs = build_definitions(settings, datasets)
+    job = defs.resolve_job_def(REFRESH_JOB)
+    logger_config: dict = {"quiet": quiet}
+    if log_file:
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        logger_config["log_file"] = log_file
+    # the whole run holds the writer lock (its steps take it again, re-entrantly): a second refresh fails fast
+    with ExitStack() as stack:
+        stack.enter_context(
+            writer_lock(
+                settings,
+                wait_seconds=wait_seconds,
+                what=f"genai-finops run {first}..{last}",
+                on_wait=lambda message: print(f"genai-finops: {message}", file=sys.stderr, flush=True),
+            )
+        )
+        if quiet and log_file:  # dbt's log lines (re-emitted on standard output by dagster-dbt) go to the log file
+            stack.enter_context(redirect_stdout(stack.enter_context(open(log_file, "a"))))
+        result = job.execute_in_process(
+            instance=instance if instance is not None else dagster_instance(),
+            # execute_in_process takes one partition key; a range run is requested with the tags Dagster's own
+            # single-run backfills set (the assets read the range back through context.partition_key_range)
+            tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
+            run_config={"loggers": {"console": {"config": logger_config}}},
+            raise_on_error=False,
+        )
+    return RunOutcome(result.success, result.run_id, first, last)

@@ -1,0 +1,395 @@
+"""`genai-finops bench`: the pipeline's speed at a stated scale, measured, against two references.
+
+Generates N events (timed on its own) into a fresh folder, runs the whole pipeline through Dagster on a
+fresh warehouse, and prints seconds per stage (generate; per-dataset ingestion and Great Expectations
+validation; dbt per layer from dbt's own timings; the mart checks and the publish step), events per second
+end to end, and the peak RSS of the whole process tree (this process and every child, sampled). On the
+same events it also measures (a) the lower bound: one hand-written DuckDB query that prices the events into
+a table, and (b) a per-request Python price calculator, genai-prices' `calc_price`, on a sample of events,
+extrapolated; and prints the pipeline's throughput against both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from orchestration.settings import SEEDS_DIR, workdir_env
+
+
+class TreeRss:
+    """Peak resident memory of this process and all its descendants, sampled every 0.2 s from /proc."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TreeRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, tree_rss_bytes(os.getpid()))
+            self._stop.wait(0.2)
+
+
+def tree_rss_bytes(root: int) -> int:
+    children: dict[int, list[int]] = defaultdict(list)
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ppid, pages = int(fields[1]), int(fields[21])
+        except (OSError, IndexError, ValueError):
+            continue
+        children[ppid].append(int(entry))
+        rss[int(entry)] = pages * page
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def lower_bound_seconds(landing: Path, work: Path) -> tuple[float, int]:
+    """One DuckDB query pricing every canonical event (effective-dated list price, cached and output tokens)
+    into a table: what the work costs with nothing around it."""
+    import duckdb
+
+    con = duckdb.connect(str(work / "lower_bound.duckdb"))
+    started = time.perf_counter()
+    con.execute(
+        f"""
+        create table priced as
+        with prices as (
+            select platform, model_id, region_scope, service_tier, cast(valid_from as date) as valid_from,
+                   lead(cast(valid_from as date)) over (
+                       partition by platform, model_id, region_scope, service_tier order by cast(valid_from as date)
+                   ) as valid_to,
+                   cast(input_usd_per_mtok as decimal(18, 6)) as rate_in,
+                   cast(nullif(cached_input_usd_per_mtok, '') as decimal(18, 6)) as rate_cached,
+                   cast(output_usd_per_mtok as decimal(18, 6)) as rate_out
+            from read_csv('{SEEDS_DIR / "model_prices.csv"}', all_varchar = true)
+        ),
+        aliases as (select * from read_csv('{SEEDS_DIR / "model_aliases.csv"}', all_varchar = true)),
+        events as (
+            select e.*, coalesce(a.model_id, lower(e.model)) as model_id,
+                   coalesce(e.region_scope, nullif(a.implied_region_scope, ''), 'global') as scope
+            from read_parquet('{landing}/usage_events/*/*.parquet') as e
+            left join aliases as a on e.model = a.raw_model
+        )
+        select events.event_id,
+               cast((events.input_tokens - coalesce(events.cached_input_tokens, 0)) * p.rate_in
+                    + coalesce(events.cached_input_tokens, 0) * coalesce(p.rate_cached, p.rate_in)
+                    + events.output_tokens * p.rate_out as decimal(38, 10)) / 1000000 as cost_usd
+        from events
+        left join prices as p
+            on events.platform = p.platform and events.model_id = p.model_id and events.scope = p.region_scope
+            and coalesce(events.service_tier, 'standard') = p.service_tier
+            and cast(events.occurred_at as date) >= p.valid_from
+            and (p.valid_to is null or cast(events.occurred_at as date) < p.valid_to)
+        """
+    )
+    seconds = time.perf_counter() - started
+    n = con.execute("select count(*) from priced").fetchone()[0]
+    con.close()
+    return seconds, n
+
+
+def calculator_events_per_second(landing: Path, sample: int) -> tuple[float, int]:
+    """genai-prices' calc_price, one request at a time, on `sample` events drawn from the landing files."""
+    import duckdb
+    from genai_prices import Usage, calc_price
+
+    rows = duckdb.sql(
+        f"""
+        select model, input_tokens, coalesce(cached_input_tokens, 0), output_tokens, occurred_at
+        from read_parquet('{landing}/usage_events/*/*.parquet')
+        where platform in ('openai', 'anthropic') using sample reservoir({sample} rows) repeatable (7)
+        """
+    ).fetchall()
+    providers = {"gpt": "openai", "o4": "openai", "claude": "anthropic"}
+    started = time.perf_counter()
+    priced = 0
+    for model, tokens_in, cached, tokens_out, at in rows:
+        provider = next((p for k, p in providers.items() if model.startswith(k)), "openai")
+        try:
+            calc_price(
+                Usage(input_tokens=tokens_in, cache_read_tokens=cached, output_tokens=tokens_out),
+                model,
+                provider_id=provider,
+                genai_request_timestamp=at if at.tzinfo else at.replace(tzinfo=UTC),
+            )
+            priced += 1
+        except LookupError:  # a model genai-prices does not know: still a lookup the calculator paid for
+            pass
+    seconds = time.perf_counter() - started
+    return len(rows) / seconds, priced
+
+
+SHARD_EVENTS = 2_500_000
+
+
+def _generate_shard(part: Path, events: int, days: int, seed: int) -> int:
+    from orchestration.tools.sample_data.generator import generate
+
+    return generate(part, events=events, days=days, start=date(2026, 1, 1), seed=seed).events
+
+
+def generate_landing(landing: Path, events: int, days: int, real_formats: bool, workers: int | None = None) -> int:
+    """The demo's events into one landing folder. The generator holds a run's events in memory (~1 KB each),
+    so above SHARD_EVENTS it writes shards of at most that many events, each with its own seed (distinct event
+    and transaction ids; capacity saturation is simulated per shard), `workers` at a time in processes of
+    their own (default: the machine's cores; 2 x 2.5M events peak at ~5 GiB), and moves their files into one
+    folder (`s<k>_` prefixes). Sharded runs write canonical events only: each shard's bills would be a whole
+    bill."""
+    import math
+    import multiprocessing
+    import shutil
+    from concurrent.futures import ProcessPoolExecutor
+
+    from orchestration.tools.sample_data.generator import clear_previous_demo, generate, publish_demo
+
+    shards = max(1, math.ceil(events / SHARD_EVENTS))
+    if shards == 1:
+        return generate(landing, events=events, days=days, start=date(2026, 1, 1), real_formats=real_formats).events
+    clear_previous_demo(landing)
+    landing.mkdir(parents=True, exist_ok=True)
+    merged = landing / ".generating-shards"
+    parts = [landing.parent / f".{landing.name}.shard{k}" for k in range(shards)]
+    sizes = [events // shards + (1 if k < events % shards else 0) for k in range(shards)]
+    workers = min(workers or os.cpu_count() or 1, shards)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        total = sum(pool.map(_generate_shard, parts, sizes, [days] * shards, [42 + k for k in range(shards)]))
+    for k, part in enumerate(parts):
+        for f in sorted(p for p in part.rglob("*") if p.is_file() and p.name != "_manifest.json"):
+            dest = merged / f.relative_to(part)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            f.rename(dest.with_name(f"s{k}_{dest.name}"))
+        shutil.rmtree(part)
+    publish_demo(merged, landing, {"events": total, "days": days, "shards": shards})
+    return total
+
+
+def stage_seconds(instance, run_id: str) -> dict[str, float]:
+    """Seconds per Dagster step of the run, from its event log; the ingestion steps split into reading the
+    landing files (the assets' own `seconds`) and the rest (Great Expectations and the reconciliation)."""
+    from dagster import DagsterEventType
+
+    starts, out = {}, {}
+    ingest_own: dict[str, float] = {}
+    for record in instance.all_logs(run_id):
+        event = record.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type == DagsterEventType.STEP_START:
+            starts[event.step_key] = record.timestamp
+        elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+            out[event.step_key] = record.timestamp - starts.get(event.step_key, record.timestamp)
+        elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            meta = event.event_specific_data.materialization.metadata
+            if "seconds" in meta and event.step_key.startswith("ingest_"):
+                ingest_own[event.step_key] = float(meta["seconds"].value)
+    stages: dict[str, float] = {}
+    for step, seconds in sorted(out.items()):
+        if step.startswith("ingest_"):
+            own = ingest_own.get(step, 0.0)
+            stages[f"ingest {step.removeprefix('ingest_')}"] = own
+            stages[f"validate {step.removeprefix('ingest_')}"] = max(seconds - own, 0.0)
+        else:
+            stages[step] = seconds
+    return stages
+
+
+def dbt_layer_seconds(target_dir: Path, since: float) -> dict[str, float]:
+    """Seconds dbt spent per layer (sum of node execution times; 2 threads overlap them) from the newest
+    run_results.json written after `since`."""
+    results = [p for p in target_dir.rglob("run_results.json") if p.stat().st_mtime >= since]
+    if not results:
+        return {}
+    data = json.loads(max(results, key=lambda p: p.stat().st_mtime).read_text())
+    layers: dict[str, float] = defaultdict(float)
+    for r in data["results"]:
+        uid = r["unique_id"]
+        kind = uid.split(".")[0]
+        if kind == "model":
+            name = uid.split(".")[-1]
+            layer = name.split("_")[0] if name.split("_")[0] in ("stg", "int") else "marts"
+            layer = {"stg": "dbt staging", "int": "dbt intermediate", "marts": "dbt marts"}[layer]
+        else:
+            layer = f"dbt {kind}s"
+        layers[layer] += r["execution_time"]
+    return dict(layers)
+
+
+WINDOW_EVENTS = 20_000_000  # above this, bench backfills in windows of WINDOW_DAYS days unless told
+WINDOW_DAYS = 10
+
+
+def windows(days: list[str], window_days: int) -> list[tuple[str, str]]:
+    """Consecutive [first, last] runs of at most `window_days` arrival days (0: one window)."""
+    if not days:
+        return []
+    size = window_days if window_days > 0 else len(days)
+    return [(days[i], days[min(i + size, len(days)) - 1]) for i in range(0, len(days), size)]
+
+
+def run(
+    events: int,
+    days: int,
+    sample: int,
+    workdir: str | None,
+    real_formats: bool,
+    window_days: int | None = None,
+    landing: str | None = None,
+) -> int:
+    """Time the pipeline on a fresh warehouse. Big backfills run as consecutive windows of arrival days (one
+    Dagster run each, the incremental models appending), as a scheduler would catch up: a window's exact sorts
+    and de-duplication spill in proportion to the window, not to the whole history."""
+    from dagster import DagsterInstance
+
+    from orchestration.settings import Settings
+
+    work = Path(workdir or tempfile.mkdtemp(prefix="finops_bench_"))
+    work.mkdir(parents=True, exist_ok=True)
+    land = Path(landing).resolve() if landing else work / "landing"
+    for sub in ("lake", "published"):
+        (work / sub).mkdir(exist_ok=True)
+    os.environ.update(workdir_env(work, land))
+    os.environ["FINOPS_SALT_POLICY"] = "demo"  # generated data: the public demo salt (runs compare)
+    for stale in ("warehouse.duckdb", "warehouse.duckdb.wal"):
+        (work / stale).unlink(missing_ok=True)
+    if landing:  # a fresh lake too: ingestion is part of what is timed
+        import shutil
+
+        shutil.rmtree(work / "lake")
+        (work / "lake").mkdir()
+    from orchestration.pipeline import landing_days, run_pipeline
+
+    if window_days is None:
+        window_days = WINDOW_DAYS if events > WINDOW_EVENTS else 0
+    if window_days:
+        # one model at a time: dbt's threads share one DuckDB memory limit, and two of the heavy models side
+        # by side ran out of it at 100M events (each query still uses every core)
+        os.environ.setdefault("FINOPS_DBT_THREADS", "1")
+    runs: list[tuple[str, str, float, bool]] = []
+    stages: dict[str, float] = defaultdict(float)
+    layers: dict[str, float] = defaultdict(float)
+    with TreeRss() as rss:
+        t0 = time.perf_counter()
+        generated = None if landing else generate_landing(land, events, days, real_formats)
+        stages["generate"] = time.perf_counter() - t0
+        settings = Settings.from_env()
+        arrival_days = landing_days(settings)
+        t1 = time.perf_counter()
+        for first, last in windows(arrival_days, window_days):
+            instance = DagsterInstance.ephemeral()
+            started_at = time.time()
+            t = time.perf_counter()
+            ok = run_pipeline(settings, first, last, instance=instance, quiet=True).success
+            runs.append((first, last, time.perf_counter() - t, ok))
+            for name, seconds in stage_seconds(instance, instance.get_runs(limit=1)[0].run_id).items():
+                stages[name] += seconds
+            for name, seconds in dbt_layer_seconds(Path(settings.dbt_target_dir), started_at).items():
+                layers[name] += seconds
+            print(f"  window {first}..{last}: {runs[-1][2]:.1f} s, ok={ok}, peak so far {rss.peak / 2**30:.2f} GiB")
+            if not ok:
+                break
+        pipeline_s = time.perf_counter() - t1
+    ok = all(r[3] for r in runs)
+    lower_s, lower_n = lower_bound_seconds(land, work)
+    calc_eps, calc_priced = calculator_events_per_second(land, sample)
+
+    n = generated if generated is not None else lower_n  # reused landing: its canonical events
+    print(
+        f"genai-finops bench: {n:,} events over {days} days, {os.cpu_count()} cores, "
+        f"dbt threads {os.environ.get('FINOPS_DBT_THREADS', '2')}, pipeline ok={ok}"
+    )
+    if not ok:
+        first, last, _, _ = runs[-1]
+        print(f"  FAILED in the window {first}..{last}: the figures below cover the windows run until then")
+    print(f"  workdir {work}; landing {land}; generated {datetime.now(UTC).isoformat(timespec='seconds')}")
+    if len(runs) > 1:
+        print(f"  {len(runs)} windows of {window_days} arrival days (one Dagster run each); stages summed over them")
+    print(f"  {'stage':<44}{'seconds':>10}")
+    for name, seconds in stages.items():
+        label = name if generated is not None or name != "generate" else "generate (landing reused: not timed)"
+        print(f"  {label:<44}{seconds:>10.1f}")
+    for name, seconds in sorted(layers.items()):
+        print(f"    {name + ' (sum of node times)':<42}{seconds:>10.1f}")
+    print(f"  {'pipeline end to end (excl. generate)':<44}{pipeline_s:>10.1f}")
+    print(f"  {'events / s end to end':<44}{n / pipeline_s:>10,.0f}")
+    print(f"  {'peak RSS, whole process tree (GiB)':<44}{rss.peak / 2**30:>10.2f}")
+    print(f"  {'lower bound: one DuckDB pricing query (s)':<44}{lower_s:>10.2f}   ({lower_n:,} rows)")
+    print(f"  {'  pipeline / lower bound (time)':<44}{pipeline_s / lower_s:>10.1f}x")
+    calc_s = n / calc_eps
+    print(
+        f"  {'calc_price per request (events/s)':<44}{calc_eps:>10,.0f}   "
+        f"({sample:,} sampled, {calc_priced:,} known to genai-prices; {calc_s:,.0f} s extrapolated to {n:,})"
+    )
+    print(f"  {'  pipeline throughput / calculator':<44}{(n / pipeline_s) / calc_eps:>10.1f}x")
+    return 0 if ok else 1
+
+
+def incremental(events: int, days: int, workdir: str | None) -> int:
+    """The cost of one new day: build `days` days of history, then run the next day's partition; compare with
+    that day alone on an empty warehouse (same landing files). Prints both and their ratio."""
+    from dagster import DagsterInstance
+
+    from orchestration.pipeline import landing_days, run_pipeline
+    from orchestration.settings import Settings
+    from orchestration.tools.sample_data.generator import generate
+
+    base = Path(workdir or tempfile.mkdtemp(prefix="finops_incremental_"))
+    landing = base / "landing"
+    generate(landing, events=events, days=days + 1, start=date(2026, 1, 1), real_formats=True)
+    arrival_days = landing_days(Settings.from_env(landing_dir=str(landing)))
+    # the new day is the window's last day of traffic; its partition run takes it and what arrives after it
+    # (the next day's late events and report pages)
+    new_day = (date(2026, 1, 1) + timedelta(days=days)).isoformat()
+    history_last = max(d for d in arrival_days if d < new_day)
+    tail_last = arrival_days[-1]
+
+    def env(name: str) -> None:
+        work = base / name
+        (work / "published").mkdir(parents=True, exist_ok=True)
+        os.environ.update(workdir_env(work, landing))
+        os.environ["FINOPS_SALT_POLICY"] = "demo"  # generated data: the public demo salt
+
+    def timed(first: str, last: str) -> float:
+        started = time.perf_counter()
+        if not run_pipeline(Settings.from_env(), first, last, instance=DagsterInstance.ephemeral(), quiet=True).success:
+            raise SystemExit(f"the run {first}..{last} failed")
+        return time.perf_counter() - started
+
+    env("history")
+    history_s = timed(arrival_days[0], history_last)
+    incremental_s = timed(new_day, tail_last)
+    env("alone")
+    alone_s = timed(new_day, tail_last)
+    print(
+        f"genai-finops bench --incremental: {events:,} events, {days} days of history + 1 new day "
+        f"({new_day}; arrivals {new_day}..{tail_last})"
+    )
+    print(f"  history build ({arrival_days[0]}..{history_last}){history_s:>20.1f} s")
+    print(f"  the new day on top of the history{incremental_s:>26.1f} s")
+    print(f"  the new day alone on an empty warehouse{alone_s:>20.1f} s")
+    print(f"  ratio (target <= 2){incremental_s / alone_s:>39.2f}x")
+    return 0
