@@ -10,7 +10,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test dev lint bench clean spark-check
+.PHONY: install run test test-fast dev lint bench clean spark-check
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,11 @@ run: $(STAMP)
 	$(BIN)/genai-finops demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=20
+
+# the inner loop: unit and dbt tests, without the whole-pipeline runs and the crash tests
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q --durations=10 -m "not pipeline and not crash"
 
 DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
@@ -43,9 +47,16 @@ dev: $(STAMP)
 	@test -f $(DAGSTER_HOME)/dagster.yaml || cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev
 
+# ruff on the Python, sqlfluff (dbt templater, DuckDB dialect) on the models and dbt tests; dbt compiles into
+# a temporary folder, never the project
+LINT_TMP := $(shell mktemp -d -u /tmp/genai_finops_lint.XXXXXX)
 lint: $(STAMP)
 	$(BIN)/ruff check orchestration tests
 	$(BIN)/ruff format --check orchestration tests
+	$(BIN)/genai-finops generate-dbt --check
+	mkdir -p $(LINT_TMP)
+	FINOPS_DUCKDB_PATH=$(LINT_TMP)/lint.duckdb FINOPS_LAKE_DIR=$(LINT_TMP)/lake DBT_TARGET_PATH=$(LINT_TMP)/target \
+	  DBT_LOG_PATH=$(LINT_TMP)/logs $(BIN)/sqlfluff lint models tests/dbt --processes 2; rc=$$?; rm -rf $(LINT_TMP); exit $$rc
 
 clean:
 	rm -rf data target logs

@@ -23,6 +23,16 @@ FORMATS = FIXTURES / "formats"  # real-format samples; provenance in tests/fixtu
 DBT = str(Path(sys.executable).with_name("dbt"))
 
 
+KINDS = ("unit", "dbt", "pipeline", "crash")
+
+
+def pytest_collection_modifyitems(items):
+    """Every test says what it runs (one of KINDS), so `make test-fast` can leave the slow kinds out."""
+    unmarked = [item.nodeid for item in items if sum(1 for k in KINDS if item.get_closest_marker(k)) != 1]
+    if unmarked:
+        raise pytest.UsageError(f"tests without exactly one of the markers {KINDS}: {unmarked[:10]}")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def isolated_session(tmp_path_factory):
     """The developer's FINOPS_* / DBT_* / DAGSTER_HOME settings never reach a test; dbt writes outside the
@@ -103,6 +113,25 @@ def query(workdir: Path, sql: str):
         return con.execute(sql).fetchall()
     finally:
         con.close()
+
+
+def assert_never_stored(secrets, landing: Path, work: Path) -> None:
+    """Each secret (prompt text, a user's e-mail, an IAM identity) is in the landing files, so the test can fail,
+    and in none of the lake's files nor the warehouse file."""
+    import gzip
+
+    def readable(path: Path) -> bytes:
+        data = path.read_bytes()
+        return gzip.decompress(data) if path.name.endswith(".gz") else data
+
+    given = b"".join(readable(p) for p in landing.rglob("*") if p.is_file())
+    missing = [s for s in secrets if s not in given]
+    assert not missing, f"the test's input lacks {missing}: it could not fail"
+    stored = [p for p in (work / "lake").rglob("*.parquet")] + [work / "warehouse.duckdb"]
+    for path in stored:
+        data = path.read_bytes()
+        found = [s for s in secrets if s in data]
+        assert not found, f"{found} stored in {path}"
 
 
 VOLATILE = {"ingested_at", "_run_id", "run_id", "dbt_updated_at"}
@@ -197,3 +226,28 @@ def built(tmp_path_factory):
     read it): 30 days from the default start, so the provisioned routes meet the capacity seeds' dates; large
     enough for the A/B test to see its known effects."""
     yield from pipeline_on_generated(tmp_path_factory, "e2e", events=100_000, days=30, seed=11)
+
+
+@pytest.fixture(scope="session")
+def billed(tmp_path_factory):
+    """The whole pipeline on 60 days of demo traffic in the formats real systems emit, with the providers' bills
+    and their planted discrepancies (shared by the billing tests, which only read it)."""
+    yield from pipeline_on_generated(
+        tmp_path_factory, "billing_e2e", events=40_000, days=60, seed=21, real_formats=True
+    )
+
+
+def copy_of(work: Path, into: Path) -> Path:
+    """A work folder for a test that changes a shared warehouse: a copy of its warehouse file beside links to
+    its lake and landing folder (read only), so the shared one stays as the pipeline left it."""
+    import shutil
+
+    shutil.copyfile(work / "warehouse.duckdb", into / "warehouse.duckdb")
+    for folder in ("lake", "landing"):
+        (into / folder).symlink_to(work / folder)
+    return into
+
+
+@pytest.fixture
+def built_copy(built, tmp_path):
+    return copy_of(built[0], tmp_path)

@@ -14,6 +14,8 @@ from orchestration.datasets import dataset
 from orchestration.ingest.engine import ensure_lake_schemas, ingest_day
 from tests.conftest import query, run_dbt
 
+pytestmark = pytest.mark.dbt
+
 USAGE_EVENTS = dataset("usage_events")
 
 DAY, NEXT = "2026-01-10", "2026-01-11"
@@ -178,6 +180,7 @@ def test_warehouse_builds_and_merges_duplicates(corpus):
 def test_big_line_loaded_without_its_text(corpus):
     work = corpus[0]
     marker = BIG[:4096].encode()
+    assert marker in (work / "landing" / "usage_events" / f"day={DAY}" / "big_line.jsonl").read_bytes()
     for blob in [p.read_bytes() for p in (work / "lake").rglob("*.parquet")] + [
         (work / "warehouse.duckdb").read_bytes()
     ]:

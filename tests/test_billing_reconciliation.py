@@ -10,19 +10,18 @@ import duckdb
 import pytest
 
 from orchestration.tools.sample_data.scenario import BILLING_INCIDENTS as B
-from tests.conftest import pipeline_on_generated, query
+from tests.conftest import query
 
-pytestmark = pytest.mark.slow
-START, DAYS = date(2026, 1, 1), 60
+pytestmark = pytest.mark.pipeline
+
+START, DAYS = date(2026, 1, 1), 60  # the `billed` fixture's window
 CENT = D("0.01")
 
 
 @pytest.fixture(scope="module")
-def reconciled(tmp_path_factory):
-    for work, _, instance, ok in pipeline_on_generated(
-        tmp_path_factory, "billing_e2e", events=40_000, days=DAYS, seed=21, real_formats=True
-    ):
-        yield work, instance, ok
+def reconciled(billed):
+    work, _, instance, ok = billed
+    return work, instance, ok
 
 
 def _daily(work, where):

@@ -16,6 +16,8 @@ from orchestration.ingest.engine import ingest_day
 from orchestration.tools.sample_data.capacity import beyond_capacity
 from tests.conftest import PROJECT_DIR, query, run_dbt_in
 
+pytestmark = pytest.mark.dbt
+
 USAGE_EVENTS = dataset("usage_events")
 
 RESERVATIONS = """reservation_id,platform,capacity_model,sku,dimension,scope,model_id,units,term,term_start,term_end,owner_team,overage_price_usd_per_unit_hour,notes

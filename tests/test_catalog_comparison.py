@@ -13,6 +13,8 @@ from orchestration.tools.pricing.compare import compare, demo_models, format_tab
 from orchestration.tools.pricing.refresh import load_catalog
 from tests.conftest import FORMATS
 
+pytestmark = pytest.mark.dbt
+
 M = D("0.000001")
 DAY = date(2026, 3, 1)
 CATALOG = FORMATS / "litellm_prices"

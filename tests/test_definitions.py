@@ -17,7 +17,7 @@ from orchestration.sensors import landing_files_sensor
 from orchestration.settings import PROJECT_DIR
 from tests.conftest import copy_project, work_settings
 
-pytestmark = pytest.mark.unit
+pytestmark = pytest.mark.dbt
 
 
 @pytest.fixture(scope="module")

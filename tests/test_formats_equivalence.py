@@ -14,7 +14,7 @@ from orchestration.ingest.landing import list_dataset
 from orchestration.tools.sample_data.generator import generate
 from tests.conftest import query, run_dbt
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.dbt
 
 
 def _build(work, real_formats):

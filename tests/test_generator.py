@@ -10,6 +10,8 @@ import pytest
 
 from orchestration.tools.sample_data.generator import generate
 
+pytestmark = pytest.mark.unit
+
 
 def _digest(root):
     h = hashlib.sha256()

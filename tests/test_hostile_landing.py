@@ -23,6 +23,7 @@ from tests.conftest import query, work_settings
 
 pytestmark = pytest.mark.pipeline
 
+
 USAGE = dataset("usage_events")
 DAY = "2026-01-02"
 

@@ -13,6 +13,8 @@ from orchestration.datasets import DATASETS, dataset
 from orchestration.ingest.engine import ingest_day, ingest_file
 from tests.conftest import FIXTURES
 
+pytestmark = pytest.mark.unit
+
 KPI_EVENTS = dataset("kpi_events")
 USAGE_EVENTS = dataset("usage_events")
 
@@ -95,6 +97,8 @@ def test_counts_reconcile_and_prompt_text_is_not_kept(landing, tmp_path):
     lake = tmp_path / "lake"
     [r] = ingest_day(USAGE_EVENTS, DAY, str(landing), str(lake), "salt")
     assert r.records_read == r.records_loaded + r.records_quarantined
+    given = b"".join(p.read_bytes() for p in landing.rglob("*.jsonl"))
+    assert b"SECRET PROMPT TEXT" in given and b"alice@example.com" in given  # so the test can fail
     blob = b"".join(p.read_bytes() for p in lake.rglob("*.parquet"))
     assert b"SECRET PROMPT TEXT" not in blob
     assert b"alice@example.com" not in blob  # user ids are hashed

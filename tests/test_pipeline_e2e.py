@@ -12,7 +12,7 @@ from dagster import AssetCheckKey, AssetKey
 from tests.conftest import query, run_dbt
 from tests.reference_pricing import ReferencePricer
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.pipeline
 
 
 def test_pipeline_succeeds_and_materializes_every_asset(built):
@@ -119,8 +119,8 @@ INCREMENTAL_MODELS = (
 )
 
 
-def test_incremental_runs_equal_full_refresh(built):
-    work, _, _, _ = built
+def test_incremental_runs_equal_full_refresh(built_copy):
+    work = built_copy
     full = _incremental_rows(work)
     # rebuild day windows one after another (as the daily schedule would): each run must bring back the
     # days it owns (deleted first, so a run that did nothing would fail)
@@ -170,11 +170,11 @@ def _remove_duplicates(work):
         con.close()
 
 
-def test_unique_tests_check_the_window_against_all_history(built):
+def test_unique_tests_check_the_window_against_all_history(built_copy):
     """With a window, an id is counted only when a row of the window has it, against every row: a duplicate
     of an old id inside the window is found; one among old rows only is left to the runs that wrote them (a
     run without a window finds it)."""
-    work = built[0]
+    work = built_copy
     select = ("test", "--select", "fct_genai_requests,test_name:unique_since_window")
     window = ("--vars", '{"min_date": "2026-01-25", "max_date": "2026-01-26"}')
     assert run_dbt(work, *select, *window, check=False).returncode == 0

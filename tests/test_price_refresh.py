@@ -20,6 +20,8 @@ from orchestration.tools.pricing.refresh import (
 )
 from tests.conftest import FORMATS
 
+pytestmark = pytest.mark.unit
+
 CATALOG = FORMATS / "litellm_prices" / "model_prices_and_context_window_backup.json.gz"
 
 

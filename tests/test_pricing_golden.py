@@ -15,6 +15,8 @@ from orchestration.datasets import dataset
 from orchestration.ingest.engine import ingest_day
 from tests.conftest import FIXTURES, query, run_dbt
 
+pytestmark = pytest.mark.dbt
+
 USAGE_EVENTS = dataset("usage_events")
 
 M = D("0.000001")  # per-token factor of a per-MTok price

@@ -15,8 +15,6 @@ from orchestration.pipeline import run_pipeline
 from orchestration.quality import suites
 from tests.conftest import work_settings
 
-pytestmark = pytest.mark.pipeline
-
 USAGE = dataset("usage_events")
 GOOD = {
     "event_id": "e1",
@@ -52,12 +50,14 @@ def _validate(df):
     return suites.validate_batches("t", suites.dataset_suite(USAGE, date(2026, 1, 5)).expectations, [df])
 
 
+@pytest.mark.unit
 def test_clean_batch_passes():
     outcome = _validate(_usage_frame())
     # id, 5 required fields, 14 integer ranges, the time range, 5 accepted-value sets, 3 subset rules, 2 drift
     assert outcome.failures == [] and outcome.rows == 1 and outcome.evaluated == 1 + 5 + 14 + 1 + 5 + 3 + 2
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "overrides, column",
     [
@@ -75,15 +75,18 @@ def test_contract_violations_fail_with_error_severity(overrides, column):
     assert [f.column for f in outcome.errors] == [column]
 
 
+@pytest.mark.unit
 def test_enumerations_compare_lower_cased_as_ingestion_does():
     assert _validate(_usage_frame(platform=" OpenAI ", status="Success")).failures == []
 
 
+@pytest.mark.unit
 def test_drift_only_warns():
     outcome = _validate(_usage_frame(use_case_id=None))
     assert outcome.errors == [] and [f.column for f in outcome.warnings] == ["use_case_id"]
 
 
+@pytest.mark.pipeline
 def test_a_reader_that_lets_a_bad_record_through_is_stopped_before_dbt(tmp_path, monkeypatch):
     """The blocking contract check guards the readers: with the unknown-value rule planted away from ingestion
     (a reader bug), the record lands in the lake, the Great Expectations check fails, and nothing downstream
@@ -119,6 +122,7 @@ def test_a_reader_that_lets_a_bad_record_through_is_stopped_before_dbt(tmp_path,
     assert evaluation.metadata["reasons"].value == {"invalid_json": 1}
 
 
+@pytest.mark.unit
 def test_without_the_planted_defect_the_same_record_is_quarantined(tmp_path):
     day = tmp_path / "landing" / "usage_events" / "day=2026-01-05"
     day.mkdir(parents=True)
@@ -143,6 +147,7 @@ def _capacity_frame(**overrides) -> pd.DataFrame:
     return pd.DataFrame([row])
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "overrides, column",
     [

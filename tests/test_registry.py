@@ -16,6 +16,8 @@ from orchestration.ingest.contracts import Contract, Field
 from orchestration.partitions import daily_partitions
 from tests.conftest import copy_project, query, run_dbt_in, work_settings
 
+pytestmark = pytest.mark.dbt
+
 TOY = Dataset(
     "toy_things",
     Contract(

@@ -10,6 +10,8 @@ import pytest
 
 from orchestration.tools.spark import compare_marts, format_comparison
 
+pytestmark = pytest.mark.unit
+
 
 class DuckDBAsSpark:
     """The two calls compare_marts makes on a SparkSession, answered by a DuckDB database."""

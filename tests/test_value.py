@@ -11,7 +11,7 @@ from scipy import stats
 
 from tests.conftest import query, run_dbt
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.pipeline
 
 
 def _comparison(work):

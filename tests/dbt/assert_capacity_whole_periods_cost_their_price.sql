@@ -21,16 +21,23 @@ with hourly as (
     group by 1, 2, 3
 ),
 
+month_hours as (
+    select
+        hourly.*,
+        {{ dbt.datediff('period_start', dbt.dateadd('month', 1, 'period_start'), 'hour') }} as hours_in_month
+    from hourly
+),
+
 whole_periods as (
     select *
-    from hourly
-    where discount_multiplier = min_discount_multiplier
-      and (
-        (price_period = 'hour' and hours = 1)
-        or (price_period = 'day' and hours = 24)
-        or (price_period = 'month'
-            and hours = {{ dbt.datediff('period_start', dbt.dateadd('month', 1, 'period_start'), 'hour') }})
-      )
+    from month_hours
+    where
+        discount_multiplier = min_discount_multiplier
+        and (
+            (price_period = 'hour' and hours = 1)
+            or (price_period = 'day' and hours = 24)
+            or (price_period = 'month' and hours = hours_in_month)
+        )
 )
 
 select *

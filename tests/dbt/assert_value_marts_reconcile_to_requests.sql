@@ -5,17 +5,31 @@ with requests as (
 ),
 
 marts as (
-    select 'rpt_use_case_roi_daily' as mart, sum(cost_usd) as cost from {{ ref('rpt_use_case_roi_daily') }}
+    select
+        'rpt_use_case_roi_daily' as mart,
+        sum(cost_usd) as cost
+    from {{ ref('rpt_use_case_roi_daily') }}
     union all
-    select 'fct_use_case_transactions', sum(total_cost_usd) from {{ ref('fct_use_case_transactions') }}
+    select
+        'fct_use_case_transactions' as mart,
+        sum(total_cost_usd) as cost
+    from {{ ref('fct_use_case_transactions') }}
     union all
-    select 'rpt_use_case_leaderboard', sum(cost_usd) from {{ ref('rpt_use_case_leaderboard') }}
+    select
+        'rpt_use_case_leaderboard' as mart,
+        sum(cost_usd) as cost
+    from {{ ref('rpt_use_case_leaderboard') }}
     union all
-    select 'rpt_waste_daily', sum(total_cost_usd) from {{ ref('rpt_waste_daily') }}
+    select
+        'rpt_waste_daily' as mart,
+        sum(total_cost_usd) as cost
+    from {{ ref('rpt_waste_daily') }}
 ),
 
 distribution as (
-    select min(window_start_date) as window_start_date, sum(total_cost_usd) as cost
+    select
+        min(window_start_date) as window_start_date,
+        sum(total_cost_usd) as cost
     from {{ ref('rpt_transaction_cost_distribution') }}
 ),
 
@@ -26,14 +40,20 @@ window_transactions as (
     where transactions.started_date >= distribution.window_start_date
 )
 
-select marts.mart, marts.cost, requests.cost as expected_cost
+select
+    marts.mart,
+    marts.cost,
+    requests.cost as expected_cost
 from marts
 cross join requests
 where abs(coalesce(marts.cost, 0) - coalesce(requests.cost, 0)) >= 0.01
 
 union all
 
-select 'rpt_transaction_cost_distribution', distribution.cost, window_transactions.cost
+select
+    'rpt_transaction_cost_distribution' as mart,
+    distribution.cost,
+    window_transactions.cost as expected_cost
 from distribution
 cross join window_transactions
 where distribution.cost <> window_transactions.cost

@@ -8,7 +8,13 @@ with weights as (
 ),
 
 hourly as (
-    select reservation_id, deployment_id, hour_at, used_cost_usd, idle_cost_usd, used_weighted_tokens
+    select
+        reservation_id,
+        deployment_id,
+        hour_at,
+        used_cost_usd,
+        idle_cost_usd,
+        used_weighted_tokens
     from {{ ref('fct_capacity_hourly') }}
 ),
 
@@ -23,18 +29,22 @@ shares as (
         hourly.used_cost_usd,
         hourly.idle_cost_usd,
         case when hourly.used_weighted_tokens > 0
-            then cast(cast(hourly.used_cost_usd as double) * weights.weighted_tokens / hourly.used_weighted_tokens
-                 as {{ money_type() }})
+                then cast(
+                        cast(hourly.used_cost_usd as double) * weights.weighted_tokens / hourly.used_weighted_tokens
+                        as {{ money_type() }}
+                    )
             else cast(0 as {{ money_type() }})
         end as used_share_raw,
         case when hourly.used_weighted_tokens > 0
-            then cast(cast(hourly.idle_cost_usd as double) * weights.weighted_tokens / hourly.used_weighted_tokens
-                 as {{ money_type() }})
+                then cast(
+                        cast(hourly.idle_cost_usd as double) * weights.weighted_tokens / hourly.used_weighted_tokens
+                        as {{ money_type() }}
+                    )
             else cast(0 as {{ money_type() }})
         end as idle_share_raw,
         row_number() over (
             partition by weights.reservation_id, weights.deployment_id, weights.hour_at
-            order by weights.weighted_tokens desc, weights.event_id
+            order by weights.weighted_tokens desc, weights.event_id asc
         ) as weight_rank,
         hourly.used_weighted_tokens
     from weights
@@ -61,11 +71,13 @@ final as (
         deployment_id,
         hour_at,
         case when weight_rank = 1 and used_weighted_tokens > 0
-            then cast(used_share_raw + (used_cost_usd - used_shares) as {{ money_type() }})
-            else used_share_raw end as capacity_used_cost_usd,
+                then cast(used_share_raw + (used_cost_usd - used_shares) as {{ money_type() }})
+            else used_share_raw
+        end as capacity_used_cost_usd,
         case when weight_rank = 1 and used_weighted_tokens > 0
-            then cast(idle_share_raw + (idle_cost_usd - idle_shares) as {{ money_type() }})
-            else idle_share_raw end as capacity_idle_share_usd
+                then cast(idle_share_raw + (idle_cost_usd - idle_shares) as {{ money_type() }})
+            else idle_share_raw
+        end as capacity_idle_share_usd
     from balanced
 )
 

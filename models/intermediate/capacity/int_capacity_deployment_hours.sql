@@ -28,7 +28,7 @@ in_force as (
             as units_deployed_total,
         row_number() over (
             partition by reservation_hours.reservation_id, reservation_hours.hour_at
-            order by deployments.units desc, deployments.deployment_id
+            order by deployments.units desc, deployments.deployment_id asc
         ) as size_rank
     from reservation_hours
     inner join deployments
@@ -48,10 +48,10 @@ deployment_shares as (
         case
             when units_deployed_total > units_reserved
                 then cast(
-                    cast(overage_price_usd_per_unit_hour as double) * (units_deployed_total - units_reserved)
-                    * units_deployed / units_deployed_total
-                    as {{ money_type() }}
-                )
+                        cast(overage_price_usd_per_unit_hour as double) * (units_deployed_total - units_reserved)
+                        * units_deployed / units_deployed_total
+                        as {{ money_type() }}
+                    )
             else cast(0 as {{ money_type() }})
         end as overage_cost_usd
     from in_force
@@ -80,10 +80,10 @@ deployment_rows as (
             when deployment_shares.units_deployed_total >= deployment_shares.units_reserved
                 and deployment_shares.size_rank = 1
                 then cast(
-                    deployment_shares.committed_share_raw
-                    + (deployment_shares.committed_cost_usd - deployment_totals.committed_shares)
-                    as {{ money_type() }}
-                )
+                        deployment_shares.committed_share_raw
+                        + (deployment_shares.committed_cost_usd - deployment_totals.committed_shares)
+                        as {{ money_type() }}
+                    )
             else deployment_shares.committed_share_raw
         end as committed_cost_usd,
         deployment_shares.overage_cost_usd,

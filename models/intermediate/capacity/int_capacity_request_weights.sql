@@ -68,13 +68,13 @@ final as (
         weighted.has_weights,
         cast(
             case when weighted.is_long_context then throughput.long_context_input_weight else throughput.input_weight end
-                * (weighted.input_tokens - weighted.cached_input_tokens - weighted.audio_input_tokens)
+            * (weighted.input_tokens - weighted.cached_input_tokens - weighted.audio_input_tokens)
             + throughput.cached_input_weight * weighted.cached_input_tokens
             + throughput.audio_input_weight * weighted.audio_input_tokens
             + case when weighted.is_long_context then throughput.long_context_output_weight else throughput.output_weight end
-                * (weighted.output_tokens - weighted.reasoning_tokens)
+            * (weighted.output_tokens - weighted.reasoning_tokens)
             + case when weighted.is_long_context then throughput.long_context_output_weight else throughput.reasoning_weight end
-                * weighted.reasoning_tokens
+            * weighted.reasoning_tokens
             as bigint
         ) as weighted_tokens
     from weighted

@@ -58,7 +58,7 @@ priced as (
         and with_month.sku = prices.sku
         and with_month.dimension = prices.dimension
         and with_month.term = prices.term
-        and (prices.model_id = with_month.model_id or prices.model_id = '*')
+        and (with_month.model_id = prices.model_id or prices.model_id = '*')
         and with_month.hour_date >= prices.valid_from
         and (prices.valid_to is null or with_month.hour_date < prices.valid_to)
     left join discounts
@@ -128,11 +128,13 @@ final as (
                 and period_hours_in_term = hours_in_period
                 and period_min_discount = period_max_discount
                 then cast(
-                    hour_cost_usd
-                    + (cast(cast(units as decimal(18, 0)) * unit_price_usd * discount_multiplier as {{ money_type() }})
-                       - period_sum_usd)
-                    as {{ money_type() }}
-                )
+                        hour_cost_usd
+                        + (
+                            cast(cast(units as decimal(18, 0)) * unit_price_usd * discount_multiplier as {{ money_type() }})
+                            - period_sum_usd
+                        )
+                        as {{ money_type() }}
+                    )
             else hour_cost_usd
         end as committed_cost_usd,
         cast(

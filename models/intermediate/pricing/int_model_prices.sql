@@ -30,7 +30,8 @@ boundaries as (
     union
     select {{ key | join(', ') }}, valid_from as boundary from overrides
     union
-    select {{ key | join(', ') }}, valid_to as boundary from overrides where valid_to is not null
+    select {{ key | join(', ') }}, valid_to as boundary from overrides
+    where valid_to is not null
 ),
 
 segments as (

@@ -23,7 +23,7 @@ with calls as (
         cache_write_cost_usd
     from {{ ref('int_usage_events_priced') }}
     where pricing_status = 'priced'
-      and (cached_input_tokens > 0 or cache_write_tokens > 0)
+        and (cached_input_tokens > 0 or cache_write_tokens > 0)
     {%- if is_incremental() %}
       -- (a first build reads all history, so a warehouse that gains this model gets it whole)
       and {{ incremental_window('event_date') }}

@@ -21,7 +21,10 @@ with
 -- and day that no per-request source covers; otherwise the per-request rows are the record and the report
 -- only reconciles them (rpt_usage_report_coverage)
 covered as (
-    select distinct platform, event_date from per_request
+    select distinct
+        platform,
+        event_date
+    from per_request
 ),
 
 unioned as (

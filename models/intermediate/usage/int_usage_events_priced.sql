@@ -107,12 +107,12 @@ components as (
         case when unpriced_reason is null then 'priced' else 'unpriced' end as pricing_status,
         case when capacity_type = 'batch' then batch_multiplier else cast(1 as decimal(9, 6)) end as tier_multiplier,
         {{ token_cost('text_input_tokens', 'coalesce(input_rate_applied, 0)') }}
-            + {{ token_cost('image_input_tokens', 'coalesce(image_rate_applied, 0)') }}
-            + {{ token_cost('audio_input_tokens', 'coalesce(audio_input_rate, 0)') }} as input_cost_raw,
+        + {{ token_cost('image_input_tokens', 'coalesce(image_rate_applied, 0)') }}
+        + {{ token_cost('audio_input_tokens', 'coalesce(audio_input_rate, 0)') }} as input_cost_raw,
         {{ token_cost('cached_input_tokens', 'coalesce(cached_rate_applied, 0)') }} as cached_input_cost_raw,
         {{ token_cost('cache_write_tokens', 'coalesce(cache_write_rate_applied, 0)') }} as cache_write_cost_raw,
         {{ token_cost('text_output_tokens', 'coalesce(output_rate_applied, 0)') }}
-            + {{ token_cost('audio_output_tokens', 'coalesce(audio_output_rate, 0)') }} as output_cost_raw,
+        + {{ token_cost('audio_output_tokens', 'coalesce(audio_output_rate, 0)') }} as output_cost_raw,
         {{ token_cost('reasoning_tokens', 'coalesce(reasoning_rate_applied, 0)') }} as reasoning_cost_raw
     from status
 ),
@@ -121,19 +121,24 @@ costed as (
     select
         components.*,
         case when pricing_status = 'priced'
-            then cast(cast(input_cost_raw as decimal(28, 12)) * tier_multiplier as {{ money_type() }}) end
+                then cast(cast(input_cost_raw as decimal(28, 12)) * tier_multiplier as {{ money_type() }})
+        end
             as input_cost_usd,
         case when pricing_status = 'priced'
-            then cast(cast(cached_input_cost_raw as decimal(28, 12)) * tier_multiplier as {{ money_type() }}) end
+                then cast(cast(cached_input_cost_raw as decimal(28, 12)) * tier_multiplier as {{ money_type() }})
+        end
             as cached_input_cost_usd,
         case when pricing_status = 'priced'
-            then cast(cast(cache_write_cost_raw as decimal(28, 12)) * tier_multiplier as {{ money_type() }}) end
+                then cast(cast(cache_write_cost_raw as decimal(28, 12)) * tier_multiplier as {{ money_type() }})
+        end
             as cache_write_cost_usd,
         case when pricing_status = 'priced'
-            then cast(cast(output_cost_raw as decimal(28, 12)) * tier_multiplier as {{ money_type() }}) end
+                then cast(cast(output_cost_raw as decimal(28, 12)) * tier_multiplier as {{ money_type() }})
+        end
             as output_cost_usd,
         case when pricing_status = 'priced'
-            then cast(cast(reasoning_cost_raw as decimal(28, 12)) * tier_multiplier as {{ money_type() }}) end
+                then cast(cast(reasoning_cost_raw as decimal(28, 12)) * tier_multiplier as {{ money_type() }})
+        end
             as reasoning_cost_usd
     from components
 ),
@@ -141,8 +146,10 @@ costed as (
 totals as (
     select
         costed.*,
-        cast(input_cost_usd + cached_input_cost_usd + cache_write_cost_usd + output_cost_usd + reasoning_cost_usd
-            as {{ money_type() }}) as list_equivalent_cost_usd
+        cast(
+            input_cost_usd + cached_input_cost_usd + cache_write_cost_usd + output_cost_usd + reasoning_cost_usd
+            as {{ money_type() }}
+        ) as list_equivalent_cost_usd
     from costed
 ),
 

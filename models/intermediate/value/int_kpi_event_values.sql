@@ -36,7 +36,9 @@ final as (
             as {{ money_type() }}
         ) as value_usd,
         case when definitions.value_kind = 'time'
-            then events.kpi_value * cast(definitions.hours_per_unit as double) else 0 end as hours_saved
+                then events.kpi_value * cast(definitions.hours_per_unit as double)
+            else 0
+        end as hours_saved
     from events
     left join definitions
         on events.kpi_id = definitions.kpi_id

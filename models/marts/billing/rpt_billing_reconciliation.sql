@@ -38,7 +38,7 @@ final as (
         {{ safe_divide('variance', 'computed_cost') }} * 100 as variance_pct,
         {{ safe_divide('unexplained_variance', 'billed_effective_cost') }} * 100 as unexplained_pct,
         {{ safe_divide('billed_effective_cost - explained_untracked - billed_unmapped', 'billed_effective_cost') }}
-            * 100 as usage_log_coverage_pct
+        * 100 as usage_log_coverage_pct
     from per_platform
 )
 

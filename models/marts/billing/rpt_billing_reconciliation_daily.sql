@@ -23,7 +23,8 @@ with billed as (
         sum(case when charge_class is null and model_id = '(capacity)' then effective_cost else {{ zero }} end)
             as billed_capacity,
         sum(case when charge_class is null and coalesce(model_id, '') <> '(capacity)' then effective_cost
-            else {{ zero }} end) as billed_usage,
+            else {{ zero }}
+        end) as billed_usage,
         sum(case when charge_class is null then token_quantity end) as billed_tokens
     from {{ ref('fct_billing_charges') }}
     where is_genai
@@ -31,7 +32,10 @@ with billed as (
 ),
 
 billed_days as (
-    select platform, min(charge_date) as first_day, max(charge_date) as last_day
+    select
+        platform,
+        min(charge_date) as first_day,
+        max(charge_date) as last_day
     from {{ ref('fct_billing_charges') }}
     where is_genai
     group by 1
@@ -122,7 +126,7 @@ explained as (
         case
             when requests > 0 and unpriced_requests = 0 and billed_tokens is not null and logged_tokens > 0
                 and abs(billed_tokens - logged_tokens)
-                    <= logged_tokens * {{ var('billing_token_tolerance', 0.001) }}
+                <= logged_tokens * {{ var('billing_token_tolerance', 0.001) }}
                 then billed_usage - computed_usage
             else {{ zero }}
         end as explained_price_difference
@@ -150,7 +154,7 @@ final as (
         explained_unpriced,
         explained_price_difference,
         variance - explained_corrections - explained_capacity - explained_untracked - explained_unpriced
-            - explained_price_difference as unexplained_variance,
+        - explained_price_difference as unexplained_variance,
         requests,
         unpriced_requests,
         billed_tokens,

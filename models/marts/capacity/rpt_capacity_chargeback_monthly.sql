@@ -22,38 +22,55 @@ use_case_lines as (
         'use_case' as line_type,
         allocations.use_case_id as charged_to,
         sum(allocations.capacity_used_cost_usd)
-            + sum(case when shared_policy.is_shared then allocations.capacity_idle_share_usd else 0 end)
+        + sum(case when shared_policy.is_shared then allocations.capacity_idle_share_usd else 0 end)
             as cost_usd
     from allocations
     cross join shared_policy
     group by 1, 2, 3, 4
 ),
 
+line_types as (
+    select 'idle' as line_type
+    union all
+    select 'unallocated' as line_type
+),
+
 owner_lines as (
     select
         hourly.month_start,
         hourly.reservation_id,
-        line_type,
+        line_types.line_type,
         hourly.owner_team as charged_to,
         sum(
-            case line_type
-                when 'idle' then
-                    case when shared_policy.is_shared and hourly.used_weighted_tokens > 0 then 0 else hourly.idle_cost_usd end
+            case line_types.line_type
+                when 'idle'
+                    then
+                        case when shared_policy.is_shared and hourly.used_weighted_tokens > 0 then 0 else hourly.idle_cost_usd end
                 when 'unallocated' then hourly.unallocated_cost_usd
             end
         ) as cost_usd
     from hourly
     cross join shared_policy
-    cross join (select 'idle' as line_type union all select 'unallocated') as line_types
+    cross join line_types
     group by 1, 2, 3, 4
-    having sum(case line_type when 'idle' then hourly.idle_cost_usd else hourly.unallocated_cost_usd end) <> 0
+    having sum(case line_types.line_type when 'idle' then hourly.idle_cost_usd else hourly.unallocated_cost_usd end) <> 0
 ),
 
 final as (
-    select month_start, reservation_id, line_type, charged_to, cast(cost_usd as {{ money_type() }}) as cost_usd
+    select
+        month_start,
+        reservation_id,
+        line_type,
+        charged_to,
+        cast(cost_usd as {{ money_type() }}) as cost_usd
     from use_case_lines
     union all
-    select month_start, reservation_id, line_type, charged_to, cast(cost_usd as {{ money_type() }}) as cost_usd
+    select
+        month_start,
+        reservation_id,
+        line_type,
+        charged_to,
+        cast(cost_usd as {{ money_type() }}) as cost_usd
     from owner_lines
 )
 

@@ -35,7 +35,9 @@ with_utilization as (
     select
         reservation_hours.*,
         case when capacity_weighted_tokens > 0
-            then cast(used_weighted_tokens as double) / capacity_weighted_tokens else 0 end as hour_utilization
+                then cast(used_weighted_tokens as double) / capacity_weighted_tokens
+            else 0
+        end as hour_utilization
     from reservation_hours
 ),
 
@@ -59,7 +61,9 @@ final as (
         cast(sum(list_equivalent_cost_usd) - sum(committed_cost_usd) - sum(overage_cost_usd) as {{ money_type() }})
             as savings_vs_on_demand_usd,
         case when sum(capacity_weighted_tokens) > 0
-            then cast(sum(used_weighted_tokens) as double) / sum(capacity_weighted_tokens) else 0 end
+                then cast(sum(used_weighted_tokens) as double) / sum(capacity_weighted_tokens)
+            else 0
+        end
             as utilization,
         max(hour_utilization) as peak_hour_utilization,
         sum(case when hour_utilization >= 1 then 1 else 0 end) as saturated_hours,
@@ -70,8 +74,8 @@ final as (
         sum(throttled_requests) as throttled_requests,
         -- coverage: share of the traffic aimed at this capacity that it served
         case when sum(provisioned_requests) + sum(spillover_requests) + sum(throttled_requests) > 0
-            then cast(sum(provisioned_requests) as double)
-                / (sum(provisioned_requests) + sum(spillover_requests) + sum(throttled_requests))
+                then cast(sum(provisioned_requests) as double)
+                    / (sum(provisioned_requests) + sum(spillover_requests) + sum(throttled_requests))
         end as coverage
     from with_utilization
     group by 1, 2

@@ -47,15 +47,16 @@ final as (
         joined.tokens_per_minute_per_unit,
         cast(joined.tokens_per_minute_per_unit as bigint) * joined.minutes_per_period as tokens_per_unit_per_period,
         cast(joined.price_usd as double) * 1000000
-            / (cast(joined.tokens_per_minute_per_unit as double) * joined.minutes_per_period)
+        / (cast(joined.tokens_per_minute_per_unit as double) * joined.minutes_per_period)
             as usd_per_mtok_at_full_use,
         case joined.dimension when 'output' then list_prices.output_usd_per_mtok else list_prices.input_usd_per_mtok end
             as list_usd_per_mtok,
         cast(joined.price_usd as double) * 1000000
-            / (cast(joined.tokens_per_minute_per_unit as double) * joined.minutes_per_period)
-            / cast(case joined.dimension when 'output' then list_prices.output_usd_per_mtok
-                   else list_prices.input_usd_per_mtok end as double)
-            - 1 as premium_vs_list
+        / (cast(joined.tokens_per_minute_per_unit as double) * joined.minutes_per_period)
+        / cast(case joined.dimension when 'output' then list_prices.output_usd_per_mtok
+            else list_prices.input_usd_per_mtok
+        end as double)
+        - 1 as premium_vs_list
     from joined
     left join list_prices
         on joined.platform = list_prices.platform

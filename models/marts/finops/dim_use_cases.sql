@@ -31,11 +31,32 @@ unregistered as (
 ),
 
 final as (
-    select use_case_id, name, owner_team, business_unit, stage, description from registry
+    select
+        use_case_id,
+        name,
+        owner_team,
+        business_unit,
+        stage,
+        description
+    from registry
     union all
-    select use_case_id, name, owner_team, business_unit, stage, description from missing_member
+    select
+        use_case_id,
+        name,
+        owner_team,
+        business_unit,
+        stage,
+        description
+    from missing_member
     union all
-    select use_case_id, name, owner_team, business_unit, stage, description from unregistered
+    select
+        use_case_id,
+        name,
+        owner_team,
+        business_unit,
+        stage,
+        description
+    from unregistered
 )
 
 select * from final

@@ -49,12 +49,12 @@ final as (
     from ingestion_log
     left join lake_rows
         on
-            ingestion_log.dataset = lake_rows.dataset
-            and ingestion_log.source_file = lake_rows.source_file
+        ingestion_log.dataset = lake_rows.dataset
+        and ingestion_log.source_file = lake_rows.source_file
     left join quarantine
         on
-            ingestion_log.dataset = quarantine.dataset
-            and ingestion_log.file_key = quarantine.file_key
+        ingestion_log.dataset = quarantine.dataset
+        and ingestion_log.file_key = quarantine.file_key
 )
 
 select * from final

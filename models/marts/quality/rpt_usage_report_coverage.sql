@@ -5,6 +5,7 @@
 {%- set sources = {'per_request': usage_sources('usage'), 'reports': usage_sources('usage_report')} %}
 with
 {%- for name in ['per_request', 'reports'] %}
+
 {{ name }} as (
     select
         platform,
@@ -14,7 +15,13 @@ with
         sum(output_tokens) as output_tokens
     from (
         {%- for model in sources[name] %}
-        select platform, event_date, request_count, input_tokens, output_tokens from {{ model }}
+        select
+            platform,
+            event_date,
+            request_count,
+            input_tokens,
+            output_tokens
+        from {{ model }}
         {%- if not loop.last %}
         union all
         {%- endif %}

@@ -24,7 +24,7 @@ with window_calls as (
         cast(list_equivalent_cost_usd as double) as cost_usd
     from {{ ref('fct_genai_requests') }}
     where conversation_id is not null
-      and status = 'success'
+        and status = 'success'
     {%- if window_start %}
       and event_date >= {{ window_start }}
     {%- endif %}
@@ -74,7 +74,7 @@ sequenced as (
         lag(output_tokens) over (partition by conversation_id order by occurred_at, event_id) as previous_output_tokens,
         -- numbering goes on from the carried call (which sorts first: it is older than the window)
         row_number() over (partition by conversation_id order by occurred_at, event_id) - 1
-            + coalesce(max(carried_call_number) over (partition by conversation_id), 1) as call_number
+        + coalesce(max(carried_call_number) over (partition by conversation_id), 1) as call_number
     from calls
 ),
 

@@ -17,10 +17,11 @@ calls as (
         cast(ttft_ms as double) as ttft_ms,
         cast(latency_ms as double) as latency_ms,
         case when latency_ms > coalesce(ttft_ms, 0) and output_tokens > 0
-            then output_tokens * 1000.0 / (latency_ms - coalesce(ttft_ms, 0)) end as output_tokens_per_second
+                then output_tokens * 1000.0 / (latency_ms - coalesce(ttft_ms, 0))
+        end as output_tokens_per_second
     from {{ ref('fct_genai_requests') }}
     where status = 'success'
-      and event_date >= (select window_start_date from bounds)
+        and event_date >= (select window_start_date from bounds)
 )
 
 select

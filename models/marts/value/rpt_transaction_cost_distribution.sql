@@ -17,7 +17,7 @@ transactions as (
         transaction_id,
         total_cost_usd,
         cast(total_cost_usd as double) as cost_usd,
-        row_number() over (partition by use_case_id, variant_id order by total_cost_usd desc, transaction_id)
+        row_number() over (partition by use_case_id, variant_id order by total_cost_usd desc, transaction_id asc)
             as cost_rank,
         count(*) over (partition by use_case_id, variant_id) as n
     from {{ ref('fct_use_case_transactions') }}

@@ -23,7 +23,9 @@ totals as (
             as net_value_last_30d_usd,
         sum(
             case when daily.event_date > {{ dbt.dateadd('day', -60, 'bounds.last_day') }}
-                and daily.event_date <= {{ dbt.dateadd('day', -30, 'bounds.last_day') }} then net_value_usd else 0 end
+                    and daily.event_date <= {{ dbt.dateadd('day', -30, 'bounds.last_day') }} then net_value_usd
+                else 0
+            end
         ) as net_value_prior_30d_usd
     from daily
     cross join bounds

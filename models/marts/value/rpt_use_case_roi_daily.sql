@@ -37,9 +37,17 @@ value as (
 ),
 
 keys as (
-    select use_case_id, variant_id, event_date from requests
+    select
+        use_case_id,
+        variant_id,
+        event_date
+    from requests
     union
-    select use_case_id, variant_id, event_date from value
+    select
+        use_case_id,
+        variant_id,
+        event_date
+    from value
 ),
 
 final as (

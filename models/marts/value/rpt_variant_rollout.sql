@@ -6,7 +6,10 @@ with stats as (
 ),
 
 comparison as (
-    select use_case_id, variant_id, verdict
+    select
+        use_case_id,
+        variant_id,
+        verdict
     from {{ ref('rpt_variant_comparison') }}
     where metric = 'net_value_per_transaction'
 ),

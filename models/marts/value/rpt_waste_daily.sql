@@ -11,8 +11,10 @@ final as (
         event_date,
         sum(request_count) as requests,
         sum(case when status in ('error', 'timeout', 'filtered') then request_count else 0 end) as failed_requests,
-        cast(sum(case when status in ('error', 'timeout', 'filtered') then total_cost_usd else 0 end)
-            as {{ money_type() }}) as failed_cost_usd,
+        cast(
+            sum(case when status in ('error', 'timeout', 'filtered') then total_cost_usd else 0 end)
+            as {{ money_type() }}
+        ) as failed_cost_usd,
         sum(case when attempt > 1 then request_count else 0 end) as retry_requests,
         cast(sum(case when attempt > 1 then total_cost_usd else 0 end) as {{ money_type() }}) as retry_cost_usd,
         sum(case when status = 'throttled' then request_count else 0 end) as throttled_requests,

@@ -34,14 +34,17 @@ final as (
             when item_type in ('usage', 'discountedusage', 'savingsplancoveredusage') then 'Usage'
             when item_type in ('fee', 'rifee', 'savingsplanrecurringfee', 'savingsplanupfrontfee') then 'Purchase'
             when item_type = 'tax' then 'Tax'
-            when item_type in ('credit', 'refund', 'edpdiscount', 'bundleddiscount', 'privateratediscount',
-                'savingsplannegation') then 'Credit'
+            when item_type in (
+                    'credit', 'refund', 'edpdiscount', 'bundleddiscount', 'privateratediscount',
+                    'savingsplannegation'
+                ) then 'Credit'
             else 'Adjustment'
         end as charge_category,
         case when item_type = 'refund' then 'Correction' end as charge_class,
         case when item_type in ('fee', 'rifee', 'savingsplanupfrontfee') then 'One-Time'
             when item_type = 'savingsplanrecurringfee' then 'Recurring'
-            else 'Usage-Based' end as charge_frequency,
+            else 'Usage-Based'
+        end as charge_frequency,
         description as charge_description,
         'AWS' as provider,
         product_code as service_name,

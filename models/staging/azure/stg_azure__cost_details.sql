@@ -14,20 +14,36 @@ amortized as (
 ),
 
 actual_periods as (
-    select distinct billing_account_id, billing_period_start from actual
+    select distinct
+        billing_account_id,
+        billing_period_start
+    from actual
 ),
 
 amortized_periods as (
-    select distinct billing_account_id, billing_period_start from amortized
+    select distinct
+        billing_account_id,
+        billing_period_start
+    from amortized
 ),
 
 charges as (
-    select amortized.*, 'amortized' as cost_view from amortized where charge_type in {{ consumption }}
+    select
+        amortized.*,
+        'amortized' as cost_view
+    from amortized
+    where charge_type in {{ consumption }}
     union all
-    select actual.*, 'actual' as cost_view from actual where charge_type not in {{ consumption }}
+    select
+        actual.*,
+        'actual' as cost_view
+    from actual
+    where charge_type not in {{ consumption }}
     union all
     -- periods without an amortized delivery: the actual view's consumption
-    select actual.*, 'actual' as cost_view
+    select
+        actual.*,
+        'actual' as cost_view
     from actual
     left join amortized_periods
         on actual.billing_account_id = amortized_periods.billing_account_id
@@ -35,7 +51,9 @@ charges as (
     where actual.charge_type in {{ consumption }} and amortized_periods.billing_account_id is null
     union all
     -- periods without an actual delivery: the amortized view's other charges
-    select amortized.*, 'amortized' as cost_view
+    select
+        amortized.*,
+        'amortized' as cost_view
     from amortized
     left join actual_periods
         on amortized.billing_account_id = actual_periods.billing_account_id

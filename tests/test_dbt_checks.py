@@ -1,0 +1,96 @@
+"""Each dbt check fails on the defect it exists for: planted in a copy of the demo warehouse with bills (60 days
+in real formats), the check that guards against it fails, and on the untouched copy every one of them passes."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from tests.conftest import copy_of, copy_project, run_dbt, run_dbt_in
+
+pytestmark = pytest.mark.pipeline
+
+CHECKS = {
+    "capacity_hour_twice": (
+        "unique_combination_fct_capacity_hourly_reservation_id__deployment_id__hour_at",
+        "insert into marts.fct_capacity_hourly select * from marts.fct_capacity_hourly where used_cost_usd > 0 limit 1",
+    ),
+    "reconciliation_day_twice": (
+        "unique_combination_rpt_billing_reconciliation_daily_platform__model_id__day",
+        "insert into marts.rpt_billing_reconciliation_daily "
+        "select * from marts.rpt_billing_reconciliation_daily limit 1",
+    ),
+    "bill_changed_after_reconciliation": (
+        "assert_billing_reconciliation_ties_to_the_facts",
+        "update marts.fct_billing_charges set effective_cost = effective_cost + 1 "
+        "where rowid = (select min(rowid) from marts.fct_billing_charges where is_genai)",
+    ),
+    "requests_allocated_on_a_day_without_capacity": (
+        "assert_capacity_allocations_add_up",
+        "delete from marts.fct_capacity_hourly where hour_date = "
+        "(select min(event_date) from marts.fct_genai_requests where capacity_cost_status = 'allocated')",
+    ),
+    "allocated_request_without_capacity_cost": (
+        "cost_components_add_up_fct_genai_requests_",
+        "update marts.fct_genai_requests set capacity_cost_usd = null, total_cost_usd = null "
+        "where event_id = "
+        "(select min(event_id) from marts.fct_genai_requests where capacity_cost_status = 'allocated')",
+    ),
+}
+
+
+@pytest.fixture
+def work(billed, tmp_path):
+    return copy_of(billed[0], tmp_path)
+
+
+def test_every_check_passes_on_the_untouched_warehouse(work):
+    proc = run_dbt(work, "test", "--select", *(name for name, _ in CHECKS.values()), check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert f"PASS={len(CHECKS) + 1} " in proc.stdout  # and the on-run-start hook
+
+
+@pytest.mark.parametrize("defect", sorted(CHECKS))
+def test_the_check_fails_on_its_planted_defect(work, defect):
+    name, plant = CHECKS[defect]
+    with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+        [(changed,)] = con.execute(plant).fetchall()
+    assert changed >= 1  # the defect is planted: a row inserted or changed, or a day of hours removed
+    proc = run_dbt(work, "test", "--select", name, check=False)
+    assert proc.returncode == 1, proc.stdout[-3000:]
+    assert "ERROR=1" in proc.stdout and f"FAIL 1 {name}" in proc.stdout.replace("\x1b[31m", "").replace("\x1b[0m", "")
+
+
+UNIT_DEFECTS = {
+    # the rounding no longer goes to one request: the shares miss the hour's cost by 1e-10
+    "capacity_hour_shared_by_weighted_tokens_to_the_last_cent": (
+        "models/intermediate/capacity/int_capacity_allocations_by_reservation.sql",
+        "case when weight_rank = 1 and used_weighted_tokens > 0",
+        "case when weight_rank = 0 and used_weighted_tokens > 0",
+    ),
+    # untracked taken for every model, logged or not
+    "billing_variance_taken_apart_by_category": (
+        "models/marts/billing/rpt_billing_reconciliation_daily.sql",
+        "case when requests = 0 then billed_usage - computed_usage",
+        "case when requests >= 0 then billed_usage - computed_usage",
+    ),
+    # population instead of sample variance
+    "variant_stats_are_the_sufficient_statistics": (
+        "models/intermediate/value/int_variant_stats.sql",
+        "var_samp(cost_usd) as var_cost",
+        "var_pop(cost_usd) as var_cost",
+    ),
+}
+
+
+@pytest.mark.parametrize("unit_test", sorted(UNIT_DEFECTS))
+def test_unit_tests_fail_on_a_planted_defect(work, tmp_path, unit_test):
+    """The model's hand-computed unit test passes on the model as it is and fails on the planted defect."""
+    path, good, bad = UNIT_DEFECTS[unit_test]
+    project = copy_project(tmp_path / "project")
+    assert run_dbt_in(project, work, "test", "--select", unit_test).returncode == 0
+    model = project / path
+    assert good in model.read_text()
+    model.write_text(model.read_text().replace(good, bad))
+    with pytest.raises(AssertionError, match=rf"FAIL 1 \S+::{unit_test}"):
+        run_dbt_in(project, work, "test", "--select", unit_test)
