@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from orchestration.tools.sample_data.generator import generate
+from orchestration.tools.sample_data.scenario import INCIDENTS, USE_CASES
 
 pytestmark = pytest.mark.unit
 
@@ -54,7 +55,8 @@ def test_size_and_split_per_day(demo):
 def test_use_cases_platforms_and_modalities(demo):
     _, _, con = demo
     use_cases = {r[0] for r in con.execute("select distinct use_case_id from ev").fetchall()}
-    assert len(use_cases - {None}) >= 8 and None in use_cases  # unattributed traffic too
+    assert use_cases == {uc.use_case_id for uc in USE_CASES}  # every use case of the scenario, unattributed too
+    assert None in use_cases
     platforms = {r[0] for r in con.execute("select distinct platform from ev").fetchall()}
     assert platforms == {"openai", "azure_openai", "aws_bedrock", "gcp_vertex", "anthropic"}
     sums = con.execute(
@@ -132,9 +134,14 @@ def test_kpi_success_rates_differ_by_variant(demo):
 
 def test_late_and_duplicate_deliveries(demo):
     _, _, con = demo
-    late = con.execute("select count(*) from ev where cast(occurred_at as date) < cast(day as date)").fetchone()[0]
-    dups = con.execute("select count(*) - count(distinct event_id) from ev").fetchone()[0]
-    assert late > 0 and dups > 0
+    n, late, dups = con.execute(
+        "select count(distinct event_id), count(*) filter (where cast(occurred_at as date) < cast(day as date)), "
+        "count(*) - count(distinct event_id) from ev"
+    ).fetchone()
+    # each call is late with probability late_share, and delivered twice (the copy a day late) with
+    # duplicate_share: the counts are binomial, within 4 standard deviations of the scenario's rates
+    for count, share in ((dups, INCIDENTS.duplicate_share), (late - dups, INCIDENTS.late_share)):
+        assert abs(count - n * share) < 4 * (n * share * (1 - share)) ** 0.5, (count, n * share)
 
 
 def test_real_formats_move_four_use_cases_and_lose_nothing(tmp_path):
