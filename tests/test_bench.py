@@ -87,4 +87,4 @@ def test_windowed_backfill_builds_the_same_warehouse(tmp_path, capsys, monkeypat
     one = warehouse_contents(tmp_path / "one" / "warehouse.duckdb")
     assert same_contents(one, warehouse_contents(tmp_path / "windows" / "warehouse.duckdb")) == []
     generated = duckdb.sql(f"select count(distinct event_id) from read_parquet('{landing}/usage_events/*/*.parquet')")
-    assert one["marts.fct_genai_requests"][0] == generated.fetchone()[0]  # every distinct generated call
+    assert one["marts.fct_genai_requests"][0] == generated.fetchall()[0][0]  # every distinct generated call

@@ -21,8 +21,8 @@ usage as (
     from {{ ref('fct_genai_requests') }} as requests
     inner join billed_days
         on
-            requests.platform = billed_days.platform
-            and requests.event_date between billed_days.first_day and billed_days.last_day
+        requests.platform = billed_days.platform
+        and requests.event_date between billed_days.first_day and billed_days.last_day
     where requests.capacity_type <> 'provisioned'
     group by 1
 ),
@@ -34,8 +34,8 @@ capacity as (
     from {{ ref('fct_capacity_hourly') }} as hourly
     inner join billed_days
         on
-            hourly.platform = billed_days.platform
-            and hourly.hour_date between billed_days.first_day and billed_days.last_day
+        hourly.platform = billed_days.platform
+        and hourly.hour_date between billed_days.first_day and billed_days.last_day
     group by 1
 ),
 
