@@ -31,6 +31,7 @@ KINDS = ("unit", "dbt", "pipeline", "crash")
 SHARED_BUILDS = {"built": "built", "built_copy": "built", "billed": "billed", "reconciled": "billed"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items):
     """Every test says what it runs (one of KINDS), so `make test-fast` can leave the slow kinds out; tests that
     share a session build are grouped for parallel runs."""

@@ -359,13 +359,27 @@ def test_run_reads_exactly_the_users_files(tmp_path):
 # --- a hung or slow reader never holds the warehouse -----------------------------------------------------
 
 
-def test_a_file_that_reads_too_long_is_interrupted_and_logged(tmp_path):
+def test_a_file_that_reads_too_long_is_interrupted_and_logged(tmp_path, monkeypatch):
+    """A reader that would run for hours (here: a relation over 10^12 rows standing in for a hung network file)
+    is interrupted by the per-file time limit: the file is logged unreadable, the next one loads."""
+    from orchestration.ingest import engine
+
     day = tmp_path / "landing" / "usage_events" / f"day={DAY}"
     day.mkdir(parents=True)
-    (day / "big.jsonl").write_text(jsonl(*[event(f"b{i}") for i in range(200_000)]))
-    [r] = ingest_day(USAGE, DAY, str(tmp_path / "landing"), str(tmp_path / "lake"), "salt", file_timeout_s=0.05)
-    assert r.status == "unreadable" and r.error.startswith("timed out")
-    assert r.records_read == 0
+    (day / "a_slow.jsonl").write_text(jsonl(event("slow")))
+    (day / "b_fine.jsonl").write_text(jsonl(event("fine")))
+    real_relation = engine._source_relation
+
+    def relation(con, contract, path, day):
+        sql = real_relation(con, contract, path, day)
+        if "input.jsonl" in path and "slow" in open(path).read():
+            return f"select * from ({sql}) where (select count(*) from range(1000000000000)) > 0"
+        return sql
+
+    monkeypatch.setattr(engine, "_source_relation", relation)
+    slow, fine = ingest_day(USAGE, DAY, str(tmp_path / "landing"), str(tmp_path / "lake"), "salt", file_timeout_s=1)
+    assert (slow.status, slow.records_read) == ("unreadable", 0) and slow.error.startswith("timed out after 1 s")
+    assert (fine.status, fine.records_loaded) == ("loaded", 1)
 
 
 def test_sigterm_stops_the_run_and_frees_the_warehouse(tmp_path):

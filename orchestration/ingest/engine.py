@@ -570,7 +570,7 @@ def ingest_file(
             )
         except (duckdb.Error, OSError, EOFError) as exc:  # not JSON, not Parquet, truncated or corrupt gzip...
             if isinstance(exc, duckdb.InterruptException) and timed_out.is_set():
-                msg = f"timed out: still reading after {timeout_s:g} s (FINOPS_FILE_TIMEOUT_SECONDS)"
+                msg = f"timed out after {timeout_s:g} s (FINOPS_FILE_TIMEOUT_SECONDS)"
             elif isinstance(exc, duckdb.InterruptException):
                 msg = "interrupted: the run was asked to stop"
             else:

@@ -1,0 +1,77 @@
+"""The project's conventions, checked: every model documented beside it, names by layer, staging that only
+renames and casts, one macro per file, and nothing that points outside the repository."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+import yaml
+
+from orchestration.settings import PROJECT_DIR
+
+pytestmark = pytest.mark.unit
+
+MODELS = PROJECT_DIR / "models"
+PREFIXES = {"staging": ("stg_",), "intermediate": ("int_",), "marts": ("fct_", "dim_", "rpt_")}
+
+
+def _models():
+    return sorted(p for p in MODELS.rglob("*") if p.suffix in (".sql", ".py"))
+
+
+def _documented(folder):
+    names = set()
+    for yml in folder.glob("*.yml"):
+        doc = yaml.safe_load(yml.read_text()) or {}
+        names |= {m["name"] for m in doc.get("models", [])}
+    return names
+
+
+def test_every_model_is_documented_in_its_own_folder():
+    missing = [str(p.relative_to(PROJECT_DIR)) for p in _models() if p.stem not in _documented(p.parent)]
+    assert missing == []
+
+
+def test_model_names_carry_their_layers_prefix():
+    wrong = [
+        str(p.relative_to(PROJECT_DIR))
+        for p in _models()
+        if not p.stem.startswith(PREFIXES[p.relative_to(MODELS).parts[0]])
+    ]
+    assert wrong == []
+
+
+def test_staging_reads_sources_only():
+    """Staging renames and casts: a join to a seed or another model belongs to intermediate."""
+    refs = [str(p.relative_to(PROJECT_DIR)) for p in (MODELS / "staging").rglob("*.sql") if "ref(" in p.read_text()]
+    assert refs == []
+    macro_refs = [
+        str(p.relative_to(PROJECT_DIR))
+        for p in (PROJECT_DIR / "macros").rglob("*_staging.sql")
+        if "ref(" in p.read_text()
+    ]
+    assert macro_refs == []
+
+
+def test_one_macro_per_file_named_after_it():
+    wrong = []
+    for path in (PROJECT_DIR / "macros").rglob("*.sql"):
+        names = re.findall(r"{%-?\s*macro\s+(\w+)\s*\(", path.read_text())
+        public = {re.sub(r"^(default|spark|bigquery|duckdb)__", "", n) for n in names}
+        if public != {path.stem.removeprefix("spark__")}:
+            wrong.append((str(path.relative_to(PROJECT_DIR)), sorted(public)))
+    assert wrong == []
+
+
+def test_nothing_points_outside_the_repository():
+    tracked = subprocess.run(
+        ["git", "grep", "-n", "-I", "-E", r"\.\./shared|DESIGN\.md|shared/(reference|STYLE)", "--", "."],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert tracked.strip().splitlines() == [
+        line for line in tracked.strip().splitlines() if "tests/test_conventions.py" in line
+    ]
