@@ -28,22 +28,22 @@ KINDS = ("unit", "dbt", "pipeline", "crash")
 
 # session fixtures built once per worker: the tests that use one run in the same worker (pytest-xdist's
 # loadgroup distribution), so each is built once
-SHARED_BUILDS = {"built": "built", "built_copy": "built", "billed": "billed", "reconciled": "billed"}
+SHARED_BUILDS = {"built": "built", "built_copy": "built", "billed": "billed", "clean_run": "crash"}
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_itemcollected(item):
+    """Tests that share a session build run in the same worker (pytest-xdist's loadgroup), so it is built once.
+    (Set while collecting: pytest-xdist reads the groups before other modifyitems hooks run.)"""
+    groups = {SHARED_BUILDS[f] for f in getattr(item, "fixturenames", ()) if f in SHARED_BUILDS}
+    if groups:
+        item.add_marker(pytest.mark.xdist_group(sorted(groups)[0]))
+
+
 def pytest_collection_modifyitems(items):
-    """Every test says what it runs (one of KINDS), so `make test-fast` can leave the slow kinds out; tests that
-    share a session build are grouped for parallel runs."""
+    """Every test says what it runs (one of KINDS), so `make test-fast` can leave the slow kinds out."""
     unmarked = [item.nodeid for item in items if sum(1 for k in KINDS if item.get_closest_marker(k)) != 1]
     if unmarked:
         raise pytest.UsageError(f"tests without exactly one of the markers {KINDS}: {unmarked[:10]}")
-    for item in items:
-        groups = {SHARED_BUILDS[f] for f in getattr(item, "fixturenames", ()) if f in SHARED_BUILDS}
-        if "test_dbt_checks" in item.nodeid:
-            groups.add("billed")
-        if groups:
-            item.add_marker(pytest.mark.xdist_group(sorted(groups)[0]))
 
 
 @pytest.fixture(scope="session", autouse=True)

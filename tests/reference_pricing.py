@@ -9,14 +9,14 @@ from __future__ import annotations
 import csv
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
-SEEDS = Path(__file__).resolve().parents[1] / "seeds" / "reference"
+from orchestration.settings import SEEDS_DIR
+
 M = Decimal("0.000001")
 
 
 def _read(name):
-    with (SEEDS / f"{name}.csv").open(newline="") as f:
+    with (SEEDS_DIR / f"{name}.csv").open(newline="") as f:
         return list(csv.DictReader(f))
 
 

@@ -5,7 +5,6 @@ swap, and allocation to requests, on a fixture project (the real models with fix
 from __future__ import annotations
 
 import json
-import shutil
 from decimal import Decimal as D
 
 import numpy as np
@@ -14,7 +13,7 @@ import pytest
 from orchestration.datasets import dataset
 from orchestration.ingest.engine import ingest_day
 from orchestration.tools.sample_data.capacity import beyond_capacity
-from tests.conftest import PROJECT_DIR, query, run_dbt_in
+from tests.conftest import copy_project, query, run_dbt_in
 
 pytestmark = pytest.mark.dbt
 
@@ -53,11 +52,7 @@ def _event(i, ts, deployment, model, inp, out, capacity_type="provisioned", plat
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
     work = tmp_path_factory.mktemp("capacity")
-    project = work / "project"
-    for part in ("models", "macros", "seeds", "tests/dbt"):
-        shutil.copytree(PROJECT_DIR / part, project / part)
-    for name in ("dbt_project.yml", "profiles.yml"):
-        shutil.copy(PROJECT_DIR / name, project / name)
+    project = copy_project(work / "project")
     (project / "seeds/reference/capacity_reservations.csv").write_text(RESERVATIONS)
     (project / "seeds/reference/capacity_deployments.csv").write_text(DEPLOYMENTS)
     events = [
