@@ -32,13 +32,14 @@ spark-check: $(SPARK_STAMP)
 run: $(STAMP)
 	$(BIN)/genai-finops demo
 
-# two workers (the machine's cores); tests sharing a session build run in the same worker
+# two workers (the machine's cores); tests sharing a session build run in the same worker. Nothing is written
+# inside the repository (no bytecode, no pytest cache; every test works in temporary folders).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q --durations=20 -n 2 --dist loadgroup
+	PYTHONDONTWRITEBYTECODE=1 $(BIN)/python -m pytest -q --durations=20 -n 2 --dist loadgroup
 
 # the inner loop: unit and dbt tests, without the whole-pipeline runs and the crash tests
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q --durations=10 -n 2 --dist loadgroup -m "not pipeline and not crash"
+	PYTHONDONTWRITEBYTECODE=1 $(BIN)/python -m pytest -q --durations=10 -n 2 --dist loadgroup -m "not pipeline and not crash"
 
 DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
