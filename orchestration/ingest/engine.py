@@ -414,6 +414,18 @@ def _text_fields(contract: Contract) -> list[Field]:
     return [f for f in contract.fields if f.kind == "string" and not f.hashed]
 
 
+def _text_flags(contract: Contract) -> str:
+    """Columns computed once per record before the checks: does any text field hold a control character, does
+    any start like a spreadsheet formula (a separator character 31 before each field anchors the start)."""
+    texts = _text_fields(contract)
+    if not texts:
+        return "false as _any_control, false as _any_formula"
+    fields = ", ".join(f"raw_{f.name}" for f in texts)
+    any_control = f"regexp_matches(concat_ws('', {fields}), '{CONTROL_CHARACTERS}')"
+    any_formula = f"regexp_matches(concat_ws(chr(31), '', {fields}), chr(31) || '[=+@]|' || chr(31) || '-[^0-9.]')"
+    return f"{any_control} as _any_control, {any_formula} as _any_formula"
+
+
 def _checks(contract: Contract, day: str | None = None) -> list[tuple[str, str | None, str]]:
     """(condition that breaks the contract, field, reason), in the order they are reported."""
     out: list[tuple[str, str | None, str]] = [
@@ -427,19 +439,15 @@ def _checks(contract: Contract, day: str | None = None) -> list[tuple[str, str |
             out.append((f"raw_{f.name} is null or trim(raw_{f.name}) = ''", f.name, "missing_required_field"))
     texts = _text_fields(contract)
     if texts:
-        # one regular expression per record finds the rare bad record; only then is the field named
-        joined = "concat_ws(chr(31), '', " + ", ".join(f"raw_{f.name}" for f in texts) + ")"
-        any_control = (
-            f"regexp_matches(concat_ws('', {', '.join(f'raw_{f.name}' for f in texts)}), '{CONTROL_CHARACTERS}')"
-        )
-        any_formula = f"regexp_matches({joined}, chr(31) || '[=+@]|' || chr(31) || '-[^0-9.]')"
+        # one regular expression per record (columns _any_control / _any_formula, see _text_flags) finds the rare
+        # bad record; only then is the field named
         for f in texts:
             out.append(
-                (f"{any_control} and regexp_matches(raw_{f.name}, '{CONTROL_CHARACTERS}')", f.name, "control_character")
+                (f"_any_control and regexp_matches(raw_{f.name}, '{CONTROL_CHARACTERS}')", f.name, "control_character")
             )
         for f in texts:
             out.append(
-                (f"{any_formula} and regexp_matches(raw_{f.name}, '{FORMULA_START}')", f.name, "formula_like_text")
+                (f"_any_formula and regexp_matches(raw_{f.name}, '{FORMULA_START}')", f.name, "formula_like_text")
             )
     for f in contract.fields:
         raw = f"raw_{f.name}"
@@ -550,8 +558,8 @@ def ingest_file(
             con.execute(
                 f"""
                 create or replace temp table _checked as
-                select *, {reasons}[_check] as _reason, {fields}[_check] as _field
-                from (select *, {first_broken} as _check from ({rel}))
+                select * exclude (_any_control, _any_formula), {reasons}[_check] as _reason, {fields}[_check] as _field
+                from (select *, {first_broken} as _check from (select *, {_text_flags(contract)} from ({rel})))
                 """
             )
             n_read, n_bad = con.execute(
