@@ -303,7 +303,9 @@ def run(
             instance = DagsterInstance.ephemeral()
             started_at = time.time()
             t = time.perf_counter()
-            ok = run_pipeline(settings, first, last, instance=instance, quiet=True).success
+            ok = run_pipeline(
+                settings, first, last, instance=instance, quiet=True, log_file=str(work / "logs" / f"run-{first}.log")
+            ).success
             runs.append((first, last, time.perf_counter() - t, ok))
             for name, seconds in stage_seconds(instance, instance.get_runs(limit=1)[0].run_id).items():
                 stages[name] += seconds
@@ -375,7 +377,10 @@ def incremental(events: int, days: int, workdir: str | None) -> int:
 
     def timed(first: str, last: str) -> float:
         started = time.perf_counter()
-        if not run_pipeline(Settings.from_env(), first, last, instance=DagsterInstance.ephemeral(), quiet=True).success:
+        log = str(base / "logs" / f"run-{first}.log")
+        if not run_pipeline(
+            Settings.from_env(), first, last, DagsterInstance.ephemeral(), quiet=True, log_file=log
+        ).success:
             raise SystemExit(f"the run {first}..{last} failed")
         return time.perf_counter() - started
 
