@@ -786,15 +786,16 @@ def _log_skips(
     """Skipped entries into the ingestion log: those of a day folder under that day (one file per entry, like
     a landing file), those outside any day folder as one file rewritten by every run (the folder as it is)."""
     fs, lake_root = fsspec.core.url_to_fs(lake_dir)
+    undated_target = posixpath.join(lake_root, f"{ds.name}_ingestion_log", f"day={SCHEMA_DAY}", f"{UNDATED}.parquet")
+    if not skipped:  # nothing to log (and, for the undated entries, none left from an earlier run)
+        if day is None and fs.exists(undated_target):
+            fs.rm(undated_target)
+        return
     tmp = Path(tempfile.mkdtemp(prefix="finops_skips_"))
     con = duckdb.connect()
     try:
         if day is None:
-            target = posixpath.join(lake_root, f"{ds.name}_ingestion_log", f"day={SCHEMA_DAY}", f"{UNDATED}.parquet")
-            if not skipped:
-                if fs.exists(target):
-                    fs.rm(target)
-                return
+            target = undated_target
             rows = " union all ".join(
                 _log_sql(
                     ds,
