@@ -75,6 +75,18 @@ def _charge_types(column: str, *values: str) -> Warn:
     return Warn("in_set", column, values=values)
 
 
+AZURE_CHARGE_TYPES = _charge_types(
+    "charge_type",
+    "Usage",
+    "Purchase",
+    "Tax",
+    "Credit",
+    "Refund",
+    "RoundingAdjustment",
+    "UnusedReservation",
+    "UnusedSavingsPlan",
+)
+
 DATASETS: tuple[Dataset, ...] = (
     Dataset(
         "usage_events",
@@ -186,19 +198,7 @@ DATASETS: tuple[Dataset, ...] = (
         staging_model="stg_azure__cost_details",
         description="Azure cost details export, actual-cost view (AccountOwnerId hashed).",
         partition_column="charge_date",
-        warnings=(
-            _charge_types(
-                "charge_type",
-                "Usage",
-                "Purchase",
-                "Tax",
-                "Credit",
-                "Refund",
-                "RoundingAdjustment",
-                "UnusedReservation",
-                "UnusedSavingsPlan",
-            ),
-        ),
+        warnings=(AZURE_CHARGE_TYPES,),
     ),
     Dataset(
         "azure_cost_amortized",
@@ -207,19 +207,7 @@ DATASETS: tuple[Dataset, ...] = (
         staging_model="stg_azure__cost_details",
         description="Azure cost details export, amortized-cost view (AccountOwnerId hashed).",
         partition_column="charge_date",
-        warnings=(
-            _charge_types(
-                "charge_type",
-                "Usage",
-                "Purchase",
-                "Tax",
-                "Credit",
-                "Refund",
-                "RoundingAdjustment",
-                "UnusedReservation",
-                "UnusedSavingsPlan",
-            ),
-        ),
+        warnings=(AZURE_CHARGE_TYPES,),
     ),
     Dataset(
         "gcp_billing",
