@@ -129,10 +129,14 @@ def test_second_refresh_waits_when_asked(tmp_path):
 
 
 def test_readers_query_the_published_copy_during_a_run(tmp_path):
+    """`genai-finops demo` generates the demo in the formats real systems emit and builds it; a second demo run
+    with more data replaces the published copy while a reader keeps querying the one it opened."""
     demo = tmp_path / "demo"
     assert main(["demo", "--dir", str(demo), "--events", "3000", "--days", "4"]) == 0
     published = demo / "published" / "warehouse.duckdb"
     reader = duckdb.connect(str(published), read_only=True)
+    formats = {r[0] for r in reader.execute("select distinct source_format from marts.fct_genai_requests").fetchall()}
+    assert formats == {"canonical", "otel", "bedrock_invocation", "litellm_spend", "anthropic_message"}
     [(before,)] = reader.execute("select count(*) from marts.fct_genai_requests").fetchall()
     assert before > 0
     # a second refresh with more data, in another process, while the reader stays connected and queries
