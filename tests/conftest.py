@@ -18,6 +18,19 @@ import pytest
 
 from orchestration.settings import PROJECT_DIR, Settings, workdir_env
 
+# With the Spark extra installed (`make spark-check`), importing Great Expectations imports pyspark.sql.connect,
+# which takes a main module without __file__ (pytest-xdist's workers) for a doctest run and calls sys.exit
+# when its Connect extras are missing. In such a worker that module is marked missing, which Great
+# Expectations handles (it imports it only to recognise Spark Connect frames).
+_main = sys.modules["__main__"]
+if getattr(_main, "__spec__", None) is None and not hasattr(_main, "__file__"):
+    try:
+        import pyspark.sql.connect.dataframe  # noqa: F401
+    except ImportError:
+        pass
+    except SystemExit:  # the package and its module: a later import raises ImportError
+        sys.modules["pyspark.sql.connect"] = sys.modules["pyspark.sql.connect.dataframe"] = None
+
 FIXTURES = PROJECT_DIR / "tests" / "fixtures"
 FORMATS = FIXTURES / "formats"  # real-format samples; provenance in tests/fixtures/formats/README.md
 DBT = str(Path(sys.executable).with_name("dbt"))
