@@ -13,20 +13,6 @@ Inputs are the sufficient statistics of int_variant_stats (computed in SQL), so 
 import math
 
 
-def _to_pandas(relation):
-    # dbt-duckdb hands a DuckDB relation (DECIMAL arrives as float64), dbt-spark a Spark DataFrame (DECIMAL
-    # arrives as Python Decimal objects): the statistics below work on floats either way
-    if hasattr(relation, "df"):
-        return relation.df()
-    from decimal import Decimal
-
-    frame = relation.toPandas()
-    for column in frame.columns:
-        if frame[column].map(lambda x: isinstance(x, Decimal)).any():
-            frame[column] = frame[column].astype(float)
-    return frame
-
-
 def _welch(m1, v1, n1, m0, v0, n0):
     from scipy import stats
 
@@ -59,7 +45,9 @@ def compare(stats_rows):
             se_pool = math.sqrt(pooled * (1 - pooled) * (1 / n + 1 / n0))
             se_diff = math.sqrt(p1 * (1 - p1) / n + p0 * (1 - p0) / n0)
             p_value = 2 * stats.norm.sf(abs((p1 - p0) / se_pool)) if se_pool > 0 else None
-            rows.append(("success_rate", "higher", p1, p1 - z_crit * se1, p1 + z_crit * se1, p1 - p0, se_diff, z_crit, p_value))
+            rows.append(
+                ("success_rate", "higher", p1, p1 - z_crit * se1, p1 + z_crit * se1, p1 - p0, se_diff, z_crit, p_value)
+            )
             # means: cost and net value per transaction (Welch)
             for metric, mean, var, direction in (
                 ("cost_per_transaction", "mean_cost_usd", "var_cost", "lower"),
@@ -71,6 +59,7 @@ def compare(stats_rows):
                 se, df, p = _welch(m1, v1, n, m0, v0, n0)
                 crit = stats.t.ppf(1 - alpha / 2, df) if df else None
                 rows.append((metric, direction, m1, m1 - t1 * se_m, m1 + t1 * se_m, m1 - m0, se, crit, p))
+
             # cost per success: ratio of sums, delta method
             def ratio(r):
                 nn = float(r["n"])
@@ -78,7 +67,7 @@ def compare(stats_rows):
                 if mean_s == 0:
                     return None, None
                 R = mean_c / mean_s
-                var_r = (float(r["var_cost"]) - 2 * R * float(r["cov_cost_success"]) + R * R * float(r["var_success"]))
+                var_r = float(r["var_cost"]) - 2 * R * float(r["cov_cost_success"]) + R * R * float(r["var_success"])
                 return R, math.sqrt(max(var_r, 0.0) / nn) / mean_s
 
             r1, s1 = ratio(v)
@@ -86,7 +75,9 @@ def compare(stats_rows):
             if r1 is not None and r0 is not None:
                 se = math.sqrt(s1 * s1 + s0 * s0)
                 p = 2 * stats.norm.sf(abs((r1 - r0) / se)) if se > 0 else None
-                rows.append(("cost_per_success", "lower", r1, r1 - z_crit * s1, r1 + z_crit * s1, r1 - r0, se, z_crit, p))
+                rows.append(
+                    ("cost_per_success", "lower", r1, r1 - z_crit * s1, r1 + z_crit * s1, r1 - r0, se, z_crit, p)
+                )
             for metric, direction, est, lo, hi, diff, se, crit, p in rows:
                 is_control = bool(v["is_control"])
                 significant = (not is_control) and p is not None and p < alpha
@@ -111,7 +102,13 @@ def compare(stats_rows):
                         "is_significant": significant,
                         "verdict": "control"
                         if is_control
-                        else ("variant wins" if significant and better else "control wins" if significant else "no significant difference"),
+                        else (
+                            "variant wins"
+                            if significant and better
+                            else "control wins"
+                            if significant
+                            else "no significant difference"
+                        ),
                     }
                 )
     return out
@@ -121,10 +118,26 @@ def model(dbt, session):
     dbt.config(materialized="table")
     import pandas as pd
 
-    stats_rows = _to_pandas(dbt.ref("int_variant_stats"))
+    from orchestration.frames import to_pandas
+
+    stats_rows = to_pandas(dbt.ref("int_variant_stats"))
     columns = [
-        "use_case_id", "variant_id", "control_variant_id", "is_control", "metric", "better_when", "transactions",
-        "estimate", "ci_low", "ci_high", "difference_vs_control", "difference_ci_low", "difference_ci_high",
-        "p_value", "alpha", "is_significant", "verdict",
+        "use_case_id",
+        "variant_id",
+        "control_variant_id",
+        "is_control",
+        "metric",
+        "better_when",
+        "transactions",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "difference_vs_control",
+        "difference_ci_low",
+        "difference_ci_high",
+        "p_value",
+        "alpha",
+        "is_significant",
+        "verdict",
     ]
     return pd.DataFrame(compare(stats_rows), columns=columns)

@@ -1,0 +1,54 @@
+"""Frames in and out of the dbt Python models, whichever engine runs them: dbt-duckdb hands DuckDB relations and
+a DuckDB connection, dbt-spark Spark DataFrames and a SparkSession."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+# the project's column types, spelled per engine
+TYPES = {
+    "string": ("varchar", "string"),
+    "bigint": ("bigint", "bigint"),
+    "double": ("double", "double"),
+    "boolean": ("boolean", "boolean"),
+    "date": ("date", "date"),
+    "usd": ("decimal(18,2)", "decimal(18,2)"),  # an estimate in USD, to the cent
+}
+
+
+def to_pandas(relation) -> pd.DataFrame:
+    """A pandas frame with floats for decimals: DuckDB hands DECIMAL as float64, Spark as Python Decimal objects
+    (and DATE as datetime.date)."""
+    if hasattr(relation, "df"):
+        return relation.df()
+    from decimal import Decimal
+
+    frame = relation.toPandas()
+    for column in frame.columns:
+        if len(frame) and frame[column].map(lambda x: isinstance(x, Decimal)).any():
+            frame[column] = frame[column].astype(float)
+    return frame
+
+
+def output(frame: pd.DataFrame, session, columns: dict[str, str]):
+    """The model's result with exactly these columns and types (TYPES keys), empty or not: a DuckDB relation
+    cast column by column, or a Spark DataFrame with an explicit schema."""
+    frame = frame[list(columns)]
+    if hasattr(session, "createDataFrame"):  # Spark
+        schema = ", ".join(f"`{name}` {TYPES[kind][1]}" for name, kind in columns.items())
+        rows = frame.astype(object).where(frame.notna(), None)
+        if "usd" in columns.values():
+            from decimal import Decimal
+
+            for name, kind in columns.items():
+                if kind == "usd":
+                    rows[name] = [None if v is None else Decimal(repr(round(float(v), 2))) for v in rows[name]]
+        return session.createDataFrame(rows.to_numpy().tolist(), schema=schema)
+    relation = session.from_df(frame)
+    casts = ", ".join(
+        f"cast(round({name}, 2) as {TYPES[kind][0]}) as {name}"
+        if kind == "usd"
+        else f"cast({name} as {TYPES[kind][0]}) as {name}"
+        for name, kind in columns.items()
+    )
+    return relation.project(casts)
