@@ -43,12 +43,7 @@ matched as (
 weighted as (
     select
         matched.*,
-        throughput.model_id is not null as has_weights,
-        coalesce(
-            throughput.long_context_threshold_tokens is not null
-            and matched.input_tokens > throughput.long_context_threshold_tokens,
-            false
-        ) as is_long_context
+        throughput.model_id is not null as has_weights
     from matched
     left join throughput
         on matched.capacity_model = throughput.capacity_model
@@ -67,14 +62,7 @@ final as (
         weighted.list_equivalent_cost_usd,
         weighted.has_weights,
         cast(
-            case when weighted.is_long_context then throughput.long_context_input_weight else throughput.input_weight end
-            * (weighted.input_tokens - weighted.cached_input_tokens - weighted.audio_input_tokens)
-            + throughput.cached_input_weight * weighted.cached_input_tokens
-            + throughput.audio_input_weight * weighted.audio_input_tokens
-            + case when weighted.is_long_context then throughput.long_context_output_weight else throughput.output_weight end
-            * (weighted.output_tokens - weighted.reasoning_tokens)
-            + case when weighted.is_long_context then throughput.long_context_output_weight else throughput.reasoning_weight end
-            * weighted.reasoning_tokens
+            {{ capacity_weighted_tokens('weighted', 'throughput') }}
             as bigint
         ) as weighted_tokens
     from weighted

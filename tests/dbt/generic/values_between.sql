@@ -1,6 +1,8 @@
-{% test values_between(model, column_name, min_value, max_value) %}
--- Rows whose value lies outside [min_value, max_value] (nulls pass).
+{% test values_between(model, column_name, min_value=none, max_value=none) %}
+-- Rows whose value lies outside [min_value, max_value] (nulls pass; a missing bound is open).
 select *
 from {{ model }}
-where {{ column_name }} < {{ min_value }} or {{ column_name }} > {{ max_value }}
+where
+    {% if min_value is not none %}{{ column_name }} < {{ min_value }}{% else %}false{% endif %}
+    or {% if max_value is not none %}{{ column_name }} > {{ max_value }}{% else %}false{% endif %}
 {% endtest %}
