@@ -13,6 +13,7 @@ from dagster_dbt import DbtCliResource
 from orchestration.datasets import DATASETS, Dataset
 from orchestration.dbt.assets import build_dbt_assets, build_published_warehouse
 from orchestration.dbt.project import dbt_executable, dbt_project, ensure_manifest
+from orchestration.forecast.checks import budget_within_forecast
 from orchestration.ingest.assets import build_ingest_assets
 from orchestration.jobs import refresh_warehouse_job
 from orchestration.logs import finops_console
@@ -38,7 +39,7 @@ def build_definitions(settings: Settings | None = None, datasets: tuple[Dataset,
             dbt_warehouse,
             build_published_warehouse(dbt_warehouse),
         ],
-        asset_checks=[ge_capacity_invariants, ge_billing_reconciliation],
+        asset_checks=[ge_capacity_invariants, ge_billing_reconciliation, budget_within_forecast],
         jobs=[refresh_warehouse_job],
         schedules=[daily_refresh],
         sensors=[landing_files_sensor],

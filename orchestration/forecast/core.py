@@ -1,0 +1,292 @@
+"""Daily forecasts with intervals, their backtests, price scenarios and month-end budget outlooks.
+
+A series is one metric of one scope (a use case on a platform and model, a use case, a platform, a team, the
+total), one value per day from its first active day to the forecast origin, zeros included. Each series is
+planned by its history:
+- `backtest`: at least MIN_DAYS_FOR_BACKTEST days and active on at least MIN_ACTIVE_SHARE of them: the
+  candidate methods (seasonal naive, AutoETS and MSTL with weekly seasonality by default, AutoARIMA on
+  request; statsforecast, fitted over all series at once) are backtested from rolling origins
+  (BACKTEST_WINDOWS windows of BACKTEST_HORIZON days; fitted once on the data before the first window, then
+  rolled forward) and the method with the lowest MASE forecasts it;
+- otherwise a stated fallback, flagged: seasonal naive when at least two weeks of history allow a weekly
+  pattern (`too_short_for_backtest`), else the historic average (`too_short_for_seasonality`, `sparse`).
+Forecasts and intervals of counts and money are never below 0.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+SEASON = 7
+BACKTEST_HORIZON = 14
+BACKTEST_WINDOWS = 3
+MIN_DAYS_FOR_BACKTEST = 2 * SEASON + BACKTEST_HORIZON * BACKTEST_WINDOWS  # 56: two weeks to fit, three windows
+MIN_DAYS_FOR_SEASONALITY = 2 * SEASON
+MIN_ACTIVE_SHARE = 0.3
+LEVELS = (80, 95)
+Z80 = 1.2815515655446004  # the 90th percentile of the standard normal: half an 80% interval in sigmas
+CANDIDATES = ("seasonal_naive", "ets", "mstl")
+METHODS = ("seasonal_naive", "ets", "mstl", "arima")  # what `forecast_methods` may list
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def _model(name: str):
+    from statsforecast.models import MSTL, AutoARIMA, AutoETS, HistoricAverage, SeasonalNaive
+
+    if name == "seasonal_naive":
+        return SeasonalNaive(season_length=SEASON, alias=name)
+    if name == "ets":
+        return AutoETS(season_length=SEASON, alias=name)
+    if name == "mstl":
+        return MSTL(season_length=SEASON, trend_forecaster=AutoETS(model="ZZN"), alias=name)
+    if name == "arima":
+        return AutoARIMA(season_length=SEASON, alias=name)
+    if name == "historic_average":
+        return HistoricAverage(alias=name)
+    raise ValueError(f"unknown forecasting method {name!r}")
+
+
+def candidates(text: str | None) -> tuple[str, ...]:
+    """The candidate methods of a comma-separated list (dbt var `forecast_methods`), in METHODS' order; the
+    seasonal naive baseline is always one of them."""
+    names = {part.strip() for part in (text or ",".join(CANDIDATES)).split(",") if part.strip()}
+    unknown = names - set(METHODS)
+    if unknown:
+        raise ValueError(f"forecast_methods: unknown {sorted(unknown)}; choose from {', '.join(METHODS)}")
+    return tuple(name for name in METHODS if name in names | {"seasonal_naive"})
+
+
+ACCURACY_COLUMNS = {
+    "unique_id": "object",
+    "method": "object",
+    "points": "int64",
+    "scale": "float64",
+    "smape": "float64",
+    "coverage_80": "float64",
+    "coverage_95": "float64",
+    "mase": "float64",
+    "bias_pct": "float64",
+    "is_chosen": "bool",
+}
+FORECAST_COLUMNS = {
+    "unique_id": "object",
+    "ds": "datetime64[ns]",
+    "method": "object",
+    **{column: "float64" for column in ("point", "lo_80", "hi_80", "lo_95", "hi_95")},
+}
+
+
+def empty(columns: dict[str, str]) -> pd.DataFrame:
+    """A frame without rows whose columns have their types (a table built from it has them too)."""
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
+
+
+def plan(history: pd.DataFrame) -> pd.DataFrame:
+    """Per series (unique_id): its days of history, the share of them with activity, and how it is forecast:
+    mode `backtest`, or the fallback method with its reason."""
+    if history.empty:
+        return empty(
+            {
+                "unique_id": "object",
+                "history_days": "int64",
+                "active_share": "float64",
+                "mode": "object",
+                "fallback_method": "object",
+                "fallback_reason": "object",
+            }
+        )
+    stats = history.groupby("unique_id").agg(history_days=("y", "size"), active_share=("y", lambda y: (y > 0).mean()))
+    stats = stats.reset_index()
+
+    def decide(row):
+        if row.history_days >= MIN_DAYS_FOR_BACKTEST and row.active_share >= MIN_ACTIVE_SHARE:
+            return "backtest", None, None
+        if row.history_days >= MIN_DAYS_FOR_SEASONALITY and row.active_share >= MIN_ACTIVE_SHARE:
+            return "fallback", "seasonal_naive", "too_short_for_backtest"
+        reason = "sparse" if row.history_days >= MIN_DAYS_FOR_SEASONALITY else "too_short_for_seasonality"
+        return "fallback", "historic_average", reason
+
+    decided = stats.apply(decide, axis=1, result_type="expand")
+    stats[["mode", "fallback_method", "fallback_reason"]] = decided
+    return stats
+
+
+def _stats_forecast(names):
+    from statsforecast import StatsForecast
+
+    return StatsForecast(models=[_model(n) for n in names], freq="D", n_jobs=1)
+
+
+def _long(frame: pd.DataFrame, names, keep: list[str]) -> pd.DataFrame:
+    """statsforecast's wide output (one column set per method) as one row per method."""
+    parts = []
+    for name in names:
+        part = frame[keep].copy()
+        part["method"] = name
+        part["point"] = frame[name].to_numpy()
+        for level in LEVELS:
+            part[f"lo_{level}"] = frame[f"{name}-lo-{level}"].to_numpy()
+            part[f"hi_{level}"] = frame[f"{name}-hi-{level}"].to_numpy()
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def backtest(history: pd.DataFrame, methods: tuple[str, ...] = CANDIDATES) -> pd.DataFrame:
+    """Rolling-origin backtest of every candidate on every series (all fitted at once): one row per series,
+    method, window cutoff and day, with the actual, the forecast, its intervals and the series' MASE scale (the
+    mean absolute weekly difference before the first window)."""
+    if history.empty:
+        return pd.DataFrame()
+    sf = _stats_forecast(methods)
+    cv = sf.cross_validation(
+        df=history[["unique_id", "ds", "y"]],
+        h=BACKTEST_HORIZON,
+        n_windows=BACKTEST_WINDOWS,
+        step_size=BACKTEST_HORIZON,
+        level=list(LEVELS),
+        refit=False,
+    )
+    cv = cv.reset_index() if "unique_id" not in cv.columns else cv
+    out = _long(cv, methods, ["unique_id", "ds", "cutoff", "y"])
+    first_cutoff = cv.groupby("unique_id")["cutoff"].min().rename("first_cutoff")
+    training = history.merge(first_cutoff, on="unique_id")
+    return out.merge(mase_scale(training[training["ds"] <= training["first_cutoff"]]), on="unique_id", how="left")
+
+
+def mase_scale(training: pd.DataFrame) -> pd.Series:
+    """Per series (unique_id), MASE's scale: the mean absolute weekly difference of its training days."""
+    training = training.sort_values(["unique_id", "ds"])
+    seasonal_error = (training["y"] - training.groupby("unique_id")["y"].shift(SEASON)).abs()
+    return seasonal_error.groupby(training["unique_id"]).mean().rename("scale")
+
+
+def accuracy(points: pd.DataFrame) -> pd.DataFrame:
+    """Per series and method, from backtest points: MASE (mean absolute error over the series' scale), sMAPE
+    (mean of 2|f - a| / (|f| + |a|), days where both are 0 count as exact), bias (sum of f - a over the sum of
+    actuals), and the share of actuals inside the 80% and 95% intervals; `is_chosen` marks the method with the
+    lowest MASE (ties: the earlier candidate)."""
+    if points.empty:
+        return empty(ACCURACY_COLUMNS)
+    p = points.copy()
+    p["abs_error"] = (p["point"] - p["y"]).abs()
+    denominator = p["point"].abs() + p["y"].abs()
+    p["smape_term"] = np.where(denominator > 0, 2 * p["abs_error"] / denominator.where(denominator > 0, 1), 0.0)
+    p["error"] = p["point"] - p["y"]
+    for level in LEVELS:
+        p[f"inside_{level}"] = ((p["y"] >= p[f"lo_{level}"]) & (p["y"] <= p[f"hi_{level}"])).astype(float)
+    grouped = p.groupby(["unique_id", "method"], sort=False)
+    out = grouped.agg(
+        points=("y", "size"),
+        mae=("abs_error", "mean"),
+        scale=("scale", "first"),
+        smape=("smape_term", "mean"),
+        error_sum=("error", "sum"),
+        actual_sum=("y", "sum"),
+        coverage_80=("inside_80", "mean"),
+        coverage_95=("inside_95", "mean"),
+    ).reset_index()
+    out["mase"] = np.where(out["scale"] > 0, out["mae"] / out["scale"].where(out["scale"] > 0, 1), np.nan)
+    out["bias_pct"] = np.where(out["actual_sum"] != 0, 100 * out["error_sum"] / out["actual_sum"], np.nan)
+    order = {name: i for i, name in enumerate(METHODS)}
+    out["_rank_key"] = out["mase"].fillna(np.inf)
+    out["_order"] = out["method"].map(order).fillna(len(order))
+    best = out.sort_values(["unique_id", "_rank_key", "_order"]).groupby("unique_id").head(1)
+    out["is_chosen"] = out.index.isin(best.index)
+    return out[list(ACCURACY_COLUMNS)]
+
+
+def forecast(history: pd.DataFrame, methods: dict[str, str], horizon: int) -> pd.DataFrame:
+    """Each series forecast `horizon` days past its last day by its method, with 80% and 95% intervals; one
+    row per series and day (ds), never below 0."""
+    parts = []
+    for method in sorted(set(methods.values())):
+        ids = [uid for uid, m in methods.items() if m == method]
+        subset = history[history["unique_id"].isin(ids)][["unique_id", "ds", "y"]]
+        if subset.empty:
+            continue
+        frame = _stats_forecast([method]).forecast(df=subset, h=horizon, level=list(LEVELS))
+        frame = frame.reset_index() if "unique_id" not in frame.columns else frame
+        parts.append(_long(frame, [method], ["unique_id", "ds"]))
+    if not parts:
+        return empty(FORECAST_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)
+    for column in ("point", "lo_80", "hi_80", "lo_95", "hi_95"):
+        out[column] = out[column].clip(lower=0)
+    return out
+
+
+def methods_for(planned: pd.DataFrame, accuracy: pd.DataFrame) -> dict[str, str]:
+    """Each series' forecasting method: the winner of its backtest (accuracy's is_chosen, keyed by unique_id or
+    series_id), or its plan's fallback."""
+    if accuracy.empty:
+        chosen = {}
+    else:
+        key = "unique_id" if "unique_id" in accuracy.columns else "series_id"
+        winners = accuracy[accuracy["is_chosen"].astype(bool)]
+        chosen = dict(zip(winners[key], winners["method"], strict=True))
+    return {
+        row.unique_id: chosen.get(row.unique_id, "seasonal_naive") if row.mode == "backtest" else row.fallback_method
+        for row in planned.itertuples()
+    }
+
+
+def fit(history: pd.DataFrame, horizon: int, methods: tuple[str, ...] = CANDIDATES):
+    """plan -> backtest -> accuracy -> forecast of every series of `history` (unique_id, ds, y): the plan, the
+    backtest accuracy and the forecasts, as the dbt models build them."""
+    planned = plan(history)
+    backtested = set(planned.loc[planned["mode"] == "backtest", "unique_id"])
+    scores = accuracy(backtest(history[history["unique_id"].isin(backtested)], methods))
+    return planned, scores, forecast(history, methods_for(planned, scores), horizon)
+
+
+def decline_factor(days_ahead: float, monthly_decline_pct: float) -> float:
+    """Price after `days_ahead` days of a decline of `monthly_decline_pct` a month, compounded (docs/design.md
+    worked example 8: 6.67% a month is a factor of 0.437 after 12 months)."""
+    return (1 - monthly_decline_pct / 100) ** (days_ahead / DAYS_PER_MONTH)
+
+
+def normal_sf(x: float) -> float:
+    """P(Z > x) for a standard normal Z."""
+    return 0.5 * math.erfc(x / math.sqrt(2))
+
+
+def month_outlook(actual_days: pd.DataFrame, forecast_days: pd.DataFrame, budget: float | None) -> dict:
+    """A month's spend outlook: `actual_days` (ds, y) up to the origin, `forecast_days` (ds, point, lo_80,
+    hi_80) for the rest of the month. The month-end total is the actual plus the forecast points, its 80%
+    interval from the daily intervals (each day's sigma = its 80% half-width / z80, days independent); with a
+    budget, the probability the month ends above it and the first day the cumulative spend reaches it (an
+    actual day if it already has)."""
+    actual = float(actual_days["y"].sum()) if not actual_days.empty else 0.0
+    points = forecast_days["point"].to_numpy(dtype=float) if not forecast_days.empty else np.array([])
+    sigmas = (
+        (forecast_days["hi_80"].to_numpy(dtype=float) - forecast_days["lo_80"].to_numpy(dtype=float)) / (2 * Z80)
+        if not forecast_days.empty
+        else np.array([])
+    )
+    mean = actual + float(points.sum())
+    sd = float(math.sqrt(float((sigmas**2).sum())))
+    out = {
+        "actual_to_date": actual,
+        "forecast_month_end": mean,
+        "month_end_lo_80": max(actual, mean - Z80 * sd),
+        "month_end_hi_80": mean + Z80 * sd,
+        "probability_over_budget": None,
+        "run_out_date": None,
+    }
+    if budget is None:
+        return out
+    out["probability_over_budget"] = (1.0 if mean > budget else 0.0) if sd == 0 else normal_sf((budget - mean) / sd)
+    parts = []
+    if not actual_days.empty:
+        parts.append(actual_days[["ds", "y"]].rename(columns={"y": "amount"}))
+    if not forecast_days.empty:
+        parts.append(forecast_days[["ds", "point"]].rename(columns={"point": "amount"}))
+    if not parts:
+        return out
+    days = pd.concat(parts).sort_values("ds")
+    reached = days[days["amount"].cumsum() >= budget]
+    out["run_out_date"] = reached["ds"].iloc[0] if not reached.empty else None
+    return out
