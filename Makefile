@@ -53,8 +53,8 @@ dev: $(STAMP)
 # a temporary folder, never the project
 LINT_TMP := $(shell mktemp -d -u /tmp/genai_finops_lint.XXXXXX)
 lint: $(STAMP)
-	$(BIN)/ruff check orchestration tests
-	$(BIN)/ruff format --check orchestration tests
+	$(BIN)/ruff check orchestration tests models
+	$(BIN)/ruff format --check orchestration tests models
 	$(BIN)/genai-finops generate-dbt --check
 	mkdir -p $(LINT_TMP)
 	FINOPS_DUCKDB_PATH=$(LINT_TMP)/lint.duckdb FINOPS_LAKE_DIR=$(LINT_TMP)/lake DBT_TARGET_PATH=$(LINT_TMP)/target \

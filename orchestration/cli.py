@@ -217,6 +217,22 @@ def _print_summary(duckdb_path: str) -> None:
             "unexplained_variance, usage_log_coverage_pct from marts.rpt_billing_reconciliation "
             "where billed_effective_cost <> 0 order by platform = '(all platforms)', platform"
         ).fetchall()
+        forecast = con.execute(
+            """
+            select
+                (select count(distinct series_id) from marts.fct_forecast_daily),
+                (select count(distinct series_id) from marts.fct_forecast_daily where is_fallback),
+                (select max(origin_date) from marts.fct_forecast_daily),
+                (select sum(point) from marts.fct_forecast_daily
+                 where scope = 'total' and metric = 'cost_usd' and horizon_days <= 30),
+                (select sum(y) from intermediate.int_forecast_history
+                 where scope = 'total' and metric = 'cost_usd'
+                   and ds > (select max(ds) from intermediate.int_forecast_history) - interval 30 day),
+                (select count(*) from marts.rpt_budget_status where not is_month_closed and is_forecast_complete),
+                (select count(*) from marts.rpt_budget_status
+                 where not is_month_closed and is_forecast_complete and is_forecast_over_budget)
+            """
+        ).fetchone()
     finally:
         con.close()
     print(f"marts.fct_genai_requests: {rows[0]:,} requests, {rows[1]:,} unpriced, total cost ${rows[2]:,.2f}")
@@ -228,6 +244,13 @@ def _print_summary(duckdb_path: str) -> None:
 
     if billing:
         print(format_reconciliation(billing))
+    series, fallbacks, origin, next_30, last_30, budgets, over = forecast
+    if series:
+        print(
+            f"forecasts: {series:,} series ({fallbacks:,} on a fallback); total cost of the 30 days after {origin}: "
+            f"${float(next_30 or 0):,.2f} (the 30 days before: ${float(last_30 or 0):,.2f}); "
+            f"{over} of {budgets} open budget(s) forecast over"
+        )
 
 
 def report_unread(settings: Settings) -> None:
@@ -352,6 +375,20 @@ def cmd_bench(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_forecast_holdout(args: argparse.Namespace) -> int:
+    from orchestration.forecast.core import candidates
+    from orchestration.tools.forecast_holdout import report
+
+    warehouse = args.warehouse or Settings.from_env().published_path
+    if not Path(warehouse).exists():
+        print(f"no warehouse at {warehouse}: build one first (make run), or give --warehouse", file=sys.stderr)
+        return 66
+    for metric in args.metric:
+        print(report(warehouse, args.days, metric, args.scope, candidates(args.methods)))
+        print()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="genai-finops", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -444,8 +481,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--litellm", default=None, help="LiteLLM's catalog JSON, to say where the two catalogs agree")
     p.set_defaults(fn=cmd_compare_prices)
 
+    p = sub.add_parser(
+        "forecast-holdout", help="tool: forecast a warehouse's last days from the days before and score it"
+    )
+    p.add_argument("--warehouse", default=None, help="a warehouse file (default: the published copy)")
+    p.add_argument("--days", type=int, default=30, help="days held out (default 30)")
+    p.add_argument("--metric", nargs="+", default=["cost_usd"], choices=["requests", "tokens", "cost_usd", "value_usd"])
+    p.add_argument("--scope", default="use_case", choices=["use_case_model", "use_case", "platform", "team", "total"])
+    p.add_argument("--methods", default=None, help="candidate methods (default: seasonal_naive,ets,mstl)")
+    p.set_defaults(fn=cmd_forecast_holdout)
+
     args = parser.parse_args(argv)
-    for name in ("landing", "out", "dir", "workdir", "litellm", "write"):  # the user's paths, from where they are
+    # the user's paths, from where they are
+    for name in ("landing", "out", "dir", "workdir", "litellm", "write", "warehouse"):
         value = getattr(args, name, None)
         if value and "://" not in value:
             setattr(args, name, os.path.abspath(value))

@@ -20,7 +20,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from orchestration.settings import SEEDS_DIR, workdir_env
+from orchestration.settings import PROJECT_DIR, SEEDS_DIR, workdir_env
 
 
 class TreeRss:
@@ -218,18 +218,26 @@ def stage_seconds(instance, run_id: str) -> dict[str, float]:
     return stages
 
 
+def forecast_models() -> set[str]:
+    """The models of the forecast step (models/intermediate/forecast, models/marts/forecast)."""
+    return {p.stem for p in (PROJECT_DIR / "models").glob("*/forecast/*") if p.suffix in (".sql", ".py")}
+
+
 def dbt_layer_seconds(target_dir: Path, since: float) -> dict[str, float]:
     """Seconds dbt spent per layer (sum of node execution times; 2 threads overlap them) from the newest
-    run_results.json written after `since`."""
+    run_results.json written after `since`; the forecast models are a layer of their own."""
     results = [p for p in target_dir.rglob("run_results.json") if p.stat().st_mtime >= since]
     if not results:
         return {}
     data = json.loads(max(results, key=lambda p: p.stat().st_mtime).read_text())
     layers: dict[str, float] = defaultdict(float)
+    forecasting = forecast_models()
     for r in data["results"]:
         uid = r["unique_id"]
         kind = uid.split(".")[0]
-        if kind == "model":
+        if kind == "model" and uid.split(".")[-1] in forecasting:
+            layer = "dbt forecasts (models/*/forecast)"
+        elif kind == "model":
             name = uid.split(".")[-1]
             layer = name.split("_")[0] if name.split("_")[0] in ("stg", "int") else "marts"
             layer = {"stg": "dbt staging", "int": "dbt intermediate", "marts": "dbt marts"}[layer]

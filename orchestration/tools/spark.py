@@ -357,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("check", help="build a small demo on DuckDB and on Spark and compare every mart")
     p.add_argument("--workdir", default=str(PROJECT_DIR / "data" / "spark_check"))
     p.add_argument("--events", type=int, default=20_000)
-    p.add_argument("--days", type=int, default=14)
+    p.add_argument("--days", type=int, default=60)  # 56 days and more are backtested: the forecasts run whole
     p = sub.add_parser(
         "dbt", help="run dbt on the spark target in this process: python -m orchestration.tools.spark dbt build"
     )
