@@ -18,6 +18,7 @@ import json
 import shutil
 import tempfile
 import time
+import zlib
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -29,7 +30,7 @@ import pyarrow as pa
 from orchestration.settings import SEEDS_DIR
 from orchestration.tools.sample_data.billing import write_billing_exports
 from orchestration.tools.sample_data.capacity import apply_capacity
-from orchestration.tools.sample_data.scenario import INCIDENTS, USE_CASES, Route, UseCase
+from orchestration.tools.sample_data.scenario import ANTHROPIC_OPUS, INCIDENTS, USE_CASES, Route, UseCase
 
 US_PER_S = 1_000_000
 US_PER_DAY = 86_400 * US_PER_S
@@ -137,6 +138,14 @@ def _use_case_events(
     # --- transactions: day, start time, variant, calls ---------------------------------------------
     day = rng.choice(days, size=n_txn, p=_day_weights(uc, start, days))
     hour = rng.choice(24, size=n_txn, p=_hour_profile(uc.shape))
+    # planted anomalies draw from their own generator, so the ordinary traffic stays what it was
+    irng = np.random.default_rng([zlib.crc32((uc.use_case_id or "").encode()), days])
+    if uc.use_case_id == "call_summaries":  # a backlog replayed: the burst hours' transactions x overflow_factor
+        h0, h1 = INCIDENTS.overflow_hours
+        burst = np.flatnonzero((day == round(days * INCIDENTS.overflow_day_fraction)) & (hour >= h0) & (hour < h1))
+        extra = np.repeat(burst, INCIDENTS.overflow_factor - 1)
+        day, hour = np.r_[day, day[extra]], np.r_[hour, hour[extra]]
+        n_txn = len(day)
     t0 = day * US_PER_DAY + hour * 3600 * US_PER_S + rng.integers(0, 3600 * US_PER_S, n_txn)
 
     # variants active on each day (a prompt change swaps variants at a given day)
@@ -162,6 +171,11 @@ def _use_case_events(
     else:
         k = np.ones(n_txn, dtype=np.int64)
     k = k.astype(np.int64)
+    runaway = np.zeros(n_txn, dtype=bool)
+    if uc.kind == "agent":  # a runaway loop: part of the day's transactions take runaway_factor times the steps
+        runaway_day = round(days * INCIDENTS.runaway_day_fraction)
+        runaway = (day == runaway_day) & (irng.random(n_txn) < INCIDENTS.runaway_share)
+        k = np.where(runaway, k * INCIDENTS.runaway_factor, k)
     group, pos = _group_index(k)
     n = int(k.sum())
 
@@ -180,6 +194,9 @@ def _use_case_events(
             route_code[sel] = np.where(pos[sel] == 0, codes[0], rest)
         else:
             route_code[sel] = rng.choice(codes, size=len(sel), p=rw / rw.sum())
+    if uc.use_case_id == "doc_summarizer":  # silently pointed at Claude Opus 4.5 (real time) for a day
+        switched = day[group] == round(days * INCIDENTS.model_switch_day_fraction)
+        route_code[switched] = tables.route(ANTHROPIC_OPUS)
     variant_code = np.array([tables.variant(uc.use_case_id, v.variant_id) for v in uc.variants])[v_of]
 
     new_in = np.rint(_lognormal(rng, uc.input_median, uc.input_sigma, n) * in_scale).astype(np.int64)
@@ -203,6 +220,12 @@ def _use_case_events(
             # and write the previous exchange
             cached = np.where(pos > 0, prev_prefix, 0)
             cache_write = np.where(pos > 0, inp - new_in - prev_prefix, system)
+            if uc.use_case_id == "support_chatbot":
+                # a prompt change puts a timestamp before the system prompt: no call reads the cache, each
+                # writes its whole prefix again
+                broken = day[group] == round(days * INCIDENTS.cache_break_day_fraction)
+                cache_write = np.where(broken, inp - new_in, cache_write)
+                cached = np.where(broken, 0, cached)
             cache_ttl = np.where(cache_write > 0, 1 if uc.cache == "anthropic_5m" else 2, 0)
         elif uc.cache == "automatic":
             # automatic prefix caching in 128-token blocks once the prefix reaches 1,024 tokens
@@ -237,6 +260,7 @@ def _use_case_events(
         tod = t % US_PER_DAY
         in_incident = (t // US_PER_DAY == throttle_day) & (tod >= 14 * 3600 * US_PER_S) & (tod < 18 * 3600 * US_PER_S)
         status = np.where(in_incident & (rng.random(n) < INCIDENTS.throttle_share), 2, status)
+        status = np.where(runaway[group] & (irng.random(n) < INCIDENTS.runaway_error_rate), 1, status)
     failed = status > 0
     # a failed call is retried once (attempt 2, success); the failure keeps the tokens it consumed
     rep = np.where(failed, 2, 1)

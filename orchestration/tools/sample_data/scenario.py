@@ -68,6 +68,7 @@ ANTHROPIC_SONNET = Route("anthropic", "claude-sonnet-4-5-20250929", "us", "globa
 ANTHROPIC_SONNET_BATCH = Route(
     "anthropic", "claude-sonnet-4-5-20250929", "us", "global", capacity_type="batch", tokens_per_second=70
 )
+ANTHROPIC_OPUS = Route("anthropic", "claude-opus-4-5-20251101", "us", "global", tokens_per_second=50, ttft_ms=900)
 ANTHROPIC_HAIKU = Route("anthropic", "claude-haiku-4-5-20251001", "us", "global", tokens_per_second=140)
 OPENAI_GPT5 = Route("openai", "gpt-5-2025-08-07", "us", "global", tokens_per_second=60, ttft_ms=900)
 OPENAI_GPT5_PRIORITY = Route(
@@ -451,9 +452,47 @@ class Incidents:
     throttle_share: float = 0.4
     late_share: float = 0.01  # events delivered in the next day's landing file
     duplicate_share: float = 0.001  # events delivered twice (the second copy in the next day's file)
+    # the planted cost anomalies (PLANTED_ANOMALIES lists what a detector should find, with the top driver)
+    runaway_day_fraction: float = 0.6  # research_agent: an agent loop on part of the day's transactions
+    runaway_share: float = 0.25  # of that day's transactions loop ...
+    runaway_factor: int = 4  # ... with 4 times the steps (the history re-sent at every step)
+    runaway_error_rate: float = 0.2  # and a fifth of their calls fail and are retried
+    cache_break_day_fraction: float = 0.75  # support_chatbot: a prompt change puts a timestamp first: no cache reads
+    model_switch_day_fraction: float = 0.85  # doc_summarizer: silently pointed at Claude Opus 4.5 (real time) for a day
+    overflow_day_fraction: float = 0.82  # call_summaries: a backlog replayed on its provisioned deployment ...
+    overflow_hours: tuple[int, int] = (14, 20)  # ... from 14:00 to 20:00 UTC ...
+    overflow_factor: int = 6  # ... at 6 times the traffic: it spills over to pay-as-you-go
 
 
 INCIDENTS = Incidents()
+
+
+@dataclass(frozen=True)
+class PlantedAnomaly:
+    """A cost anomaly the generator plants: on which use case and day, and the driver that explains most of it."""
+
+    name: str
+    use_case_id: str
+    day_fraction: float
+    top_driver: str
+
+    def day(self, days: int) -> int:
+        return round(days * self.day_fraction)
+
+
+PLANTED_ANOMALIES: tuple[PlantedAnomaly, ...] = (
+    PlantedAnomaly("launch spike (chats x3)", "support_chatbot", INCIDENTS.spike_day_fraction, "volume"),
+    # the launch on provisioned capacity: it takes more of its reservation (allocated capacity cost) and spills
+    PlantedAnomaly("launch spike on provisioned capacity", "call_summaries", INCIDENTS.spike_day_fraction, "capacity"),
+    PlantedAnomaly("runaway agent loop", "research_agent", INCIDENTS.runaway_day_fraction, "tokens_per_transaction"),
+    PlantedAnomaly("prompt change breaks the cache", "support_chatbot", INCIDENTS.cache_break_day_fraction, "cache"),
+    PlantedAnomaly(
+        "silent switch to a pricier model", "doc_summarizer", INCIDENTS.model_switch_day_fraction, "model_mix"
+    ),
+    PlantedAnomaly(
+        "backlog spills over provisioned capacity", "call_summaries", INCIDENTS.overflow_day_fraction, "spillover"
+    ),
+)
 
 
 @dataclass(frozen=True)
