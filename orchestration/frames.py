@@ -12,6 +12,7 @@ TYPES = {
     "double": ("double", "double"),
     "boolean": ("boolean", "boolean"),
     "date": ("date", "date"),
+    "timestamp": ("timestamp", "timestamp"),
     "usd": ("decimal(18,2)", "decimal(18,2)"),  # an estimate in USD, to the cent
 }
 

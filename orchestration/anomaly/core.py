@@ -1,0 +1,337 @@
+"""Anomaly detection and the cost decomposition behind it (docs/design.md section 13).
+
+Detection: for every series (grain hour or day; level use case x platform x model, use case, total) and metric,
+the expected value is the median of the same slot (hour of week, or weekday) over the previous four weeks, the
+scale is 1.4826 x the rolling median of the absolute residuals over the previous four weeks (a robust standard
+deviation, pandas' rolling median), floored so quiet series do not alert on noise; the robust z-score is the
+residual over the scale. A period is anomalous when |z| reaches the threshold (var `anomaly_threshold`) and,
+for cost, the change is at least `anomaly_min_impact_usd`.
+
+Decomposition: a period's cost is written as a product of factors per route (payg and spillover) plus the
+capacity cost allocated to it:
+
+    cost = capacity + sum over routes r of  T * tau * y * x[m(r)] * z[r] * c[r] * p[r]
+
+T transactions (volume), tau successful tokens per transaction, y all tokens over successful tokens (failures
+and retries), x the model's share of tokens (model mix), z the route's share of its model's tokens (spillover),
+c list cost over list cost without caching (cache), p cost per token without caching (price). The change from
+the baseline to the observed period is split among the eight drivers by the Shapley value: each driver's
+contribution is its marginal effect averaged over every order of changing the drivers, so the contributions add
+up to the change exactly, whatever the order, and a driver that did not move contributes nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+DRIVERS = (
+    "volume",
+    "tokens_per_transaction",
+    "failures_retries",
+    "model_mix",
+    "spillover",
+    "cache",
+    "price",
+    "capacity",
+)
+SEASON = {"hour": 168, "day": 7}  # one week of periods
+PERIOD = {"hour": pd.Timedelta(hours=1), "day": pd.Timedelta(days=1)}
+BASELINE_WEEKS = 4
+MIN_BASELINE_WEEKS = 3
+MAD_TO_SIGMA = 1.4826  # median absolute deviation to standard deviation, for normal noise
+
+# metrics: how each is computed from the summed components, and the floor of its scale
+ADDITIVE = ("cost_usd", "requests", "transactions")
+RATIO_METRICS = {
+    "tokens_per_transaction": ("tokens", "transactions"),
+    "cost_per_transaction": ("cost_usd", "transactions"),
+    "cost_per_mtok": ("cost_usd", "tokens_m"),
+    "cache_hit_share": ("cached_input_tokens", "input_tokens"),
+    "failure_share": ("failed_requests", "requests"),
+    "spillover_share": ("spillover_requests", "capacity_requests"),
+}
+METRICS = (*ADDITIVE, *RATIO_METRICS)
+REL_FLOOR = 0.1  # the scale is at least 10% of the expected value
+ABS_FLOOR = {"cache_hit_share": 0.03, "failure_share": 0.02, "spillover_share": 0.03}
+MIN_REQUESTS = 20  # a ratio is judged only in periods with at least this many requests (observed and expected)
+MIN_COUNT_CHANGE = 5  # a count moves by at least 5 transactions (their requests) to be an anomaly
+# anomalous periods closer than this are one episode (hours: within a day; days: across a weekend)
+EPISODE_GAP = {"hour": 24, "day": 3}
+
+COMPONENTS = (
+    "requests",
+    "failed_requests",
+    "transactions",
+    "tokens",
+    "ok_tokens",
+    "input_tokens",
+    "cached_input_tokens",
+    "cost_usd",
+    "list_cost_usd",
+    "no_cache_list_cost_usd",
+)
+LEVELS = {
+    "use_case_model": ["use_case_id", "platform", "model_id"],
+    "use_case": ["use_case_id"],
+    "total": [],
+}
+
+
+# --- the decomposition --------------------------------------------------------------------------------------------
+
+
+def shapley(value: Callable[[frozenset], float], players: tuple[str, ...]) -> dict[str, float]:
+    """The Shapley value of each player for the game `value` (a function of the set of players that moved):
+    the average over all orders of the player's marginal contribution. Sums to value(all) - value(none)."""
+    n = len(players)
+    cache: dict[frozenset, float] = {}
+
+    def v(s: frozenset) -> float:
+        if s not in cache:
+            cache[s] = value(s)
+        return cache[s]
+
+    weights = [math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n) for k in range(n)]
+    result = {}
+    for player in players:
+        others = [p for p in players if p != player]
+        total = 0.0
+        for k in range(n):
+            for subset in itertools.combinations(others, k):
+                s = frozenset(subset)
+                total += weights[k] * (v(s | {player}) - v(s))
+        result[player] = total
+    return result
+
+
+def to_cents(values: Mapping[str, float], total_cents: int) -> dict[str, int]:
+    """Round contributions to whole cents that add up to total_cents exactly (largest remainder; ties in the order
+    of the contributions)."""
+    keys = list(values)
+    raw = np.array([values[k] * 100 for k in keys], dtype=float)
+    floors = np.floor(raw).astype(np.int64)
+    remainder = int(total_cents - floors.sum())
+    fraction = np.round(raw - floors, 9)  # equal fractions (up to float noise) go in the drivers' order
+    order = np.argsort(-fraction, kind="stable") if remainder >= 0 else np.argsort(fraction, kind="stable")
+    for i in range(abs(remainder)):
+        floors[order[i % len(keys)]] += 1 if remainder > 0 else -1
+    return dict(zip(keys, (int(x) for x in floors), strict=True))
+
+
+def factors(period: Mapping) -> dict:
+    """The decomposition's factors of one period from its components: scalars T, tau, y, capacity; per model x;
+    per route z, c, p (None where undefined, e.g. a ratio over nothing). `period` holds T, ok_tokens, and
+    `routes`: a frame with model, route, tokens, cost, list_cost, no_cache_list_cost."""
+    routes = period["routes"]
+    payg = routes[routes["route"] != "provisioned"]
+    t = float(period["transactions"])
+    ok = float(period["ok_tokens"])
+    n = float(routes["tokens"].sum())
+    by_model = routes.groupby("model")["tokens"].sum()
+
+    def ratio(a: float, b: float) -> float | None:
+        return a / b if b else None
+
+    f: dict = {
+        "T": t,
+        "tau": ratio(ok, t),
+        "y": ratio(n, ok),
+        "capacity": float(routes.loc[routes["route"] == "provisioned", "cost"].sum()),
+        "x": {m: ratio(float(v), n) for m, v in by_model.items()},
+        "z": {},
+        "c": {},
+        "p": {},
+    }
+    for row in payg.itertuples(index=False):
+        key = (row.model, row.route)
+        f["z"][key] = ratio(float(row.tokens), float(by_model[row.model]))
+        c = ratio(float(row.list_cost), float(row.no_cache_list_cost))
+        f["c"][key] = c
+        f["p"][key] = ratio(float(row.cost), float(row.tokens) * c) if c else None
+    return f
+
+
+DRIVER_FACTORS = {
+    "volume": "T",
+    "tokens_per_transaction": "tau",
+    "failures_retries": "y",
+    "model_mix": "x",
+    "spillover": "z",
+    "cache": "c",
+    "price": "p",
+    "capacity": "capacity",
+}
+
+
+def _pick(a, b):
+    """The value of a factor: a, or b where a is undefined (the other period's value contributes no change)."""
+    return b if a is None else a
+
+
+def decompose(before: Mapping, after: Mapping) -> tuple[float, float, dict[str, float]]:
+    """Expected cost (before), observed cost (after) and each driver's contribution (Shapley) to the change,
+    plus `other`: what the factor model cannot explain (only where a factor is undefined in both periods; 0
+    otherwise)."""
+    f0, f1 = factors(before), factors(after)
+    routes = sorted(set(f0["z"]) | set(f1["z"]))
+    models = sorted(set(f0["x"]) | set(f1["x"]))
+
+    def get(f, name, key=None):
+        if key is None:
+            return f[name]
+        if name == "x":
+            return f["x"].get(key, 0.0 if f["T"] else None)
+        # a route's share of its model is 0 where the model ran without it, undefined where the model did not run
+        default = 0.0 if name == "z" and f["x"].get(key[0]) else None
+        return f[name].get(key, default)
+
+    # a factor undefined in one period takes the other period's value
+    scal = {k: (_pick(get(f0, k), get(f1, k)), _pick(get(f1, k), get(f0, k))) for k in ("T", "tau", "y", "capacity")}
+    vec = {
+        name: {
+            key: (_pick(get(f0, name, key), get(f1, name, key)), _pick(get(f1, name, key), get(f0, name, key)))
+            for key in (models if name == "x" else routes)
+        }
+        for name in ("x", "z", "c", "p")
+    }
+
+    def cost(moved: frozenset) -> float:
+        def s(k):
+            v = scal[k][1 if k in moved else 0]
+            return 0.0 if v is None else v
+
+        def w(name, key):
+            v = vec[name][key][1 if name in moved else 0]
+            return 0.0 if v is None else v
+
+        base = s("T") * s("tau") * s("y")
+        return s("capacity") + sum(
+            base * w("x", m) * w("z", (m, r)) * w("c", (m, r)) * w("p", (m, r)) for m, r in routes
+        )
+
+    def value(moved_drivers: frozenset) -> float:
+        return cost(frozenset(DRIVER_FACTORS[d] for d in moved_drivers))
+
+    contributions = shapley(value, DRIVERS)
+    expected = float(before["routes"]["cost"].sum())
+    observed = float(after["routes"]["cost"].sum())
+    contributions["other"] = (observed - expected) - sum(contributions.values())
+    return expected, observed, contributions
+
+
+# --- detection ------------------------------------------------------------------------------------------------------
+
+
+def metric_frame(components: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per series and period: the summed components and every metric."""
+    c = components.groupby(keys + ["period"], dropna=False)[
+        list(COMPONENTS) + ["spillover_requests", "capacity_requests"]
+    ]
+    out = c.sum().reset_index()
+    out["tokens_m"] = out["tokens"] / 1e6
+    for metric, (num, den) in RATIO_METRICS.items():
+        out[metric] = np.where(out[den] > 0, out[num] / out[den].where(out[den] > 0, 1), np.nan)
+    return out
+
+
+def complete_grid(frame: pd.DataFrame, keys: list[str], grain: str, end: pd.Timestamp) -> pd.DataFrame:
+    """Every period of every series from its first period to `end` (periods without requests are zeros)."""
+    parts = []
+    groups = frame.groupby(keys, dropna=False) if keys else [((), frame)]
+    for key, part in groups:
+        index = pd.date_range(part["period"].min(), end, freq=PERIOD[grain])
+        full = part.set_index("period").reindex(index)
+        full.index.name = "period"
+        full = full.reset_index()
+        key = key if isinstance(key, tuple) else (key,)
+        for name, value in zip(keys, key, strict=True):
+            full[name] = value
+        parts.append(full)
+    out = pd.concat(parts, ignore_index=True)
+    fill = [c for c in out.columns if c not in keys and c != "period" and c not in RATIO_METRICS]
+    out[fill] = out[fill].fillna(0)
+    return out
+
+
+def seasonal_scores(values: np.ndarray, season: int) -> tuple[np.ndarray, np.ndarray]:
+    """Expected value (median of the same slot in the previous BASELINE_WEEKS seasons, with at least
+    MIN_BASELINE_WEEKS of them) and the robust scale (1.4826 x the median absolute residual) of each period of
+    one series. Days: the residuals of the previous four weeks. Hours: those of the same hour of the day over
+    the previous four weeks, so a busy hour is judged by the noise of busy hours, not by quiet nights."""
+    n = len(values)
+    lagged = np.full((BASELINE_WEEKS, n), np.nan)
+    for w in range(1, BASELINE_WEEKS + 1):
+        if n > w * season:
+            lagged[w - 1, w * season :] = values[: n - w * season]
+    enough = np.sum(~np.isnan(lagged), axis=0) >= MIN_BASELINE_WEEKS
+    with np.errstate(all="ignore"):
+        expected = np.where(enough, np.nanmedian(np.where(enough, lagged, 0.0), axis=0), np.nan)
+    residual = np.abs(values - expected)
+    days = BASELINE_WEEKS * 7
+    if season == SEASON["hour"]:
+        width = -(-n // 24) * 24
+        by_hour = pd.DataFrame(np.pad(residual, (0, width - n), constant_values=np.nan).reshape(-1, 24))
+        mad = by_hour.rolling(days, min_periods=7).median().shift(1).to_numpy().reshape(-1)[:n]
+    else:
+        mad = pd.Series(residual).rolling(days, min_periods=7).median().shift(1).to_numpy()
+    return expected, MAD_TO_SIGMA * mad
+
+
+def score(frame: pd.DataFrame, keys: list[str], grain: str, threshold: float, min_impact_usd: float) -> pd.DataFrame:
+    """Long frame: one row per series, period and metric with value, expected, scale, z and is_anomalous."""
+    season = SEASON[grain]
+    rows = []
+    groups = frame.groupby(keys, dropna=False) if keys else [((), frame)]
+    for _, part in groups:
+        part = part.sort_values("period")
+        requests = part["requests"].to_numpy(float)
+        expected_requests, _ = seasonal_scores(requests, season)
+        # calls per transaction: an agent's or a conversation's requests come in bunches of this size
+        total_transactions = part["transactions"].sum()
+        calls = max(1.0, requests.sum() / total_transactions) if total_transactions else 1.0
+        for metric in METRICS:
+            values = part[metric].to_numpy(float)
+            expected, scale = seasonal_scores(values, season)
+            floor = np.maximum(REL_FLOOR * np.abs(expected), ABS_FLOOR.get(metric, 0.0))
+            bunch = calls if metric == "requests" else 1.0
+            if metric in ("requests", "transactions"):
+                # the Poisson noise of transactions, in bunches of `bunch` requests
+                floor = np.maximum(floor, np.sqrt(np.maximum(expected, 1.0) * bunch))
+            scale = np.where(np.isnan(scale), np.nan, np.fmax(scale, floor))  # no residual history: not judged
+            with np.errstate(all="ignore"):
+                z = (values - expected) / scale
+            flagged = np.abs(z) >= threshold
+            if metric == "cost_usd":
+                flagged &= np.abs(values - expected) >= min_impact_usd
+            elif metric in ("requests", "transactions"):
+                flagged &= np.abs(values - expected) >= MIN_COUNT_CHANGE * bunch
+            elif metric in RATIO_METRICS:
+                flagged &= (requests >= MIN_REQUESTS) & (expected_requests >= MIN_REQUESTS)
+            keep = part[keys + ["period"]].copy()
+            keep["metric"] = metric
+            keep["value"] = values
+            keep["expected"] = expected
+            keep["scale"] = scale
+            keep["z"] = z
+            keep["is_anomalous"] = np.nan_to_num(flagged, nan=False).astype(bool)
+            rows.append(keep)
+    return pd.concat(rows, ignore_index=True)
+
+
+def episodes(flags: pd.DataFrame, keys: list[str], grain: str) -> pd.DataFrame:
+    """Anomalous periods of one series and metric less than EPISODE_GAP periods apart, as one episode:
+    started_at, ended_at (end of the last anomalous period), periods, and the peak (largest |z|)."""
+    step = PERIOD[grain]
+    flagged = flags[flags["is_anomalous"]].sort_values(keys + ["metric", "period"])
+    if flagged.empty:
+        return flagged.assign(episode=pd.Series(dtype="int64"))
+    group_cols = keys + ["metric"]
+    new_series = (flagged[group_cols].ne(flagged[group_cols].shift())).any(axis=1) if group_cols else False
+    gap = flagged["period"].diff() > EPISODE_GAP[grain] * step
+    flagged = flagged.assign(episode=(new_series | gap).cumsum())
+    return flagged

@@ -1,0 +1,258 @@
+"""The anomaly models' frames: hourly components in, scored periods and episodes with their drivers out."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+
+from orchestration.anomaly import core
+from orchestration.frames import to_pandas
+
+SERIES_KEYS = ["use_case_id", "platform", "model_id"]
+SIGNAL_COLUMNS = {
+    "grain": "string",
+    "level": "string",
+    "use_case_id": "string",
+    "platform": "string",
+    "model_id": "string",
+    "period_start": "timestamp",
+    "metric": "string",
+    "value": "double",
+    "expected": "double",
+    "scale": "double",
+    "z": "double",
+}
+EPISODE_COLUMNS = {
+    "anomaly_key": "string",
+    "series_key": "string",
+    "grain": "string",
+    "level": "string",
+    "use_case_id": "string",
+    "platform": "string",
+    "model_id": "string",
+    "metric": "string",
+    "direction": "string",
+    "started_at": "timestamp",
+    "ended_at": "timestamp",
+    "anomalous_periods": "bigint",
+    "peak_at": "timestamp",
+    "peak_value": "double",
+    "peak_expected": "double",
+    "peak_z": "double",
+    "observed_cost_usd": "usd",
+    "expected_cost_usd": "usd",
+    "impact_usd": "usd",
+    **{f"{driver}_usd": "usd" for driver in (*core.DRIVERS, "other")},
+    "top_driver": "string",
+    "signals": "string",
+    "status": "string",
+    "data_through": "timestamp",
+}
+
+
+def _naive_hours(column: pd.Series) -> pd.Series:
+    column = pd.to_datetime(column)
+    return column.dt.tz_convert("UTC").dt.tz_localize(None) if column.dt.tz is not None else column
+
+
+def components_frame(components, transactions) -> pd.DataFrame:
+    """int_anomaly_components as pandas (with the model key and the capacity request counts), and the transaction
+    starts of int_anomaly_transactions as rows of their own (no model, no route, only `transactions`)."""
+    frame = to_pandas(components)
+    frame["spillover_requests"] = np.where(frame["route"] == "spillover", frame["requests"], 0)
+    frame["capacity_requests"] = np.where(frame["route"].isin(["spillover", "provisioned"]), frame["requests"], 0)
+    frame["model"] = frame["platform"].astype(str) + "/" + frame["model_id"].astype(str)
+    frame["transactions"] = 0
+    starts = to_pandas(transactions)
+    for part in (frame, starts):
+        part["hour_at"] = _naive_hours(part["hour_at"])
+        part["event_date"] = pd.to_datetime(part["event_date"])
+    frame = pd.concat([frame, starts.assign(platform=None, model_id=None, route=None, model=None)], ignore_index=True)
+    for column in (*core.COMPONENTS, "spillover_requests", "capacity_requests"):
+        frame[column] = frame[column].fillna(0).astype(float)
+    return frame
+
+
+def level_frame(components: pd.DataFrame, level: str) -> pd.DataFrame:
+    """The rows of a level: below the use case, the unit of volume is the successful request (transactions
+    belong to use cases, not to one model)."""
+    if level != "use_case_model":
+        return components
+    calls = components[components["route"].notna()].copy()
+    calls["transactions"] = calls["requests"] - calls["failed_requests"]
+    return calls
+
+
+def by_grain(components: pd.DataFrame, grain: str) -> pd.DataFrame:
+    return components.assign(period=components["hour_at"] if grain == "hour" else components["event_date"])
+
+
+def detect(components: pd.DataFrame, threshold: float, min_impact_usd: float) -> pd.DataFrame:
+    """Every anomalous period of every series, grain, level and metric (SIGNAL_COLUMNS)."""
+    out = []
+    if components.empty:
+        return pd.DataFrame(columns=list(SIGNAL_COLUMNS))
+    for grain in core.SEASON:
+        frame = by_grain(components, grain)
+        end = frame["period"].max()
+        for level, keys in core.LEVELS.items():
+            metrics = core.metric_frame(level_frame(frame, level), keys)
+            grid = core.complete_grid(metrics, keys, grain, end)
+            scores = core.score(grid, keys, grain, threshold, min_impact_usd)
+            # a day is judged once the data reaches its last hour (the newest day may still be filling up)
+            complete = scores["period"] + core.PERIOD[grain] <= components["hour_at"].max() + core.PERIOD["hour"]
+            flagged = scores[scores["is_anomalous"] & complete].copy()
+            flagged["grain"], flagged["level"] = grain, level
+            for key in SERIES_KEYS:
+                if key not in keys:
+                    flagged[key] = None
+            out.append(flagged.rename(columns={"period": "period_start"}))
+    return pd.concat(out, ignore_index=True)[list(SIGNAL_COLUMNS)]
+
+
+class SeriesComponents:
+    """One series' components per period, for the decomposition of its periods against their baseline."""
+
+    def __init__(self, frame: pd.DataFrame, level: str, grain: str):
+        self.level, self.grain = level, grain
+        self.by_period = {period: rows for period, rows in frame.groupby("period")}
+        self.step = core.PERIOD[grain] * core.SEASON[grain]
+
+    def _parts(self, rows: pd.DataFrame | None) -> dict:
+        if rows is None or rows.empty:
+            return {"transactions": 0.0, "ok_tokens": 0.0, "routes": _routes(None)}
+        calls = rows[rows["route"].notna()]
+        return {
+            "transactions": float(rows["transactions"].sum()),
+            "ok_tokens": float(calls["ok_tokens"].sum()),
+            "routes": _routes(calls),
+        }
+
+    def observed(self, period) -> dict:
+        return self._parts(self.by_period.get(period))
+
+    def baseline(self, period) -> dict:
+        """The median, component by component, of the same slot over the previous weeks."""
+        lags = [self._parts(self.by_period.get(period - w * self.step)) for w in range(1, core.BASELINE_WEEKS + 1)]
+        present = [lag["routes"].assign(lag=i) for i, lag in enumerate(lags) if not lag["routes"].empty]
+        routes = pd.concat(present, ignore_index=True) if present else _routes(None)
+        if routes.empty:
+            median_routes = _routes(None)
+        else:
+            wide = routes.pivot_table(
+                index=["model", "route"], columns="lag", values=list(ROUTE_VALUES), aggfunc="sum", fill_value=0.0
+            )
+            wide = wide.reindex(
+                columns=pd.MultiIndex.from_product([list(ROUTE_VALUES), range(len(lags))]), fill_value=0.0
+            )
+            median_routes = pd.DataFrame(
+                {value: np.median(wide[value].to_numpy(float), axis=1) for value in ROUTE_VALUES}, index=wide.index
+            ).reset_index()
+        return {
+            "transactions": float(np.median([lag["transactions"] for lag in lags])),
+            "ok_tokens": float(np.median([lag["ok_tokens"] for lag in lags])),
+            "routes": median_routes,
+        }
+
+
+ROUTE_VALUES = {
+    "tokens": "tokens",
+    "cost": "cost_usd",
+    "list_cost": "list_cost_usd",
+    "no_cache_list_cost": "no_cache_list_cost_usd",
+}
+
+
+def _routes(rows: pd.DataFrame | None) -> pd.DataFrame:
+    if rows is None or rows.empty:
+        return pd.DataFrame({"model": pd.Series(dtype=str), "route": pd.Series(dtype=str)}).assign(
+            **{name: pd.Series(dtype=float) for name in ROUTE_VALUES}
+        )
+    grouped = rows.groupby(["model", "route"], as_index=False)[list(ROUTE_VALUES.values())].sum()
+    return grouped.rename(columns={v: k for k, v in ROUTE_VALUES.items()})
+
+
+def _key(*parts) -> str:
+    return hashlib.md5("|".join("" if p is None else str(p) for p in parts).encode()).hexdigest()
+
+
+def build_episodes(components: pd.DataFrame, signals: pd.DataFrame) -> pd.DataFrame:
+    """One row per episode (consecutive anomalous periods of a series and metric) with the cost decomposition of
+    its anomalous periods (EPISODE_COLUMNS)."""
+    if signals.empty:
+        return pd.DataFrame(columns=list(EPISODE_COLUMNS))
+    signals = signals.copy()
+    signals["period_start"] = pd.to_datetime(signals["period_start"])
+    rows = []
+    for (grain, level), part in signals.groupby(["grain", "level"]):
+        keys = core.LEVELS[level]
+        step = core.PERIOD[grain]
+        frame = by_grain(level_frame(components, level), grain)
+        # the end of the data: its newest hour, or the newest day that the data covers to its last hour
+        data_through = components["hour_at"].max() + core.PERIOD["hour"]
+        if grain == "day":
+            data_through = data_through.floor("D")
+        flagged = core.episodes(part.rename(columns={"period_start": "period"}).assign(is_anomalous=True), keys, grain)
+        series_cache: dict = {}
+        for _, episode in flagged.groupby("episode"):
+            first = episode.iloc[0]
+            key_values = tuple(first[k] for k in keys)
+            if key_values not in series_cache:
+                mask = np.ones(len(frame), dtype=bool)
+                for k, v in zip(keys, key_values, strict=True):
+                    mask &= (frame[k] == v).to_numpy()
+                series_cache[key_values] = core_series = SeriesComponents(frame[mask], level, grain)
+            core_series = series_cache[key_values]
+            totals = dict.fromkeys((*core.DRIVERS, "other"), 0.0)
+            expected_cost = observed_cost = 0.0
+            for period in episode["period"]:
+                expected, observed, contributions = core.decompose(
+                    core_series.baseline(period), core_series.observed(period)
+                )
+                expected_cost += expected
+                observed_cost += observed
+                for driver, amount in contributions.items():
+                    totals[driver] += amount
+            impact_cents = int(round(observed_cost * 100)) - int(round(expected_cost * 100))
+            cents = core.to_cents(totals, impact_cents)
+            peak = episode.loc[episode["z"].abs().idxmax()]
+            direction = "up" if peak["z"] > 0 else "down"
+            moving = {d: c for d, c in cents.items() if d != "other"}
+            top = (max if impact_cents >= 0 else min)(moving, key=lambda d: moving[d]) if impact_cents else None
+            others = part[(part["metric"] != first["metric"]) & part["period_start"].isin(episode["period"])]
+            for k, v in zip(keys, key_values, strict=True):
+                others = others[others[k] == v]
+            series_key = _key(
+                grain, level, *[first.get(k) if k in keys else None for k in SERIES_KEYS], first["metric"]
+            )
+            started = episode["period"].min()
+            rows.append(
+                {
+                    "anomaly_key": _key(series_key, started.isoformat()),
+                    "series_key": series_key,
+                    "grain": grain,
+                    "level": level,
+                    **{k: (first[k] if k in keys else None) for k in SERIES_KEYS},
+                    "metric": first["metric"],
+                    "direction": direction,
+                    "started_at": started,
+                    "ended_at": episode["period"].max() + step,
+                    "anomalous_periods": len(episode),
+                    "peak_at": peak["period"],
+                    "peak_value": peak["value"],
+                    "peak_expected": peak["expected"],
+                    "peak_z": peak["z"],
+                    "observed_cost_usd": round(observed_cost, 2),
+                    "expected_cost_usd": round(observed_cost, 2) - impact_cents / 100,
+                    "impact_usd": impact_cents / 100,
+                    **{f"{d}_usd": c / 100 for d, c in cents.items()},
+                    "top_driver": top,
+                    "signals": ",".join(sorted(set(others["metric"]))) or None,
+                    # open while the series is still anomalous in the newest period of the data
+                    "status": "open" if episode["period"].max() + step >= data_through else "resolved",
+                    "data_through": data_through,
+                }
+            )
+    return pd.DataFrame(rows, columns=list(EPISODE_COLUMNS))
