@@ -10,6 +10,7 @@ from __future__ import annotations
 from dagster import Definitions, build_schedule_from_partitioned_job, definitions
 from dagster_dbt import DbtCliResource
 
+from orchestration.anomaly.assets import build_alerts_asset
 from orchestration.datasets import DATASETS, Dataset
 from orchestration.dbt.assets import build_dbt_assets, build_published_warehouse
 from orchestration.dbt.project import dbt_executable, dbt_project, ensure_manifest
@@ -26,6 +27,7 @@ from orchestration.settings import Settings
 def build_definitions(settings: Settings | None = None, datasets: tuple[Dataset, ...] = DATASETS) -> Definitions:
     settings = settings or Settings.from_env()
     dbt_warehouse = build_dbt_assets(settings, ensure_manifest(settings), datasets)
+    published = build_published_warehouse(dbt_warehouse)
     daily_refresh = build_schedule_from_partitioned_job(
         refresh_warehouse_job,
         hour_of_day=2,
@@ -37,7 +39,8 @@ def build_definitions(settings: Settings | None = None, datasets: tuple[Dataset,
         assets=[
             *build_ingest_assets(datasets, daily_partitions(settings.partition_start)),
             dbt_warehouse,
-            build_published_warehouse(dbt_warehouse),
+            published,
+            build_alerts_asset(published),
         ],
         asset_checks=[ge_capacity_invariants, ge_billing_reconciliation, budget_within_forecast],
         jobs=[refresh_warehouse_job],
