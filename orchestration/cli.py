@@ -233,6 +233,15 @@ def _print_summary(duckdb_path: str) -> None:
                  where not is_month_closed and is_forecast_complete and is_forecast_over_budget)
             """
         ).fetchone()
+        anomalies = con.execute(
+            """
+            select count(*), count(*) filter (where status = 'open'), coalesce(sum(impact_usd), 0),
+                   string_agg(use_case_id || ' ' || strftime(started_at, '%Y-%m-%d') || ' ' || top_driver || ' '
+                              || printf('%+.2f', impact_usd), ', ' order by started_at, use_case_id)
+            from marts.fct_anomalies
+            where grain = 'day' and level = 'use_case' and metric = 'cost_usd' and status <> 'withdrawn'
+            """
+        ).fetchone()
     finally:
         con.close()
     print(f"marts.fct_genai_requests: {rows[0]:,} requests, {rows[1]:,} unpriced, total cost ${rows[2]:,.2f}")
@@ -250,6 +259,16 @@ def _print_summary(duckdb_path: str) -> None:
             f"forecasts: {series:,} series ({fallbacks:,} on a fallback); total cost of the 30 days after {origin}: "
             f"${float(next_30 or 0):,.2f} (the 30 days before: ${float(last_30 or 0):,.2f}); "
             f"{over} of {budgets} open budget(s) forecast over"
+        )
+    _print_anomalies(anomalies)
+
+
+def _print_anomalies(anomalies: tuple) -> None:
+    count, open_, impact, listed = anomalies
+    if count:
+        print(
+            f"anomalies: {count} daily cost anomalies of use cases ({open_} open), impact ${float(impact):,.2f} "
+            f"(use case, day, top driver, USD): {listed}"
         )
 
 

@@ -218,25 +218,29 @@ def stage_seconds(instance, run_id: str) -> dict[str, float]:
     return stages
 
 
-def forecast_models() -> set[str]:
-    """The models of the forecast step (models/intermediate/forecast, models/marts/forecast)."""
-    return {p.stem for p in (PROJECT_DIR / "models").glob("*/forecast/*") if p.suffix in (".sql", ".py")}
+def models_in(folder: str) -> set[str]:
+    """The models of a step (models/intermediate/<folder>, models/marts/<folder>)."""
+    return {p.stem for p in (PROJECT_DIR / "models").glob(f"*/{folder}/*") if p.suffix in (".sql", ".py")}
+
+
+# steps measured as layers of their own: the models of these folders
+OWN_LAYERS = {"forecast": "dbt forecasts (models/*/forecast)", "anomaly": "dbt anomalies (models/*/anomaly)"}
 
 
 def dbt_layer_seconds(target_dir: Path, since: float) -> dict[str, float]:
     """Seconds dbt spent per layer (sum of node execution times; 2 threads overlap them) from the newest
-    run_results.json written after `since`; the forecast models are a layer of their own."""
+    run_results.json written after `since`; the forecast and anomaly models are layers of their own."""
     results = [p for p in target_dir.rglob("run_results.json") if p.stat().st_mtime >= since]
     if not results:
         return {}
     data = json.loads(max(results, key=lambda p: p.stat().st_mtime).read_text())
     layers: dict[str, float] = defaultdict(float)
-    forecasting = forecast_models()
+    own = {model: layer for folder, layer in OWN_LAYERS.items() for model in models_in(folder)}
     for r in data["results"]:
         uid = r["unique_id"]
         kind = uid.split(".")[0]
-        if kind == "model" and uid.split(".")[-1] in forecasting:
-            layer = "dbt forecasts (models/*/forecast)"
+        if kind == "model" and uid.split(".")[-1] in own:
+            layer = own[uid.split(".")[-1]]
         elif kind == "model":
             name = uid.split(".")[-1]
             layer = name.split("_")[0] if name.split("_")[0] in ("stg", "int") else "marts"
