@@ -1,10 +1,10 @@
 {{ config(materialized='incremental', on_schema_change='fail', **partition_replace_config('series_key')) }}
 -- One row per anomaly, kept once across runs: an episode of the current data that overlaps or touches an anomaly
 -- already recorded on the same series keeps that anomaly's id and first detection; a new one gets the id of its
--- series and first period. Each run replaces the anomalies of the series it saw; an earlier anomaly that the
--- data no longer shows (late data made it ordinary) stays, marked withdrawn (and comes back under its id if the
--- data shows it again). Deterministic: the detection times are the data's (data_through of the run), not the
--- clock's.
+-- series and first period. The episodes cover all history, so every recorded anomaly is either seen again or
+-- no longer in the data: then it stays, marked withdrawn (late data made it ordinary), and comes back under its
+-- id if the data shows it again. Deterministic: the detection times are the data's (data_through of the run),
+-- not the clock's.
 with episodes as (
     select * from {{ ref('int_anomaly_episodes') }}
 ),
@@ -117,8 +117,7 @@ withdrawn as (
         previous.last_updated_through,
         previous.series_key
     from previous
-    where previous.series_key in (select episodes.series_key from episodes)
-        and previous.anomaly_id not in (select current_anomalies.anomaly_id from current_anomalies)
+    where previous.anomaly_id not in (select current_anomalies.anomaly_id from current_anomalies)
 )
 
 select * from current_anomalies
