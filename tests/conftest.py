@@ -41,7 +41,7 @@ KINDS = ("unit", "dbt", "pipeline", "crash")
 
 # session fixtures built once per worker: the tests that use one run in the same worker (pytest-xdist's
 # loadgroup distribution), so each is built once
-SHARED_BUILDS = {"built": "built", "built_copy": "built", "billed": "billed", "clean_run": "crash"}
+SHARED_BUILDS = {"built": "built", "built_copy": "built", "billed": "billed", "demo": "demo", "clean_run": "crash"}
 
 
 def pytest_itemcollected(item):
@@ -261,6 +261,13 @@ def billed(tmp_path_factory):
     yield from pipeline_on_generated(
         tmp_path_factory, "billing_e2e", events=40_000, days=60, seed=21, real_formats=True
     )
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """The whole pipeline on the demo's data (`make run`: 300,000 events over 90 days in real formats, seed 42),
+    with its planted anomalies (shared by the anomaly tests, which only read it)."""
+    yield from pipeline_on_generated(tmp_path_factory, "demo_e2e", events=300_000, days=90, seed=42, real_formats=True)
 
 
 def copy_of(work: Path, into: Path) -> Path:

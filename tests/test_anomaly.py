@@ -1,0 +1,293 @@
+"""Anomalies: the Shapley cost decomposition on hand-computed cases, the robust seasonal detection, the alert
+delivery to a real local webhook (failures, retries, once only). The demo's planted anomalies:
+tests/test_anomaly_demo.py."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from orchestration.anomaly import alerts, core
+
+pytestmark = pytest.mark.unit
+
+
+def period(transactions, ok_tokens, routes):
+    """A period's components: routes as (model, route, tokens, cost, list_cost, no_cache_list_cost)."""
+    frame = pd.DataFrame(routes, columns=["model", "route", "tokens", "cost", "list_cost", "no_cache_list_cost"])
+    return {"transactions": transactions, "ok_tokens": ok_tokens, "routes": frame}
+
+
+def cents(contributions, expected, observed):
+    return core.to_cents(contributions, round(observed * 100) - round(expected * 100))
+
+
+def test_volume_up_20_percent_with_a_price_cut_of_10_percent():
+    # 1,000 transactions of 1,000 tokens at $10 per million: $10.00; then 1,200 transactions at $9: $10.80.
+    # Shapley: volume = ((12 - 10) + (10.80 - 9)) / 2 = 1.90; price = ((9 - 10) + (10.80 - 12)) / 2 = -1.10
+    before = period(1000, 1_000_000, [("m", "payg", 1_000_000, 10.0, 10.0, 10.0)])
+    after = period(1200, 1_200_000, [("m", "payg", 1_200_000, 10.8, 10.8, 10.8)])
+    expected, observed, contributions = core.decompose(before, after)
+    assert (round(expected, 2), round(observed, 2)) == (10.0, 10.8)
+    result = cents(contributions, expected, observed)
+    assert result == {
+        "volume": 190,
+        "tokens_per_transaction": 0,
+        "failures_retries": 0,
+        "model_mix": 0,
+        "spillover": 0,
+        "cache": 0,
+        "price": -110,
+        "capacity": 0,
+        "other": 0,
+    }
+
+
+def test_three_drivers_share_their_interactions_by_the_shapley_value():
+    # $10 -> volume x1.2, tokens per transaction x1.5, price x0.9: $16.20. Each driver's share, with a = 1.2,
+    # b = 1.5, c = 0.9: volume = 10 (a - 1) (1/3 + (b + c) / 6 + b c / 3) = 2.366667; tokens per transaction =
+    # 10 (b - 1) (1/3 + (a + c) / 6 + a c / 3) = 5.216667; price = 10 (c - 1) (1/3 + (a + b) / 6 + a b / 3) =
+    # -1.383333; 6.20 in all. In cents, the two remainders go to the first of the equal fractions: 237, 522, -139.
+    before = period(1000, 1_000_000, [("m", "payg", 1_000_000, 10.0, 10.0, 10.0)])
+    after = period(1200, 1_800_000, [("m", "payg", 1_800_000, 16.2, 16.2, 16.2)])
+    expected, observed, contributions = core.decompose(before, after)
+    assert contributions["volume"] == pytest.approx(2.366667, abs=1e-6)
+    assert contributions["tokens_per_transaction"] == pytest.approx(5.216667, abs=1e-6)
+    assert contributions["price"] == pytest.approx(-1.383333, abs=1e-6)
+    assert contributions["other"] == pytest.approx(0, abs=1e-9)
+    result = cents(contributions, expected, observed)
+    assert (result["volume"], result["tokens_per_transaction"], result["price"]) == (237, 522, -139)
+
+
+def test_a_broken_cache_is_the_cache_driver():
+    # the same 1M tokens; with cache hits they cost half the list price without caching ($5 of $10), without: $10
+    before = period(100, 1_000_000, [("m", "payg", 1_000_000, 5.0, 5.0, 10.0)])
+    after = period(100, 1_000_000, [("m", "payg", 1_000_000, 10.0, 10.0, 10.0)])
+    expected, observed, contributions = core.decompose(before, after)
+    result = cents(contributions, expected, observed)
+    assert result["cache"] == 500 and sum(abs(v) for k, v in result.items() if k != "cache") == 0
+
+
+def test_spillover_beside_fixed_capacity():
+    # provisioned capacity ($50 an hour, fixed) serves 1M tokens; then 150 instead of 100 transactions of 10k
+    # tokens, and the extra 0.5M tokens spill over at $10 per million ($5). Only the spillover term moves:
+    # spillover = (100 + 150) / 2 x 10k x 1/3 x $10/M = $4.17; volume = (150 - 100) / 2 x 10k x 1/3 x $10/M = $0.83
+    before = period(100, 1_000_000, [("m", "provisioned", 1_000_000, 50.0, 0.0, 0.0)])
+    after = period(
+        150,
+        1_500_000,
+        [("m", "provisioned", 1_000_000, 50.0, 0.0, 0.0), ("m", "spillover", 500_000, 5.0, 5.0, 5.0)],
+    )
+    expected, observed, contributions = core.decompose(before, after)
+    result = cents(contributions, expected, observed)
+    assert (result["spillover"], result["volume"], result["capacity"]) == (417, 83, 0)
+    assert sum(result.values()) == 500
+
+
+def test_a_new_pricier_model_is_model_mix():
+    # half the tokens move from model a ($1/M) to a new model b ($5/M): $1.00 -> $0.50 + $2.50 = $3.00
+    before = period(10, 1_000_000, [("a", "payg", 1_000_000, 1.0, 1.0, 1.0)])
+    after = period(10, 1_000_000, [("a", "payg", 500_000, 0.5, 0.5, 0.5), ("b", "payg", 500_000, 2.5, 2.5, 2.5)])
+    expected, observed, contributions = core.decompose(before, after)
+    result = cents(contributions, expected, observed)
+    assert result["model_mix"] == 200 and sum(result.values()) == 200
+
+
+def test_contributions_always_add_up_to_the_change_to_the_cent():
+    rng = random.Random(7)
+    for _ in range(200):
+
+        def random_period():
+            routes = []
+            for model in rng.sample(["a", "b", "c"], rng.randint(1, 3)):
+                for route in rng.sample(["payg", "provisioned", "spillover"], rng.randint(1, 2)):
+                    tokens = rng.randint(0, 2_000_000)
+                    listed = tokens * rng.uniform(0.1, 20) / 1e6
+                    cost = listed * rng.uniform(0.5, 1.0) if route != "provisioned" else rng.uniform(0, 80)
+                    routes.append((model, route, tokens, round(cost, 6), listed, listed / rng.uniform(0.3, 1)))
+            tokens = sum(r[2] for r in routes)
+            return period(rng.randint(0, 500), int(tokens * rng.uniform(0.5, 1)), routes)
+
+        expected, observed, contributions = core.decompose(random_period(), random_period())
+        assert abs(sum(contributions.values()) - (observed - expected)) < 1e-6
+        result = cents(contributions, expected, observed)
+        assert sum(result.values()) == round(observed * 100) - round(expected * 100)
+
+
+def test_cents_follow_the_largest_remainders():
+    assert core.to_cents({"a": 1 / 3, "b": 1 / 3, "c": 1 / 3}, 100) == {"a": 34, "b": 33, "c": 33}
+    assert core.to_cents({"a": -0.005, "b": -0.005}, -1) == {"a": 0, "b": -1}
+
+
+def test_shapley_of_a_product_splits_the_interaction_evenly():
+    # f = x * y from (1, 1) to (2, 3): 6 - 1 = 5; x: ((2 - 1) + (6 - 3)) / 2 = 2; y: ((3 - 1) + (6 - 2)) / 2 = 3
+    values = {frozenset(): 1, frozenset("x"): 2, frozenset("y"): 3, frozenset("xy"): 6}
+    assert core.shapley(lambda s: values[frozenset(s)], ("x", "y")) == {"x": 2.0, "y": 3.0}
+
+
+def weekly_series(weeks: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    week = np.array([100, 110, 105, 108, 95, 20, 15], dtype=float)
+    return np.tile(week, weeks) * rng.normal(1, 0.05, 7 * weeks)
+
+
+def core_scale(scale, expected):
+    """The detection's scale: none without residual history, else at least 10% of the expected value."""
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isnan(scale), np.nan, np.fmax(scale, core.REL_FLOOR * np.abs(expected)))
+
+
+def z_of(values, expected, scale):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (values - expected) / core_scale(scale, expected)
+
+
+def test_the_weekly_pattern_alone_raises_nothing_and_a_spike_is_found():
+    for seed in range(5):
+        values = weekly_series(10, seed)
+        expected, scale = core.seasonal_scores(values, 7)
+        z = z_of(values, expected, scale)
+        assert not np.any(np.abs(z[~np.isnan(z)]) >= 5), seed
+        values[60] *= 2  # a Friday at twice its usual volume
+        expected, scale = core.seasonal_scores(values, 7)
+        z = z_of(values, expected, scale)
+        assert np.flatnonzero(np.abs(np.nan_to_num(z)) >= 5).tolist() == [60], seed
+
+
+def test_hours_are_judged_by_the_noise_of_the_same_hour():
+    # a nightly batch: busy from 01:00 to 04:00, nothing otherwise; 6 weeks; one busy hour 60% above usual
+    rng = np.random.default_rng(3)
+    hours = 24 * 7 * 6
+    busy = np.isin(np.arange(hours) % 24, [1, 2, 3, 4])
+    values = np.where(busy, rng.normal(100, 15, hours), 0.0)
+    expected, scale = core.seasonal_scores(values, 168)
+    z = z_of(values, expected, scale)
+    quiet_flags = np.abs(np.nan_to_num(z)) >= 5
+    assert quiet_flags.sum() == 0  # the night's spread is the scale, not the zeros of the other hours
+    values[hours - 22] = 160  # 02:00 on the last day
+    expected, scale = core.seasonal_scores(values, 168)
+    z = z_of(values, expected, scale)
+    assert abs(z[hours - 22]) < 5  # within a busy hour's noise (sigma ~15): not an anomaly
+    values[hours - 22] = 250
+    expected, scale = core.seasonal_scores(values, 168)
+    z = z_of(values, expected, scale)
+    assert z[hours - 22] >= 5
+
+
+# --- alerts --------------------------------------------------------------------------------------------------------
+
+
+class Webhook:
+    """A local HTTP server standing in for a Slack incoming webhook: answers each POST with the next status of
+    `script` (then 200), records the JSON bodies it accepted."""
+
+    def __init__(self, script=()):
+        self.script = list(script)
+        self.accepted: list[dict] = []
+        self.attempts = 0
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                hook.attempts += 1
+                status = hook.script.pop(0) if hook.script else 200
+                if status == 200:
+                    hook.accepted.append(json.loads(body))
+                self.send_response(status)
+                if status == 429:
+                    self.send_header("Retry-After", "0")
+                self.end_headers()
+                self.wfile.write(b"ok" if status == 200 else b"no")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/services/T000/B000/secret-token"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def webhook():
+    hook = Webhook()
+    yield hook
+    hook.close()
+
+
+def sample_alerts(n):
+    return [{"key": f"anomaly:a{i}", "kind": "anomaly", "text": f"Cost anomaly {i}"} for i in range(n)]
+
+
+def config(tmp_path, **sink):
+    path = tmp_path / "alerts.yml"
+    path.write_text(
+        "sinks:\n"
+        "  - {name: file, type: jsonl, path: out/alerts.jsonl}\n"
+        "  - {name: slack, type: webhook, url_env: TEST_WEBHOOK_URL, retries: 2, backoff_seconds: 0.5}\n"
+    )
+    return alerts.load_config(path)
+
+
+def test_each_alert_reaches_the_webhook_once_after_a_failed_delivery(tmp_path, monkeypatch, webhook):
+    monkeypatch.setenv("TEST_WEBHOOK_URL", webhook.url)
+    webhook.script = [500, 429]  # the first alert's first two attempts fail; the third is accepted
+    waits = []
+    cfg = config(tmp_path)
+    state = tmp_path / "warehouse.duckdb.alerts"
+    report = alerts.deliver(sample_alerts(3), cfg, state, sleep=waits.append)
+    assert report.sent == {"file": 3, "slack": 3} and not report.failed
+    assert waits == [0.5, 0.0]  # exponential backoff, then the Retry-After of the 429
+    assert webhook.attempts == 5
+    assert [p["text"] for p in webhook.accepted] == ["Cost anomaly 0", "Cost anomaly 1", "Cost anomaly 2"]
+    assert webhook.accepted[0]["blocks"][0]["text"]["text"] == "Cost anomaly 0"  # Slack's block format
+    # a rerun, and a rerun with one new alert: only the new one is sent, to each sink
+    again = alerts.deliver(sample_alerts(3), cfg, state, sleep=waits.append)
+    assert again.sent == {"file": 0, "slack": 0} and again.already == {"file": 3, "slack": 3}
+    alerts.deliver(sample_alerts(4), cfg, state, sleep=waits.append)
+    assert len(webhook.accepted) == 4
+    lines = (tmp_path / "out" / "alerts.jsonl").read_text().splitlines()
+    assert [json.loads(line)["key"] for line in lines] == [f"anomaly:a{i}" for i in range(4)]
+    # the URL (a secret) is nowhere: not in the delivery log, the report, the file sink
+    for path in (state / "delivered.jsonl", tmp_path / "out" / "alerts.jsonl"):
+        assert "secret-token" not in path.read_text()
+    assert "secret-token" not in again.summary()
+
+
+def test_a_webhook_that_keeps_failing_keeps_its_alerts_for_the_next_run(tmp_path, monkeypatch, webhook):
+    monkeypatch.setenv("TEST_WEBHOOK_URL", webhook.url)
+    webhook.script = [503, 503, 503]  # 1 attempt + 2 retries, all failing
+    cfg = config(tmp_path)
+    state = tmp_path / "state"
+    report = alerts.deliver(sample_alerts(2), cfg, state, sleep=lambda s: None)
+    assert report.sent == {"file": 2, "slack": 0}
+    assert "3 attempts failed (last: HTTP 503)" in report.failed["slack"]
+    assert "secret-token" not in report.failed["slack"]
+    report = alerts.deliver(sample_alerts(2), cfg, state, sleep=lambda s: None)
+    assert report.sent == {"file": 0, "slack": 2}
+    assert [p["text"] for p in webhook.accepted] == ["Cost anomaly 0", "Cost anomaly 1"]
+
+
+def test_an_unset_webhook_is_skipped_and_a_url_in_the_file_refused(tmp_path, monkeypatch):
+    monkeypatch.delenv("TEST_WEBHOOK_URL", raising=False)
+    report = alerts.deliver(sample_alerts(1), config(tmp_path), tmp_path / "state")
+    assert report.skipped == {"slack": "$TEST_WEBHOOK_URL is not set"} and report.sent == {"file": 1}
+    bad = tmp_path / "bad.yml"
+    bad.write_text("sinks:\n  - {type: webhook, url: 'https://hooks.slack.com/services/x'}\n")
+    with pytest.raises(ValueError, match="url_env"):
+        alerts.load_config(bad)
+
+
+def test_the_project_alert_configuration_loads():
+    cfg = alerts.load_config(alerts.DEFAULT_CONFIG)
+    assert cfg.grains == ("day",) and [s.type for s in cfg.sinks] == ["jsonl", "webhook"]
