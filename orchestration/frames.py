@@ -44,7 +44,13 @@ def output(frame: pd.DataFrame, session, columns: dict[str, str]):
             for name, kind in columns.items():
                 if kind == "usd":
                     rows[name] = [None if v is None else Decimal(repr(round(float(v), 2))) for v in rows[name]]
-        return session.createDataFrame(rows.to_numpy().tolist(), schema=schema)
+        data = rows.to_numpy().tolist()
+        stamps = [i for i, kind in enumerate(columns.values()) if kind == "timestamp"]
+        for row in data:  # Spark takes datetime.datetime, not pandas' Timestamp (after to_numpy: a column of
+            for i in stamps:  # datetimes in a frame is datetime64 again)
+                if row[i] is not None:
+                    row[i] = pd.Timestamp(row[i]).to_pydatetime()
+        return session.createDataFrame(data, schema=schema)
     relation = session.from_df(frame)
     casts = ", ".join(
         f"cast(round({name}, 2) as {TYPES[kind][0]}) as {name}"

@@ -85,6 +85,24 @@ LEVELS = {
 # --- the decomposition --------------------------------------------------------------------------------------------
 
 
+def shapley_weights(n: int) -> np.ndarray:
+    """The weight of a coalition of k other players in a player's Shapley value: k! (n - k - 1)! / n!."""
+    return np.array([math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n) for k in range(n)])
+
+
+def shapley_of_table(values: np.ndarray, n: int) -> np.ndarray:
+    """The Shapley values of n players from the game's value on every coalition (values[mask], bit i: player i
+    moved), vectorised: sum over the coalitions S without i of weight(|S|) (v(S + i) - v(S))."""
+    masks = np.arange(2**n)
+    sizes = np.array([bin(m).count("1") for m in masks])
+    weights = shapley_weights(n)
+    out = np.zeros(n)
+    for i in range(n):
+        without = masks[((masks >> i) & 1) == 0]
+        out[i] = float(np.sum(weights[sizes[without]] * (values[without | (1 << i)] - values[without])))
+    return out
+
+
 def shapley(value: Callable[[frozenset], float], players: tuple[str, ...]) -> dict[str, float]:
     """The Shapley value of each player for the game `value` (a function of the set of players that moved):
     the average over all orders of the player's marginal contribution. Sums to value(all) - value(none)."""
@@ -96,7 +114,7 @@ def shapley(value: Callable[[frozenset], float], players: tuple[str, ...]) -> di
             cache[s] = value(s)
         return cache[s]
 
-    weights = [math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n) for k in range(n)]
+    weights = shapley_weights(n)
     result = {}
     for player in players:
         others = [p for p in players if p != player]
@@ -123,16 +141,30 @@ def to_cents(values: Mapping[str, float], total_cents: int) -> dict[str, int]:
     return dict(zip(keys, (int(x) for x in floors), strict=True))
 
 
+ROUTE_FIELDS = ("tokens", "cost", "list_cost", "no_cache_list_cost")
+
+
+def route_table(routes) -> dict[tuple[str, str], np.ndarray]:
+    """Routes as {(model, route): [tokens, cost, list_cost, no_cache_list_cost]} (from a frame or as they are)."""
+    if isinstance(routes, dict):
+        return routes
+    return {
+        (m, r): np.array(v, dtype=float)
+        for m, r, *v in routes[["model", "route", *ROUTE_FIELDS]].itertuples(index=False, name=None)
+    }
+
+
 def factors(period: Mapping) -> dict:
     """The decomposition's factors of one period from its components: scalars T, tau, y, capacity; per model x;
     per route z, c, p (None where undefined, e.g. a ratio over nothing). `period` holds T, ok_tokens, and
-    `routes`: a frame with model, route, tokens, cost, list_cost, no_cache_list_cost."""
-    routes = period["routes"]
-    payg = routes[routes["route"] != "provisioned"]
+    `routes`: model, route, tokens, cost, list_cost, no_cache_list_cost (a frame, or route_table's dict)."""
+    routes = route_table(period["routes"])
     t = float(period["transactions"])
     ok = float(period["ok_tokens"])
-    n = float(routes["tokens"].sum())
-    by_model = routes.groupby("model")["tokens"].sum()
+    n = float(sum(v[0] for v in routes.values()))
+    by_model: dict[str, float] = {}
+    for (model, _), v in routes.items():
+        by_model[model] = by_model.get(model, 0.0) + float(v[0])
 
     def ratio(a: float, b: float) -> float | None:
         return a / b if b else None
@@ -141,18 +173,20 @@ def factors(period: Mapping) -> dict:
         "T": t,
         "tau": ratio(ok, t),
         "y": ratio(n, ok),
-        "capacity": float(routes.loc[routes["route"] == "provisioned", "cost"].sum()),
-        "x": {m: ratio(float(v), n) for m, v in by_model.items()},
+        "capacity": float(sum(v[1] for (_, r), v in routes.items() if r == "provisioned")),
+        "x": {m: ratio(v, n) for m, v in by_model.items()},
         "z": {},
         "c": {},
         "p": {},
     }
-    for row in payg.itertuples(index=False):
-        key = (row.model, row.route)
-        f["z"][key] = ratio(float(row.tokens), float(by_model[row.model]))
-        c = ratio(float(row.list_cost), float(row.no_cache_list_cost))
+    for (model, route), (tokens, cost, listed, no_cache) in routes.items():
+        if route == "provisioned":
+            continue
+        key = (model, route)
+        f["z"][key] = ratio(float(tokens), by_model[model])
+        c = ratio(float(listed), float(no_cache))
         f["c"][key] = c
-        f["p"][key] = ratio(float(row.cost), float(row.tokens) * c) if c else None
+        f["p"][key] = ratio(float(cost), float(tokens) * c) if c else None
     return f
 
 
@@ -200,26 +234,28 @@ def decompose(before: Mapping, after: Mapping) -> tuple[float, float, dict[str, 
         for name in ("x", "z", "c", "p")
     }
 
-    def cost(moved: frozenset) -> float:
-        def s(k):
-            v = scal[k][1 if k in moved else 0]
-            return 0.0 if v is None else v
+    # the cost of every coalition of moved drivers at once: row = coalition (bit i: DRIVERS[i] moved)
+    moved = ((np.arange(2 ** len(DRIVERS))[:, None] >> np.arange(len(DRIVERS))) & 1).astype(bool)
+    column = {DRIVER_FACTORS[d]: i for i, d in enumerate(DRIVERS)}
 
-        def w(name, key):
-            v = vec[name][key][1 if name in moved else 0]
-            return 0.0 if v is None else v
+    def num(v) -> float:
+        return 0.0 if v is None else float(v)
 
-        base = s("T") * s("tau") * s("y")
-        return s("capacity") + sum(
-            base * w("x", m) * w("z", (m, r)) * w("c", (m, r)) * w("p", (m, r)) for m, r in routes
-        )
+    def scalar(k: str) -> np.ndarray:
+        v0, v1 = scal[k]
+        return np.where(moved[:, column[k]], num(v1), num(v0))
 
-    def value(moved_drivers: frozenset) -> float:
-        return cost(frozenset(DRIVER_FACTORS[d] for d in moved_drivers))
+    def per_route(name: str, keys: list) -> np.ndarray:
+        a0 = np.array([num(vec[name][k][0]) for k in keys])
+        a1 = np.array([num(vec[name][k][1]) for k in keys])
+        return np.where(moved[:, column[name]][:, None], a1[None, :], a0[None, :])
 
-    contributions = shapley(value, DRIVERS)
-    expected = float(before["routes"]["cost"].sum())
-    observed = float(after["routes"]["cost"].sum())
+    x = per_route("x", [m for m, _ in routes])
+    z, c, p = (per_route(name, routes) for name in ("z", "c", "p"))
+    values = scalar("capacity") + scalar("T") * scalar("tau") * scalar("y") * np.sum(x * z * c * p, axis=1)
+    contributions = dict(zip(DRIVERS, shapley_of_table(values, len(DRIVERS)).tolist(), strict=True))
+    expected = float(sum(v[1] for v in route_table(before["routes"]).values()))
+    observed = float(sum(v[1] for v in route_table(after["routes"]).values()))
     contributions["other"] = (observed - expected) - sum(contributions.values())
     return expected, observed, contributions
 

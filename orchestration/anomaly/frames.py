@@ -10,13 +10,17 @@ import pandas as pd
 from orchestration.anomaly import core
 from orchestration.frames import to_pandas
 
-SERIES_KEYS = ["use_case_id", "platform", "model_id"]
+SERIES_KEYS = ["use_case_id", "platform", "model_id", "deployment_id"]
+DEPLOYMENT = "deployment"  # the level of capacity utilization: one provisioned deployment
+UTILIZATION_FLOOR = 0.05  # utilization is judged with a scale of at least 5 points ...
+UTILIZATION_MIN_CHANGE = 0.10  # ... and moves by 10 points at least to be an anomaly
 SIGNAL_COLUMNS = {
     "grain": "string",
     "level": "string",
     "use_case_id": "string",
     "platform": "string",
     "model_id": "string",
+    "deployment_id": "string",
     "period_start": "timestamp",
     "metric": "string",
     "value": "double",
@@ -32,6 +36,7 @@ EPISODE_COLUMNS = {
     "use_case_id": "string",
     "platform": "string",
     "model_id": "string",
+    "deployment_id": "string",
     "metric": "string",
     "direction": "string",
     "started_at": "timestamp",
@@ -112,66 +117,90 @@ def detect(components: pd.DataFrame, threshold: float, min_impact_usd: float) ->
     return pd.concat(out, ignore_index=True)[list(SIGNAL_COLUMNS)]
 
 
+def detect_utilization(capacity_hours, threshold: float) -> pd.DataFrame:
+    """capacity_utilization of each provisioned deployment (fct_capacity_hourly: used over capacity weighted
+    tokens), hourly and as the day's mean, against the same seasonal robust baseline (SIGNAL_COLUMNS). Hours
+    without the deployment are not judged."""
+    frame = to_pandas(capacity_hours)
+    frame = frame[frame["deployment_id"] != "(unallocated)"]
+    if frame.empty:
+        return pd.DataFrame(columns=list(SIGNAL_COLUMNS))
+    frame = frame.assign(hour_at=_naive_hours(frame["hour_at"]), utilization_pct=frame["utilization_pct"].astype(float))
+    complete_through = frame["hour_at"].max() + core.PERIOD["hour"]
+    out = []
+    for grain, season in core.SEASON.items():
+        periods = frame["hour_at"] if grain == "hour" else frame["hour_at"].dt.floor("D")
+        means = frame.assign(period=periods).groupby(["deployment_id", "period"])["utilization_pct"].mean()
+        for deployment, series in means.groupby(level=0):
+            series = series.droplevel(0)
+            series = series.reindex(pd.date_range(series.index.min(), series.index.max(), freq=core.PERIOD[grain]))
+            values = series.to_numpy(float)
+            expected, scale = core.seasonal_scores(values, season)
+            floor = np.maximum(core.REL_FLOOR * np.abs(expected), UTILIZATION_FLOOR)
+            with np.errstate(invalid="ignore"):
+                scale = np.where(np.isnan(scale), np.nan, np.fmax(scale, floor))
+                z = (values - expected) / scale
+                flagged = (np.abs(z) >= threshold) & (np.abs(values - expected) >= UTILIZATION_MIN_CHANGE)
+            flagged &= np.asarray(series.index + core.PERIOD[grain] <= complete_through)
+            hits = np.flatnonzero(flagged)
+            out.append(
+                pd.DataFrame(
+                    {
+                        "grain": grain,
+                        "level": DEPLOYMENT,
+                        "use_case_id": None,
+                        "platform": None,
+                        "model_id": None,
+                        "deployment_id": deployment,
+                        "period_start": series.index[hits],
+                        "metric": "capacity_utilization",
+                        "value": values[hits],
+                        "expected": expected[hits],
+                        "scale": scale[hits],
+                        "z": z[hits],
+                    }
+                )
+            )
+    return (
+        pd.concat(out, ignore_index=True)[list(SIGNAL_COLUMNS)] if out else pd.DataFrame(columns=list(SIGNAL_COLUMNS))
+    )
+
+
 class SeriesComponents:
     """One series' components per period, for the decomposition of its periods against their baseline."""
 
     def __init__(self, frame: pd.DataFrame, level: str, grain: str):
         self.level, self.grain = level, grain
-        self.by_period = {period: rows for period, rows in frame.groupby("period")}
+        calls = frame[frame["route"].notna()]
+        summed = calls.groupby(["period", "model", "route"])[list(ROUTE_VALUES)].sum()
+        self.routes: dict = {}
+        for (period, model, route), values in zip(summed.index, summed.to_numpy(float), strict=True):
+            self.routes.setdefault(period, {})[(model, route)] = values
+        self.transactions = frame.groupby("period")["transactions"].sum().to_dict()
+        self.ok_tokens = calls.groupby("period")["ok_tokens"].sum().to_dict()
         self.step = core.PERIOD[grain] * core.SEASON[grain]
 
-    def _parts(self, rows: pd.DataFrame | None) -> dict:
-        if rows is None or rows.empty:
-            return {"transactions": 0.0, "ok_tokens": 0.0, "routes": _routes(None)}
-        calls = rows[rows["route"].notna()]
+    def observed(self, period) -> dict:
         return {
-            "transactions": float(rows["transactions"].sum()),
-            "ok_tokens": float(calls["ok_tokens"].sum()),
-            "routes": _routes(calls),
+            "transactions": float(self.transactions.get(period, 0.0)),
+            "ok_tokens": float(self.ok_tokens.get(period, 0.0)),
+            "routes": self.routes.get(period, {}),
         }
 
-    def observed(self, period) -> dict:
-        return self._parts(self.by_period.get(period))
-
     def baseline(self, period) -> dict:
-        """The median, component by component, of the same slot over the previous weeks."""
-        lags = [self._parts(self.by_period.get(period - w * self.step)) for w in range(1, core.BASELINE_WEEKS + 1)]
-        present = [lag["routes"].assign(lag=i) for i, lag in enumerate(lags) if not lag["routes"].empty]
-        routes = pd.concat(present, ignore_index=True) if present else _routes(None)
-        if routes.empty:
-            median_routes = _routes(None)
-        else:
-            wide = routes.pivot_table(
-                index=["model", "route"], columns="lag", values=list(ROUTE_VALUES), aggfunc="sum", fill_value=0.0
-            )
-            wide = wide.reindex(
-                columns=pd.MultiIndex.from_product([list(ROUTE_VALUES), range(len(lags))]), fill_value=0.0
-            )
-            median_routes = pd.DataFrame(
-                {value: np.median(wide[value].to_numpy(float), axis=1) for value in ROUTE_VALUES}, index=wide.index
-            ).reset_index()
+        """The median, component by component, of the same slot over the previous weeks (absent: zero)."""
+        lags = [self.observed(period - w * self.step) for w in range(1, core.BASELINE_WEEKS + 1)]
+        keys = set().union(*(lag["routes"] for lag in lags))
+        zero = np.zeros(len(ROUTE_VALUES))
         return {
             "transactions": float(np.median([lag["transactions"] for lag in lags])),
             "ok_tokens": float(np.median([lag["ok_tokens"] for lag in lags])),
-            "routes": median_routes,
+            "routes": {k: np.median(np.stack([lag["routes"].get(k, zero) for lag in lags]), axis=0) for k in keys},
         }
 
 
-ROUTE_VALUES = {
-    "tokens": "tokens",
-    "cost": "cost_usd",
-    "list_cost": "list_cost_usd",
-    "no_cache_list_cost": "no_cache_list_cost_usd",
-}
-
-
-def _routes(rows: pd.DataFrame | None) -> pd.DataFrame:
-    if rows is None or rows.empty:
-        return pd.DataFrame({"model": pd.Series(dtype=str), "route": pd.Series(dtype=str)}).assign(
-            **{name: pd.Series(dtype=float) for name in ROUTE_VALUES}
-        )
-    grouped = rows.groupby(["model", "route"], as_index=False)[list(ROUTE_VALUES.values())].sum()
-    return grouped.rename(columns={v: k for k, v in ROUTE_VALUES.items()})
+# the components of a route, in the order of core.ROUTE_FIELDS
+ROUTE_VALUES = ("tokens", "cost_usd", "list_cost_usd", "no_cache_list_cost_usd")
 
 
 def _key(*parts) -> str:
@@ -187,7 +216,7 @@ def build_episodes(components: pd.DataFrame, signals: pd.DataFrame) -> pd.DataFr
     signals["period_start"] = pd.to_datetime(signals["period_start"])
     rows = []
     for (grain, level), part in signals.groupby(["grain", "level"]):
-        keys = core.LEVELS[level]
+        keys = core.LEVELS.get(level, ["deployment_id"])
         step = core.PERIOD[grain]
         frame = by_grain(level_frame(components, level), grain)
         # the end of the data: its newest hour, or the newest day that the data covers to its last hour
@@ -199,15 +228,16 @@ def build_episodes(components: pd.DataFrame, signals: pd.DataFrame) -> pd.DataFr
         for _, episode in flagged.groupby("episode"):
             first = episode.iloc[0]
             key_values = tuple(first[k] for k in keys)
-            if key_values not in series_cache:
+            if key_values not in series_cache and level != DEPLOYMENT:
                 mask = np.ones(len(frame), dtype=bool)
                 for k, v in zip(keys, key_values, strict=True):
                     mask &= (frame[k] == v).to_numpy()
                 series_cache[key_values] = core_series = SeriesComponents(frame[mask], level, grain)
-            core_series = series_cache[key_values]
+            core_series = series_cache.get(key_values)
             totals = dict.fromkeys((*core.DRIVERS, "other"), 0.0)
             expected_cost = observed_cost = 0.0
-            for period in episode["period"]:
+            # a deployment's cost is its reservation's (fct_capacity_hourly): no use-case cost to decompose
+            for period in episode["period"] if level != DEPLOYMENT else []:
                 expected, observed, contributions = core.decompose(
                     core_series.baseline(period), core_series.observed(period)
                 )
@@ -244,10 +274,16 @@ def build_episodes(components: pd.DataFrame, signals: pd.DataFrame) -> pd.DataFr
                     "peak_value": peak["value"],
                     "peak_expected": peak["expected"],
                     "peak_z": peak["z"],
-                    "observed_cost_usd": round(observed_cost, 2),
-                    "expected_cost_usd": round(observed_cost, 2) - impact_cents / 100,
-                    "impact_usd": impact_cents / 100,
-                    **{f"{d}_usd": c / 100 for d, c in cents.items()},
+                    **(
+                        {
+                            "observed_cost_usd": round(observed_cost, 2),
+                            "expected_cost_usd": round(observed_cost, 2) - impact_cents / 100,
+                            "impact_usd": impact_cents / 100,
+                            **{f"{d}_usd": c / 100 for d, c in cents.items()},
+                        }
+                        if level != DEPLOYMENT
+                        else {}
+                    ),
                     "top_driver": top,
                     "signals": ",".join(sorted(set(others["metric"]))) or None,
                     # open while the series is still anomalous in the newest period of the data
