@@ -22,6 +22,8 @@ from pathlib import Path
 
 import yaml
 
+from orchestration.anomaly.core import DRIVERS
+from orchestration.forecast.checks import describe, open_budgets
 from orchestration.settings import PROJECT_DIR
 
 DEFAULT_CONFIG = PROJECT_DIR / "alerts.yml"
@@ -83,24 +85,8 @@ where status <> 'withdrawn'
 order by started_at, anomaly_id
 """
 
-BUDGETS_SQL = """
-select scope, scope_id, month, budget_usd, forecast_month_end_usd, probability_over_budget, run_out_date
-from marts.rpt_budget_status
-where not is_month_closed and is_forecast_complete and is_forecast_over_budget
-order by month, scope, scope_id
-"""
-
-DRIVER_COLUMNS = (
-    "volume",
-    "tokens_per_transaction",
-    "failures_retries",
-    "model_mix",
-    "spillover",
-    "cache",
-    "price",
-    "capacity",
-    "other",
-)
+# the drivers' columns of fct_anomalies: <driver>_usd
+DRIVER_COLUMNS = (*DRIVERS, "other")
 
 
 def _rows(con, sql: str) -> list[dict]:
@@ -144,18 +130,11 @@ def anomaly_alert(a: dict) -> dict:
 
 
 def budget_alert(b: dict) -> dict:
-    text = (
-        f"Budget breach forecast: {b['scope']} {b['scope_id']} {b['month']:%Y-%m}: forecast month-end "
-        f"{_money(b['forecast_month_end_usd'])} against a budget of {_money(b['budget_usd'])}"
-    )
-    if b["probability_over_budget"] is not None:
-        text += f"; {float(b['probability_over_budget']):.0%} likely over"
-    if b["run_out_date"] is not None:
-        text += f"; runs out {b['run_out_date']:%Y-%m-%d}"
+    """An open budget forecast over (the rows of the budget check: orchestration/forecast/checks.py)."""
     return {
         "key": f"budget:{b['scope']}:{b['scope_id']}:{b['month']:%Y-%m}",
         "kind": "budget",
-        "text": text,
+        "text": f"Budget breach forecast: {describe(b)}",
         "scope": b["scope"],
         "scope_id": b["scope_id"],
         "month": f"{b['month']:%Y-%m}",
@@ -171,9 +150,9 @@ def collect(duckdb_path: str, config: AlertConfig) -> list[dict]:
     con = duckdb.connect(duckdb_path, read_only=True)
     try:
         anomalies = _rows(con, ANOMALIES_SQL)
-        budgets = _rows(con, BUDGETS_SQL) if config.budgets else []
     finally:
         con.close()
+    budgets = [b for b in open_budgets(duckdb_path) if b["forecast_month_end_usd"] > b["budget_usd"]]
     out = [
         anomaly_alert(a)
         for a in anomalies
@@ -182,7 +161,7 @@ def collect(duckdb_path: str, config: AlertConfig) -> list[dict]:
         and a["metric"] in config.metrics
         and abs(float(a["impact_usd"])) >= config.min_impact_usd
     ]
-    return out + [budget_alert(b) for b in budgets]
+    return out + ([budget_alert(b) for b in budgets] if config.budgets else [])
 
 
 # --- delivery ------------------------------------------------------------------------------------------------------
