@@ -127,8 +127,8 @@ def test_cents_follow_the_largest_remainders():
 
 def test_shapley_of_a_product_splits_the_interaction_evenly():
     # f = x * y from (1, 1) to (2, 3): 6 - 1 = 5; x: ((2 - 1) + (6 - 3)) / 2 = 2; y: ((3 - 1) + (6 - 2)) / 2 = 3
-    values = {frozenset(): 1, frozenset("x"): 2, frozenset("y"): 3, frozenset("xy"): 6}
-    assert core.shapley(lambda s: values[frozenset(s)], ("x", "y")) == {"x": 2.0, "y": 3.0}
+    # the game's value per coalition, bit 0: x moved, bit 1: y moved
+    assert core.shapley_of_table(np.array([1.0, 2.0, 3.0, 6.0]), 2).tolist() == [2.0, 3.0]
 
 
 def weekly_series(weeks: int, seed: int) -> np.ndarray:
@@ -285,6 +285,9 @@ def test_an_unset_webhook_is_skipped_and_a_url_in_the_file_refused(tmp_path, mon
     bad = tmp_path / "bad.yml"
     bad.write_text("sinks:\n  - {type: webhook, url: 'https://hooks.slack.com/services/x'}\n")
     with pytest.raises(ValueError, match="url_env"):
+        alerts.load_config(bad)
+    bad.write_text("sinks:\n  - {type: jsonl, file: alerts.jsonl}\n")
+    with pytest.raises(ValueError, match=r"sink 1: unknown setting\(s\) \['file'\]"):
         alerts.load_config(bad)
 
 

@@ -16,7 +16,7 @@ import os
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -59,6 +59,9 @@ def load_config(path: str | Path | None = None) -> AlertConfig:
             raise ValueError(f"{path}: sink {i + 1}: type must be jsonl or webhook, not {s.get('type')!r}")
         if "url" in s:
             raise ValueError(f"{path}: sink {i + 1}: put the webhook URL in an environment variable (url_env)")
+        unknown = sorted(set(s) - {f.name for f in fields(Sink)})
+        if unknown:
+            raise ValueError(f"{path}: sink {i + 1}: unknown setting(s) {unknown}")
         sinks.append(Sink(**{"name": s.get("name") or s["type"], **{k: v for k, v in s.items() if k != "name"}}))
     names = [s.name for s in sinks]
     if len(set(names)) != len(names):

@@ -22,9 +22,8 @@ up to the change exactly, whatever the order, and a driver that did not move con
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -101,30 +100,6 @@ def shapley_of_table(values: np.ndarray, n: int) -> np.ndarray:
         without = masks[((masks >> i) & 1) == 0]
         out[i] = float(np.sum(weights[sizes[without]] * (values[without | (1 << i)] - values[without])))
     return out
-
-
-def shapley(value: Callable[[frozenset], float], players: tuple[str, ...]) -> dict[str, float]:
-    """The Shapley value of each player for the game `value` (a function of the set of players that moved):
-    the average over all orders of the player's marginal contribution. Sums to value(all) - value(none)."""
-    n = len(players)
-    cache: dict[frozenset, float] = {}
-
-    def v(s: frozenset) -> float:
-        if s not in cache:
-            cache[s] = value(s)
-        return cache[s]
-
-    weights = shapley_weights(n)
-    result = {}
-    for player in players:
-        others = [p for p in players if p != player]
-        total = 0.0
-        for k in range(n):
-            for subset in itertools.combinations(others, k):
-                s = frozenset(subset)
-                total += weights[k] * (v(s | {player}) - v(s))
-        result[player] = total
-    return result
 
 
 def to_cents(values: Mapping[str, float], total_cents: int) -> dict[str, int]:
