@@ -14,7 +14,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -102,18 +101,3 @@ def writer_lock(
             fcntl.flock(handle, fcntl.LOCK_UN)
     finally:
         handle.close()
-
-
-def publish(settings: Settings) -> Path:
-    """Copy the warehouse (closed, so fully checkpointed) to the published path and swap it in atomically."""
-    target = Path(settings.published_path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    with writer_lock(settings, what="publish"):
-        if Path(settings.duckdb_path + ".wal").exists():  # a write not yet checkpointed: fold it in first
-            import duckdb
-
-            duckdb.connect(settings.duckdb_path).execute("checkpoint").close()
-        shutil.copyfile(settings.duckdb_path, tmp)
-    os.replace(tmp, target)
-    return target

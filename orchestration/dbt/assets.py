@@ -28,8 +28,9 @@ from orchestration.dbt.project import dbt_project
 from orchestration.dbt.translator import FinopsDbtTranslator
 from orchestration.ingest.engine import oldest_event_day
 from orchestration.logs import step
+from orchestration.publish import publish_marts, record_build, window_start
 from orchestration.settings import Settings
-from orchestration.warehouse import publish, writer_lock
+from orchestration.warehouse import writer_lock
 
 
 def window_vars(context: AssetExecutionContext, finops: Settings, datasets: tuple[Dataset, ...]) -> dict[str, str]:
@@ -83,6 +84,7 @@ def build_dbt_assets(settings: Settings, manifest: Path, datasets: tuple[Dataset
         context.log.info(step(f"dbt build: {summarize(invocation)} ({time.perf_counter() - started:.1f} s)"))
         if not invocation.is_successful():
             raise Failure(f"dbt build failed: {summarize(invocation)}; see {target / 'dbt.log'}")
+        record_build(finops.duckdb_path, window_start(dbt_vars))  # what the next publish must write
 
     return dbt_warehouse
 
@@ -106,14 +108,28 @@ def build_published_warehouse(dbt_warehouse: AssetsDefinition) -> AssetsDefiniti
         deps=list(dbt_warehouse.keys),
         group_name="published",
         description=(
-            "The warehouse file copied to FINOPS_PUBLISHED_PATH after a successful build and swapped in atomically: "
-            "what BI tools read (read-only), so they never block a run nor see a half-built table."
+            "The marts published for readers after a successful build: Parquet per mart (per day for the marts "
+            "dbt rebuilds by day; only the days a build changed are written) and a DuckDB file of views over "
+            "them at FINOPS_PUBLISHED_PATH, a new version swapped in atomically, so BI tools never block a run "
+            "nor see a half-written mart (orchestration/publish.py)."
         ),
     )
     def published_warehouse(context: AssetExecutionContext, finops: Settings) -> MaterializeResult:
-        target = publish(finops)
-        size = target.stat().st_size
-        context.log.info(step(f"published {target} for readers ({size / 2**20:.1f} MiB)"))
-        return MaterializeResult(metadata={"path": str(target), "bytes": size})
+        manifest = Path(finops.dbt_target_dir) / "manifest.json"
+        with writer_lock(finops, what="publish"):
+            report = publish_marts(finops.duckdb_path, finops.published_path, manifest)
+        context.log.info(step(f"published the marts for readers at {finops.published_path}: {report.summary()}"))
+        return MaterializeResult(
+            metadata={
+                "path": finops.published_path,
+                "version": report.version,
+                "marts": report.marts,
+                "files_written": report.partitions_written,
+                "partitions_linked": report.partitions_linked,
+                "rows_written": report.rows_written,
+                "parquet_bytes": report.bytes_total,
+                "seconds": round(report.seconds, 2),
+            }
+        )
 
     return published_warehouse

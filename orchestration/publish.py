@@ -1,0 +1,259 @@
+"""What BI tools read: the marts, published as Parquet, with a small DuckDB file of views over them.
+
+    <published dir>/
+      warehouse.duckdb             schema `marts`: one view per mart over the Parquet files of the current version
+      current -> versions/<n>      the newest version (a symbolic link, swapped atomically)
+      versions/<n>/<mart>.parquet              a mart rebuilt whole by dbt (tables, views)
+      versions/<n>/<mart>/<column>=<value>/    a mart dbt replaces partition by partition (incremental,
+                                               delete+insert on one column): one folder per partition
+      versions/<n>/_publish.json   what the version holds: per mart its columns and, per partition, rows and files
+
+Bounded: a new version links (hard links, no copy) the partitions of the previous version that did not change and
+writes only the ones that did: the days the builds since the last publish rebuilt (recorded by the dbt asset in
+`<warehouse>.publish-pending.json`, kept until a publish succeeds, so a crash between build and publish is caught
+up by the next one), and any partition whose row count differs. Whole marts are rewritten; they are small. A
+crash mid-publish leaves an unfinished `versions/<n>.tmp` (removed by the next publish) and the previous version
+in place. A reader's open connection keeps the version it opened (versions are kept for the `KEEP` newest).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+KEEP = 3  # versions kept: the current one and the two before (readers still on them)
+MANIFEST = "_publish.json"
+LOOKBACK_DAYS = 2  # dbt var lookback_days: days before the window the incremental models rebuild
+
+
+@dataclass
+class PublishReport:
+    version: int
+    marts: int = 0
+    partitions_written: int = 0
+    partitions_linked: int = 0
+    rows_written: int = 0
+    bytes_total: int = 0
+    seconds: float = 0.0
+    full: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"version {self.version}: {self.marts} marts, {self.partitions_written} files written "
+            f"({self.rows_written:,} rows), {self.partitions_linked} partitions unchanged (linked), "
+            f"{self.bytes_total / 2**20:.1f} MiB, {self.seconds:.2f} s{' (full)' if self.full else ''}"
+        )
+
+
+# --- what the builds changed since the last publish --------------------------------------------------------------
+def pending_path(warehouse: str) -> Path:
+    return Path(warehouse + ".publish-pending.json")
+
+
+def record_build(warehouse: str, changed_from: str | None) -> None:
+    """Called after each successful dbt build: the first day its incremental models rebuilt (None: each model's
+    newest day minus the lookback). Merged with what earlier unpublished builds changed."""
+    path = pending_path(warehouse)
+    state = json.loads(path.read_text()) if path.exists() else {"builds": 0, "changed_from": [], "tail": False}
+    state["builds"] += 1
+    if changed_from:
+        state["changed_from"] = sorted(set(state["changed_from"]) | {changed_from})[:1]
+    else:
+        state["tail"] = True
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(state))
+    os.replace(tmp, path)
+
+
+def window_start(dbt_vars: dict[str, str]) -> str | None:
+    """The first day a build with these vars rebuilds (macros/incremental_window_start.sql)."""
+    if not dbt_vars.get("min_date"):
+        return None
+    first = date.fromisoformat(dbt_vars["min_date"]) - timedelta(days=LOOKBACK_DAYS)
+    if dbt_vars.get("rebuild_from"):
+        first = min(first, date.fromisoformat(dbt_vars["rebuild_from"]))
+    return first.isoformat()
+
+
+# --- the marts and how dbt replaces them ---------------------------------------------------------------------------
+def partition_columns(manifest_path: Path | None) -> dict[str, str]:
+    """Marts dbt replaces one partition at a time (incremental, delete+insert on a single column): mart -> column."""
+    if manifest_path is None or not Path(manifest_path).exists():
+        return {}
+    nodes = json.loads(Path(manifest_path).read_text())["nodes"].values()
+    out = {}
+    for node in nodes:
+        config = node.get("config", {})
+        key = config.get("unique_key")
+        if (
+            node.get("resource_type") == "model"
+            and config.get("materialized") == "incremental"
+            and config.get("incremental_strategy") == "delete+insert"
+            and isinstance(key, str)
+        ):
+            out[node.get("alias") or node["name"]] = key
+    return out
+
+
+def _select(con, mart: str) -> tuple[str, list[list[str]]]:
+    """The export query of a mart (HUGEINT sums as BIGINT: Parquet has no 128-bit integer) and its columns."""
+    columns = con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = 'marts' and table_name = ? order by ordinal_position",
+        [mart],
+    ).fetchall()
+    exprs = [f'cast("{c}" as bigint) as "{c}"' if t == "HUGEINT" else f'"{c}"' for c, t in columns]
+    return f"select {', '.join(exprs)} from marts.{mart}", [list(c) for c in columns]
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+# --- publish -----------------------------------------------------------------------------------------------------
+def publish_marts(
+    warehouse: str, published_path: str, manifest_path: Path | None = None, full: bool = False
+) -> PublishReport:
+    """Publish the marts of `warehouse` as a new version and swap it in (the caller holds the writer lock)."""
+    started = time.perf_counter()
+    out_dir = Path(published_path).parent
+    versions = out_dir / "versions"
+    versions.mkdir(parents=True, exist_ok=True)
+    for leftover in versions.glob("*.tmp"):  # an earlier publish that crashed
+        shutil.rmtree(leftover, ignore_errors=True)
+    done = sorted(int(p.name) for p in versions.iterdir() if p.name.isdigit())
+    previous = versions / str(done[-1]) if done else None
+    before = json.loads((previous / MANIFEST).read_text()) if previous and (previous / MANIFEST).exists() else None
+    number = (done[-1] + 1) if done else 1
+    report = PublishReport(version=number)
+
+    pending_file = pending_path(warehouse)
+    pending = json.loads(pending_file.read_text()) if pending_file.exists() else None
+    report.full = full or before is None
+    changed_from = (pending or {}).get("changed_from") or [None]
+    changed_from = changed_from[0]
+    tail = bool(pending and pending.get("tail"))
+
+    if Path(warehouse + ".wal").exists():  # a write not yet checkpointed: fold it in first
+        duckdb.connect(warehouse).execute("checkpoint").close()
+    staging = versions / f"{number}.tmp"
+    staging.mkdir()
+    by_column = partition_columns(manifest_path)
+    con = duckdb.connect(warehouse, read_only=True)
+    try:
+        marts = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
+        state: dict[str, dict] = {}
+        for mart in marts:
+            select, columns = _select(con, mart)
+            column = by_column.get(mart)
+            old = (before or {}).get(mart)
+            if column is None or [column, "DATE"] not in columns:  # partitioned by day only
+                con.execute(
+                    f"copy ({select}) to '{_sql_path(staging / mart)}.parquet' (format parquet, compression zstd)"
+                )
+                rows = con.execute(f"select count(*) from marts.{mart}").fetchone()[0]
+                state[mart] = {"columns": columns, "files": [f"{mart}.parquet"], "rows": rows}
+                report.partitions_written += 1
+                report.rows_written += rows
+                continue
+            state[mart] = _publish_partitioned(
+                con, mart, column, select, columns, staging, previous, old, report, changed_from, tail
+            )
+        report.marts = len(marts)
+    finally:
+        con.close()
+    (staging / MANIFEST).write_text(json.dumps(state, default=str))
+    final = versions / str(number)
+    os.replace(staging, final)
+
+    _write_views(final, state, Path(published_path))
+    link = out_dir / "current"
+    tmp_link = out_dir / f".current.{os.getpid()}.tmp"
+    tmp_link.unlink(missing_ok=True)
+    tmp_link.symlink_to(Path("versions") / str(number))
+    os.replace(tmp_link, link)
+    for old_version in done[: max(len(done) + 1 - KEEP, 0)]:
+        shutil.rmtree(versions / str(old_version), ignore_errors=True)
+    if pending is not None:
+        pending_file.unlink(missing_ok=True)
+    report.bytes_total = sum(p.stat().st_size for p in final.rglob("*.parquet"))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _publish_partitioned(con, mart, column, select, columns, staging, previous, old, report, changed_from, tail):
+    counts = {
+        str(value): rows
+        for value, rows in con.execute(
+            f'select cast("{column}" as varchar), count(*) from marts.{mart} group by 1'
+        ).fetchall()
+    }
+    old_parts = (old or {}).get("partitions", {}) if old and old.get("columns") == columns else {}
+    if report.full or not old_parts:
+        changed = set(counts)
+    else:
+        changed = {p for p, n in counts.items() if old_parts.get(p, {}).get("rows") != n}
+        if changed_from:
+            changed |= {p for p in counts if p >= changed_from}
+        if tail:  # a build without a window rebuilt each model's newest days minus the lookback
+            start = (date.fromisoformat(max(old_parts)) - timedelta(days=LOOKBACK_DAYS)).isoformat()
+            changed |= {p for p in counts if p >= start}
+    parts: dict[str, dict] = {}
+    target = staging / mart
+    target.mkdir()
+    for p in sorted(set(counts) - changed):  # unchanged: hard links to the previous version's files
+        files = old_parts[p]["files"]
+        for rel in files:
+            dest = staging / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.link(previous / rel, dest)
+        parts[p] = {"rows": counts[p], "files": files}
+        report.partitions_linked += 1
+    if changed:
+        days = ", ".join(f"date '{date.fromisoformat(p).isoformat()}'" for p in sorted(changed))
+        con.execute(
+            f"copy ({select} where \"{column}\" in ({days})) to '{_sql_path(target)}' "
+            f'(format parquet, compression zstd, partition_by ("{column}"), write_partition_columns true, '
+            f"overwrite_or_ignore true)"
+        )
+        for p in sorted(changed):
+            folder = target / f"{column}={p}"
+            files = sorted(str(f.relative_to(staging)) for f in folder.glob("*.parquet"))
+            parts[p] = {"rows": counts[p], "files": files}
+            report.partitions_written += 1
+            report.rows_written += counts[p]
+    files = [f for p in sorted(parts) for f in parts[p]["files"]]
+    if not files:  # an empty mart: one empty file keeps its columns
+        con.execute(f"copy ({select} limit 0) to '{_sql_path(target / 'empty.parquet')}' (format parquet)")
+        files = [f"{mart}/empty.parquet"]
+    return {"columns": columns, "partition_column": column, "partitions": parts, "files": files}
+
+
+def _write_views(version_dir: Path, state: dict[str, dict], published_path: Path) -> None:
+    """The DuckDB file BI tools open: schema marts, one view per mart over its files in this version (absolute
+    paths: the views read the version they were written for, whatever `current` points to later)."""
+    tmp = published_path.with_name(f".{published_path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute("create schema marts")
+        for mart, info in state.items():
+            paths = ", ".join(f"'{_sql_path(version_dir.resolve() / f)}'" for f in info["files"])
+            con.execute(f"create view marts.{mart} as select * from read_parquet([{paths}], hive_partitioning = false)")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    os.replace(tmp, published_path)
