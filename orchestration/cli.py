@@ -2,7 +2,9 @@
 
 Product: `run` (build the warehouse from your landing folder), `demo` (build it from generated demo data in a
 folder of its own), `generate-dbt` (the dbt files derived from the dataset registry), `prepare` (parse the
-dbt project). Tools (orchestration/tools): `sample-data`, `bench`, `refresh-prices`, `compare-prices`.
+dbt project), `report` (the static HTML report from the published marts), `publish` (the marts for
+readers), `focus-export` (the FOCUS 1.3 Parquet file). Tools (orchestration/tools): `sample-data`, `bench`,
+`refresh-prices`, `compare-prices`, `forecast-holdout`.
 """
 
 from __future__ import annotations
@@ -145,6 +147,8 @@ def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float 
     if outcome.success:
         _print_summary(settings.duckdb_path)
         report_unread(settings)
+        if Path(settings.report_path).exists():
+            print(f"report: {Path(settings.report_path).resolve()} (open it in a browser; no network needed)")
     else:
         print(f"genai-finops: the run failed; see {log_file}", file=sys.stderr)
     return 0 if outcome.success else 1
@@ -398,13 +402,65 @@ def cmd_forecast_holdout(args: argparse.Namespace) -> int:
     from orchestration.forecast.core import candidates
     from orchestration.tools.forecast_holdout import report
 
-    warehouse = args.warehouse or Settings.from_env().published_path
+    warehouse = args.warehouse or Settings.from_env().duckdb_path  # it reads the forecast history (intermediate)
     if not Path(warehouse).exists():
         print(f"no warehouse at {warehouse}: build one first (make run), or give --warehouse", file=sys.stderr)
         return 66
     for metric in args.metric:
         print(report(warehouse, args.days, metric, args.scope, candidates(args.methods)))
         print()
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from orchestration.publish import publish_marts
+    from orchestration.warehouse import writer_lock
+
+    settings = Settings.from_env()
+    if not Path(settings.duckdb_path).exists():
+        print(f"no warehouse at {settings.duckdb_path}: build one first", file=sys.stderr)
+        return 66
+    manifest = Path(settings.dbt_target_dir) / "manifest.json"
+    try:
+        with writer_lock(settings, wait_seconds=args.wait, what="genai-finops publish"):
+            report = publish_marts(settings.duckdb_path, settings.published_path, manifest, full=args.full)
+    except WarehouseBusy as exc:
+        print(f"genai-finops publish: {exc}", file=sys.stderr)
+        return EX_TEMPFAIL
+    print(f"published {settings.published_path}: {report.summary()}")
+    return 0
+
+
+def _published_marts(args: argparse.Namespace, settings: Settings) -> str | None:
+    """--warehouse, else the published marts; None (and why, on stderr) when there is none."""
+    warehouse = args.warehouse or settings.published_path
+    if not Path(warehouse).exists():
+        print(f"no warehouse at {warehouse}: build one first (make run), or give --warehouse", file=sys.stderr)
+        return None
+    return warehouse
+
+
+def cmd_focus_export(args: argparse.Namespace) -> int:
+    from orchestration.focus_export import write_focus_export
+
+    settings = Settings.from_env()
+    warehouse = _published_marts(args, settings)
+    if warehouse is None:
+        return EX_NOINPUT
+    path, rows = write_focus_export(warehouse, args.out or settings.focus_export_path)
+    print(f"FOCUS 1.3 export: {path.resolve()} ({rows:,} rows)")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from orchestration.report import write_report
+
+    settings = Settings.from_env()
+    warehouse = _published_marts(args, settings)
+    if warehouse is None:
+        return EX_NOINPUT
+    path, data = write_report(warehouse, args.out or settings.report_path, args.period_days)
+    print(f"report: {path.resolve()} ({path.stat().st_size / 2**20:.1f} MiB; {data.period_start} to {data.period_end})")
     return 0
 
 
@@ -503,12 +559,30 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser(
         "forecast-holdout", help="tool: forecast a warehouse's last days from the days before and score it"
     )
-    p.add_argument("--warehouse", default=None, help="a warehouse file (default: the published copy)")
+    p.add_argument("--warehouse", default=None, help="a warehouse file (default: FINOPS_DUCKDB_PATH's)")
     p.add_argument("--days", type=int, default=30, help="days held out (default 30)")
     p.add_argument("--metric", nargs="+", default=["cost_usd"], choices=["requests", "tokens", "cost_usd", "value_usd"])
     p.add_argument("--scope", default="use_case", choices=["use_case_model", "use_case", "platform", "team", "total"])
     p.add_argument("--methods", default=None, help="candidate methods (default: seasonal_naive,ets,mstl)")
     p.set_defaults(fn=cmd_forecast_holdout)
+
+    p = sub.add_parser("publish", help="publish the marts for readers (after a dbt build outside Dagster)")
+    p.add_argument("--full", action="store_true", help="write every mart whole (default: what changed)")
+    p.add_argument("--wait", type=float, default=0, help="seconds to wait for a running refresh (default 0)")
+    p.set_defaults(fn=cmd_publish)
+
+    p = sub.add_parser("focus-export", help="write the FOCUS 1.3 export (Parquet) from the published marts")
+    p.add_argument("--warehouse", default=None, help="a warehouse or published marts file (default: the published one)")
+    p.add_argument(
+        "--out", default=None, help="the Parquet file (default: focus/genai_cost_and_usage.parquet beside it)"
+    )
+    p.set_defaults(fn=cmd_focus_export)
+
+    p = sub.add_parser("report", help="write the static HTML report from the published marts")
+    p.add_argument("--warehouse", default=None, help="a warehouse or published marts file (default: the published one)")
+    p.add_argument("--out", default=None, help="the HTML file (default: report.html beside the published marts)")
+    p.add_argument("--period-days", type=int, default=30, help="days of the headline period (default 30)")
+    p.set_defaults(fn=cmd_report)
 
     args = parser.parse_args(argv)
     # the user's paths, from where they are

@@ -20,6 +20,7 @@ from orchestration.jobs import refresh_warehouse_job
 from orchestration.logs import finops_console
 from orchestration.partitions import daily_partitions
 from orchestration.quality.mart_checks import ge_billing_reconciliation, ge_capacity_invariants
+from orchestration.report.assets import build_focus_export_asset, build_report_asset
 from orchestration.sensors import landing_files_sensor
 from orchestration.settings import Settings
 
@@ -41,6 +42,8 @@ def build_definitions(settings: Settings | None = None, datasets: tuple[Dataset,
             dbt_warehouse,
             published,
             build_alerts_asset(published),
+            build_report_asset(published),
+            build_focus_export_asset(published),
         ],
         asset_checks=[ge_capacity_invariants, ge_billing_reconciliation, budget_within_forecast],
         jobs=[refresh_warehouse_job],

@@ -67,6 +67,18 @@ class Settings(ConfigurableResource):
         return cls(**values)
 
     @property
+    def report_path(self) -> str:
+        """The static HTML report, beside the published marts (FINOPS_REPORT_PATH)."""
+        default = str(Path(self.published_path).parent / "report.html")
+        return _path(os.environ.get("FINOPS_REPORT_PATH", default))
+
+    @property
+    def focus_export_path(self) -> str:
+        """The FOCUS 1.3 export (Parquet), beside the published marts (FINOPS_FOCUS_EXPORT_PATH)."""
+        default = str(Path(self.published_path).parent / "focus" / "genai_cost_and_usage.parquet")
+        return _path(os.environ.get("FINOPS_FOCUS_EXPORT_PATH", default))
+
+    @property
     def spark_dir(self) -> str:
         """Where the spark target keeps its warehouse and metastore (FINOPS_SPARK_DIR)."""
         return _path(os.environ.get("FINOPS_SPARK_DIR", "data/spark"))
