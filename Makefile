@@ -10,7 +10,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-fast dev lint bench clean spark-check
+.PHONY: install run test test-fast dev lint bench clean spark-check focus-validator
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,17 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# focus-validator (the FinOps Foundation's FOCUS checker) needs numpy < 2: a virtualenv of its own, for the test
+# that validates the FOCUS export (tests/test_focus.py)
+FOCUS_VENV  := .venv-focus
+FOCUS_STAMP := $(FOCUS_VENV)/.installed
+$(FOCUS_STAMP): requirements-focus.lock
+	@test -x $(FOCUS_VENV)/bin/python || $(PYTHON) -m venv $(FOCUS_VENV)
+	$(FOCUS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-focus.lock
+	@touch $(FOCUS_STAMP)
+
+focus-validator: $(FOCUS_STAMP)
 
 # the Spark extra (dbt-spark in session mode, pyspark; needs Java 17), for `make spark-check`
 SPARK_STAMP := $(VENV)/.installed-spark
@@ -34,7 +45,7 @@ run: $(STAMP)
 
 # two workers (the machine's cores); tests sharing a session build run in the same worker. Nothing is written
 # inside the repository (no bytecode, no pytest cache; every test works in temporary folders).
-test: $(STAMP)
+test: $(STAMP) $(FOCUS_STAMP)
 	PYTHONDONTWRITEBYTECODE=1 $(BIN)/python -m pytest -q --durations=20 -n 2 --dist loadgroup
 
 # the inner loop: unit and dbt tests, without the whole-pipeline runs and the crash tests
