@@ -207,14 +207,14 @@ def compare_marts(duckdb_path: str, marts: list[str], spark) -> list[MartResult]
             except Exception as exc:  # noqa: BLE001 - reported as the mart's difference
                 results.append(MartResult(mart, None, None, problem=f"not built on Spark: {str(exc)[:200]}"))
                 continue
-            duck_names = {c for c, _ in cols}
+            duck_names = {c.lower() for c, _ in cols}  # column names are case-insensitive on both engines
             res = MartResult(mart, None, None)
             if duck_names != spark_cols:
                 res.problem = (
                     f"columns differ: only on DuckDB {sorted(duck_names - spark_cols)}, "
                     f"only on Spark {sorted(spark_cols - duck_names)}"
                 )
-            checked = [(c, _kind(t)) for c, t in cols if c in spark_cols]
+            checked = [(c, _kind(t)) for c, t in cols if c.lower() in spark_cols]
             duck_exprs = ["count(*)"] + [e for c, k in checked for e in _aggregates(k, c, "duckdb")]
             spark_exprs = ["count(*)"] + [e for c, k in checked for e in _aggregates(k, c, "spark")]
             d = con.execute(f'select {", ".join(duck_exprs)} from marts."{mart}"').fetchone()
