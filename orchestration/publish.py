@@ -147,7 +147,12 @@ def publish_marts(
     staging = versions / f"{number}.tmp"
     staging.mkdir()
     by_column = partition_columns(manifest_path)
-    con = duckdb.connect(warehouse, read_only=True)
+    # the warehouse's memory limit (partitioned writes buffer every open partition); row order is not kept
+    config = {
+        "memory_limit": os.environ.get("FINOPS_DUCKDB_MEMORY_LIMIT", "6GB"),
+        "preserve_insertion_order": False,
+    }
+    con = duckdb.connect(warehouse, read_only=True, config=config)
     try:
         marts = [
             r[0]
