@@ -10,10 +10,11 @@
 
 Bounded: a new version links (hard links, no copy) the partitions of the previous version that did not change and
 writes only the ones that did: the days the builds since the last publish rebuilt (recorded by the dbt asset in
-`<warehouse>.publish-pending.json`, kept until a publish succeeds, so a crash between build and publish is caught
-up by the next one), and any partition whose row count differs. Whole marts are rewritten; they are small. A
-crash mid-publish leaves an unfinished `versions/<n>.tmp` (removed by the next publish) and the previous version
-in place. A reader's open connection keeps the version it opened (versions are kept for the `KEEP` newest).
+`<warehouse>.publish-pending.json` as each build starts, kept until a publish succeeds, so a build that fails
+halfway or a crash between build and publish is caught up by the next publish), and any partition whose row
+count differs. Whole marts are rewritten; they are small. A crash mid-publish leaves an unfinished
+`versions/<n>.tmp` (removed by the next publish) and the previous version in place. A reader's open connection
+keeps the version it opened (versions are kept for the `KEEP` newest).
 """
 
 from __future__ import annotations
@@ -59,8 +60,8 @@ def pending_path(warehouse: str) -> Path:
 
 
 def record_build(warehouse: str, changed_from: str | None) -> None:
-    """Called after each successful dbt build: the first day its incremental models rebuilt (None: each model's
-    newest day minus the lookback). Merged with what earlier unpublished builds changed."""
+    """Called as each dbt build starts: the first day its incremental models rebuild (None: each model's newest
+    day minus the lookback). Merged with what earlier unpublished builds changed (a failed build included)."""
     path = pending_path(warehouse)
     state = json.loads(path.read_text()) if path.exists() else {"builds": 0, "changed_from": [], "tail": False}
     state["builds"] += 1

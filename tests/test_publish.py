@@ -155,3 +155,21 @@ def test_a_crash_mid_publish_leaves_the_previous_version_and_the_pending_days(se
     assert not (published.parent / "versions" / "9.tmp").exists()
     expected = duckdb.connect(str(warehouse), read_only=True).execute("select sum(cost_usd) from marts.fct_daily")
     assert published_rows(published, "select sum(cost_usd) from marts.fct_daily") == expected.fetchall()
+
+
+def test_pending_days_merge_until_a_publish_writes_them(setup):
+    """A build records its window as it starts (a build that then fails has changed some of those days too);
+    builds pile up until a publish: the earliest day counts, and a build without a window adds the newest days."""
+    warehouse, manifest, published = setup
+    publish_marts(str(warehouse), str(published), manifest)
+    record_build(str(warehouse), "2026-01-04")  # a build that failed halfway
+    record_build(str(warehouse), "2026-01-02")  # a backfill
+    record_build(str(warehouse), None)  # a run without a window
+    assert json.loads(pending_path(str(warehouse)).read_text()) == {
+        "builds": 3,
+        "changed_from": ["2026-01-02"],
+        "tail": True,
+    }
+    report = publish_marts(str(warehouse), str(published), manifest)
+    assert (report.partitions_written, report.partitions_linked) == (1 + 4, 1)  # 01-02..01-05 and rpt_small
+    assert not pending_path(str(warehouse)).exists()

@@ -78,13 +78,15 @@ def build_dbt_assets(settings: Settings, manifest: Path, datasets: tuple[Dataset
         target = Path(finops.dbt_target_dir)
         started = time.perf_counter()
         with writer_lock(finops, what=f"dbt build, run {context.run_id}"):
+            # the days this build may change, recorded before it starts: a build that fails halfway has changed
+            # some of them too, and the next publish writes them (orchestration/publish.py)
+            record_build(finops.duckdb_path, window_start(dbt_vars))
             with subprocess_env(finops.dbt_env()):
                 invocation = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
             yield from invocation.stream()
         context.log.info(step(f"dbt build: {summarize(invocation)} ({time.perf_counter() - started:.1f} s)"))
         if not invocation.is_successful():
             raise Failure(f"dbt build failed: {summarize(invocation)}; see {target / 'dbt.log'}")
-        record_build(finops.duckdb_path, window_start(dbt_vars))  # what the next publish must write
 
     return dbt_warehouse
 
