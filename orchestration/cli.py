@@ -97,12 +97,36 @@ def _log_file(settings: Settings) -> str:
     return str(Path(settings.duckdb_path).parent / "logs" / f"run-{stamp}.log")
 
 
-def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float = 0.0) -> int:
-    """Run the refresh job on `settings`' landing folder; print one line per step and the summary."""
+def _pull(settings: Settings, sources) -> None:
+    """Pull every configured source (APIs, buckets) into the pulled folder before a run."""
+    from orchestration.pull.run import pull_all
+
+    if sources is None or not sources.names:
+        return
+    print(f"genai-finops: pulling {', '.join(sources.names)} into {settings.pulled_root}")
+    for report in pull_all(settings, sources, log=lambda message: None):
+        text = (
+            report.summary()
+            if hasattr(report, "summary")
+            else (f"{report.source}: {report.pages} pages, {report.buckets} buckets, {report.retries} retries")
+        )
+        print(f"  {text}")
+
+
+def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float = 0.0, sources=None) -> int:
+    """Pull the configured sources, then run the refresh job on `settings`' landing folders; print one line per
+    step and the summary."""
     from orchestration.pipeline import NoLandingData, require_landing_data, run_pipeline
+    from orchestration.pull.api import PullError
+    from orchestration.pull.storage import SyncError
 
     started = time.perf_counter()
     log_file = _log_file(settings)
+    try:
+        _pull(settings, sources)
+    except (PullError, SyncError) as exc:
+        print(f"genai-finops: {exc}", file=sys.stderr)
+        return 1
     try:
         require_landing_data(settings)  # a missing or empty landing folder: nothing is written anywhere
         settings.hash_salt()  # created (and announced) or refused before anything runs
@@ -154,9 +178,50 @@ def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float 
     return 0 if outcome.success else 1
 
 
+def _sources(args: argparse.Namespace):
+    from orchestration.pull.config import load_sources
+
+    return None if getattr(args, "no_pull", False) else load_sources(getattr(args, "sources", None))
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    from orchestration.pull.config import SourcesConfigError
+
     overrides = {"landing_dir": args.landing} if args.landing else {}
-    return _run(Settings.from_env(**overrides), args)
+    try:
+        sources = _sources(args)
+    except SourcesConfigError as exc:
+        print(f"genai-finops: {exc}", file=sys.stderr)
+        return EX_CONFIG
+    return _run(Settings.from_env(**overrides), args, sources=sources)
+
+
+def cmd_pull(args: argparse.Namespace) -> int:
+    """Pull the sources of sources.yml (or one of them) into the pulled folder, without building."""
+    from orchestration.pull.api import PullError
+    from orchestration.pull.config import SourcesConfigError, load_sources
+    from orchestration.pull.run import pull_all
+
+    settings = Settings.from_env()
+    try:
+        config = load_sources(args.sources)
+        if not config.names:
+            print("genai-finops pull: no sources configured (sources.yml, or FINOPS_SOURCES_CONFIG)", file=sys.stderr)
+            return EX_CONFIG
+        reports = pull_all(settings, config, log=print, only=args.source)
+    except (SourcesConfigError, KeyError) as exc:
+        print(f"genai-finops pull: {exc}", file=sys.stderr)
+        return EX_CONFIG
+    except PullError as exc:
+        print(f"genai-finops pull: {exc}", file=sys.stderr)
+        return 1
+    from orchestration.pull.storage import SyncReport
+
+    for r in reports:
+        if isinstance(r, SyncReport):
+            continue
+        print(f"{r.source}: {r.windows} windows, {r.pages} pages, {r.buckets} buckets, {r.retries} retries")
+    return 0
 
 
 def demo_settings(folder: str) -> Settings:
@@ -185,7 +250,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         with writer_lock(settings, wait_seconds=args.wait, what="genai-finops demo (generating)"):
             if args.regenerate or not (landing / MANIFEST).exists():
                 result = generate(
-                    landing, events=args.events, days=args.days, start=date(2026, 1, 1), seed=42, real_formats=True
+                    landing,
+                    events=args.events,
+                    days=args.days,
+                    start=date(2026, 1, 1),
+                    seed=42,
+                    real_formats=True,
+                    cur_layout="bucket",
                 )
                 print(f"generated {result.events:,} demo usage events over {result.days} days in {landing}")
     except DemoFolderError as exc:
@@ -194,7 +265,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except WarehouseBusy as exc:
         print(f"genai-finops demo: {exc}", file=sys.stderr)
         return EX_TEMPFAIL
-    return _run(settings, args, time.perf_counter() - started)
+    return _run(settings, args, time.perf_counter() - started, sources=demo_sources(landing))
+
+
+def demo_sources(landing: Path):
+    """The demo's object-storage source: its AWS Data Exports (CUR 2.0) delivered to a bucket-shaped folder
+    (`<landing>/_bucket`, manifests and a re-delivered month), synced like an S3 prefix."""
+    from orchestration.pull.config import SourcesConfig
+    from orchestration.pull.storage import BucketSource
+    from orchestration.tools.sample_data.billing import DEMO_CUR_EXPORT
+
+    export = landing / "_bucket" / DEMO_CUR_EXPORT
+    if not export.is_dir():
+        return None
+    return SourcesConfig((), {}, (BucketSource("demo_cur", str(export), "aws_cur", layout="cur2"),))
 
 
 def _print_summary(duckdb_path: str) -> None:
@@ -485,8 +569,15 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("run", help="build the warehouse from your landing folder (FINOPS_LANDING_DIR or --landing)")
     p.add_argument("--landing", default=None, help="the landing folder (default FINOPS_LANDING_DIR, data/landing)")
+    p.add_argument("--sources", default=None, help="the sources file (default FINOPS_SOURCES_CONFIG, sources.yml)")
+    p.add_argument("--no-pull", action="store_true", help="do not pull the sources of sources.yml first")
     run_options(p)
     p.set_defaults(fn=cmd_run)
+
+    p = sub.add_parser("pull", help="pull the sources of sources.yml (APIs, buckets) into the pulled folder")
+    p.add_argument("--sources", default=None, help="the sources file (default FINOPS_SOURCES_CONFIG, sources.yml)")
+    p.add_argument("--source", default=None, help="only this source")
+    p.set_defaults(fn=cmd_pull)
 
     p = sub.add_parser("demo", help="build a demo warehouse from generated data, in a folder of its own")
     p.add_argument("--dir", default=DEMO_DIR, help=f"the demo's folder (default {DEMO_DIR})")

@@ -156,6 +156,26 @@ DATASETS: tuple[Dataset, ...] = (
         warnings=(MODEL_NAMED,),
     ),
     Dataset(
+        "openai_costs",
+        c.OPENAI_COSTS,
+        role="other",
+        staging_model="stg_openai__costs",
+        description=(
+            "OpenAI Costs API results, one row per bucket result: what OpenAI reports it charged (provider-reported "
+            "cost, never mixed into the computed cost)."
+        ),
+    ),
+    Dataset(
+        "anthropic_costs",
+        c.ANTHROPIC_COSTS,
+        role="other",
+        staging_model="stg_anthropic__cost_report",
+        description=(
+            "Anthropic Admin cost report results, one row per bucket result (amounts in cents as exact decimals): "
+            "provider-reported cost, never mixed into the computed cost."
+        ),
+    ),
+    Dataset(
         "focus_charges",
         c.FOCUS_CHARGES,
         role="bill",

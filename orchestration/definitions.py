@@ -1,5 +1,6 @@
 """The Dagster code location, assembled from the dataset registry: one ingestion multi-asset per raw dataset,
-the dbt project, the published copy, the mart checks, the refresh job, its schedule and sensor.
+the dbt project, the published copy, the mart checks, the refresh job, its schedule and sensor; the pulls of
+sources.yml (FINOPS_SOURCES_CONFIG) with their job, schedules and bucket sensors.
 
 `defs` is loaded lazily (`@definitions`): importing this module parses nothing; loading the definitions
 makes sure the dbt manifest is current (orchestration/dbt/project.py).
@@ -19,7 +20,13 @@ from orchestration.ingest.assets import build_ingest_assets
 from orchestration.jobs import refresh_warehouse_job
 from orchestration.logs import finops_console
 from orchestration.partitions import daily_partitions
-from orchestration.quality.mart_checks import ge_billing_reconciliation, ge_capacity_invariants
+from orchestration.pull.assets import build_pull_definitions
+from orchestration.pull.config import load_sources
+from orchestration.quality.mart_checks import (
+    ge_billing_reconciliation,
+    ge_capacity_invariants,
+    ge_three_way_reconciliation,
+)
 from orchestration.report.assets import build_focus_export_asset, build_report_asset
 from orchestration.sensors import landing_files_sensor
 from orchestration.settings import Settings
@@ -36,8 +43,10 @@ def build_definitions(settings: Settings | None = None, datasets: tuple[Dataset,
         name="daily_refresh",
         description="Ingests yesterday's landing files and rebuilds the warehouse (incremental by day).",
     )
+    pull_assets, pull_jobs, pull_schedules, pull_sensors = build_pull_definitions(load_sources())
     return Definitions(
         assets=[
+            *pull_assets,
             *build_ingest_assets(datasets, daily_partitions(settings.partition_start)),
             dbt_warehouse,
             published,
@@ -45,10 +54,15 @@ def build_definitions(settings: Settings | None = None, datasets: tuple[Dataset,
             build_report_asset(published),
             build_focus_export_asset(published),
         ],
-        asset_checks=[ge_capacity_invariants, ge_billing_reconciliation, budget_within_forecast],
-        jobs=[refresh_warehouse_job],
-        schedules=[daily_refresh],
-        sensors=[landing_files_sensor],
+        asset_checks=[
+            ge_capacity_invariants,
+            ge_billing_reconciliation,
+            ge_three_way_reconciliation,
+            budget_within_forecast,
+        ],
+        jobs=[refresh_warehouse_job, *pull_jobs],
+        schedules=[daily_refresh, *pull_schedules],
+        sensors=[landing_files_sensor, *pull_sensors],
         loggers={"console": finops_console},
         resources={
             "finops": settings,

@@ -8,7 +8,8 @@ REFRESH_JOB = "refresh_warehouse"
 
 refresh_warehouse_job = define_asset_job(
     name=REFRESH_JOB,
-    selection=AssetSelection.all(),
+    # everything but the pulls (group `pull`), which have their own job, schedules and sensors
+    selection=AssetSelection.all() - AssetSelection.groups("pull"),
     description="Ingest the landing files of the selected days, validate them, and rebuild the warehouse.",
     # DuckDB allows one writer per file: steps run one after the other in one process
     executor_def=in_process_executor,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration.datasets import DATASETS, Dataset
-from orchestration.ingest.landing import list_dataset, unknown_folders
+from orchestration.ingest.landing import list_roots, unknown_folders
 from orchestration.settings import PROJECT_DIR, Settings
 from orchestration.warehouse import writer_lock
 
@@ -32,8 +32,9 @@ class RunOutcome:
 
 
 def landing_days(settings: Settings, datasets: tuple[Dataset, ...] = DATASETS) -> list[str]:
-    """The arrival days with landing files, from the first daily partition on."""
-    days = {d for ds in datasets for d in list_dataset(settings.landing_dir, ds.landing).days}
+    """The arrival days with landing files (the landing folder's and the pulled folder's), from the first daily
+    partition on."""
+    days = {d for ds in datasets for d in list_roots(settings.landing_roots, ds.landing).days}
     return sorted(d for d in days if d >= settings.partition_start)
 
 

@@ -7,19 +7,21 @@ import fsspec
 from dagster import RunRequest, SensorEvaluationContext, SkipReason, sensor
 
 from orchestration.datasets import DATASETS
-from orchestration.ingest.landing import list_dataset
+from orchestration.ingest.landing import list_roots
 from orchestration.jobs import refresh_warehouse_job
 from orchestration.settings import Settings
 
 
-def landing_signatures(landing_dir: str, datasets=DATASETS) -> dict[str, str]:
-    """Arrival day -> a fingerprint of its landing files (names, sizes, modification times). Entries that are
-    not landing files (stray names, bad day folders) are not days: the run reports them as skipped."""
-    fs, _ = fsspec.core.url_to_fs(landing_dir)
+def landing_signatures(landing_dir: str | tuple[str, ...], datasets=DATASETS) -> dict[str, str]:
+    """Arrival day -> a fingerprint of its landing files (names, sizes, modification times), across the landing
+    folders given (the user's and the pulled one). Entries that are not landing files (stray names, bad day
+    folders) are not days: the run reports them as skipped."""
+    roots = (landing_dir,) if isinstance(landing_dir, str) else landing_dir
     by_day: dict[str, list[str]] = {}
     for ds in datasets:
-        for day, paths in list_dataset(landing_dir, ds.landing).files.items():
+        for day, paths in list_roots(roots, ds.landing).files.items():
             for path in paths:
+                fs, _ = fsspec.core.url_to_fs(path)
                 info = fs.info(path)
                 by_day.setdefault(day, []).append(
                     f"{path}|{info.get('size')}|{info.get('mtime') or info.get('LastModified')}"
@@ -30,7 +32,7 @@ def landing_signatures(landing_dir: str, datasets=DATASETS) -> dict[str, str]:
 @sensor(job=refresh_warehouse_job, minimum_interval_seconds=60, name="landing_files_sensor")
 def landing_files_sensor(context: SensorEvaluationContext, finops: Settings):
     seen = json.loads(context.cursor) if context.cursor else {}
-    current = landing_signatures(finops.landing_dir)
+    current = landing_signatures(finops.landing_roots)
     changed = sorted(day for day, sig in current.items() if seen.get(day) != sig and day >= finops.partition_start)
     if not changed:
         yield SkipReason("no new or changed landing files")

@@ -40,6 +40,7 @@ class Settings(ConfigurableResource):
     lake_dir: str
     published_path: str
     dbt_target_dir: str
+    pulled_dir: str = ""  # empty: `pulled` beside the lake
     partition_start: str = "2026-01-01"
     naive_timezone: str = "UTC"
     file_timeout_seconds: float = 600.0
@@ -57,6 +58,8 @@ class Settings(ConfigurableResource):
             published_path=_path(env("FINOPS_PUBLISHED_PATH", "data/published/warehouse.duckdb")),
             # dbt's artifacts and logs (manifest, run results): outside the project when set
             dbt_target_dir=_path(env("FINOPS_DBT_TARGET_DIR", "target")),
+            # what the pulls bring from object storage and provider APIs, a landing folder of its own
+            pulled_dir=_path(env("FINOPS_PULLED_DIR")) if env("FINOPS_PULLED_DIR") else "",
             # first day of the daily partitions (the demo data starts here)
             partition_start=env("FINOPS_PARTITION_START", "2026-01-01"),
             naive_timezone=env("FINOPS_NAIVE_TIMEZONE", "UTC"),
@@ -65,6 +68,25 @@ class Settings(ConfigurableResource):
         )
         values.update({k: (_path(v) if k.endswith(("_path", "_dir")) else v) for k, v in overrides.items()})
         return cls(**values)
+
+    @property
+    def pulled_root(self) -> str:
+        """The folder the pulls write (FINOPS_PULLED_DIR; default `pulled` beside the lake): laid out like a
+        landing folder, read by ingestion beside the user's landing folder, never written by anything else."""
+        if self.pulled_dir:
+            return self.pulled_dir
+        parent = self.lake_dir.rstrip("/").rsplit("/", 1)[0]
+        return parent + "/pulled"
+
+    @property
+    def pull_state_dir(self) -> str:
+        """The pulls' cursors and object fingerprints (`<pulled>/_state`)."""
+        return self.pulled_root.rstrip("/") + "/_state"
+
+    @property
+    def landing_roots(self) -> tuple[str, ...]:
+        """The folders ingestion reads: the user's landing folder, then the pulled folder."""
+        return (self.landing_dir, self.pulled_root)
 
     @property
     def report_path(self) -> str:

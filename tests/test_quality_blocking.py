@@ -76,6 +76,28 @@ def test_contract_violations_fail_with_error_severity(overrides, column):
 
 
 @pytest.mark.unit
+def test_an_empty_optional_timestamp_is_no_violation():
+    """A CUR line without line_item_usage_end_date (optional) passes; a wrong one beside it still fails."""
+    cur = dataset("aws_cur")
+    suite = suites.dataset_suite(cur, date(2026, 1, 5))
+    row = {c: None for c in suite.columns}
+    row.update(
+        line_item_id="l1",
+        usage_start=pd.Timestamp("2026-01-04"),
+        product_code="AmazonBedrock",
+        usage_type="USE1-x",
+        unblended_cost=1.5,
+    )
+    frame = pd.DataFrame([row, {**row, "line_item_id": "l2", "usage_end": pd.Timestamp("2019-01-01")}])
+    expectations = suites.dataset_suite(cur, date(2026, 1, 5)).expectations
+    outcome = suites.validate_batches("t", expectations, [suite.prepare(frame.iloc[:1])])
+    assert outcome.failures == []
+    expectations = suites.dataset_suite(cur, date(2026, 1, 5)).expectations
+    outcome = suites.validate_batches("t", expectations, [suite.prepare(frame)])
+    assert [(f.column, f.unexpected_count) for f in outcome.errors] == [("usage_end__unix_s", 1)]
+
+
+@pytest.mark.unit
 def test_enumerations_compare_lower_cased_as_ingestion_does():
     assert _validate(_usage_frame(platform=" OpenAI ", status="Success")).failures == []
 

@@ -10,6 +10,8 @@
         {'name': 'anthropic_messages', 'role': 'usage', 'staging_model': 'stg_anthropic__messages'},
         {'name': 'openai_usage', 'role': 'usage_report', 'staging_model': 'stg_openai__usage_completions'},
         {'name': 'anthropic_usage', 'role': 'usage_report', 'staging_model': 'stg_anthropic__usage_report'},
+        {'name': 'openai_costs', 'role': 'other', 'staging_model': 'stg_openai__costs'},
+        {'name': 'anthropic_costs', 'role': 'other', 'staging_model': 'stg_anthropic__cost_report'},
         {'name': 'focus_charges', 'role': 'bill', 'staging_model': 'stg_focus__charges'},
         {'name': 'aws_cur', 'role': 'bill', 'staging_model': 'stg_aws__cur'},
         {'name': 'azure_cost_actual', 'role': 'bill', 'staging_model': 'stg_azure__cost_details'},

@@ -172,7 +172,7 @@ def build_ingest_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsD
                 results += ingest_days(
                     ds,
                     chunk,
-                    finops.landing_dir,
+                    finops.landing_roots,
                     finops.lake_dir,
                     salt,
                     context.run_id,

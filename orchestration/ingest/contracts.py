@@ -178,7 +178,15 @@ KPI_EVENTS = Contract(
 
 # OpenTelemetry GenAI spans (OTLP/JSON) flattened to canonical usage fields (orchestration/ingest/otel.py); a
 # provider the warehouse does not know keeps its name and is quarantined, not guessed.
-OTEL_SPANS = replace(CANONICAL_USAGE, reader="otel")
+# Cost a span reports for its call, kept beside (never instead of) the cost the price book computes: the proposed
+# semantic-convention attributes gen_ai.usage.cost.amount / .currency / .source, or OpenLIT's gen_ai.usage.cost
+# (USD). orchestration/ingest/otel.py reads them.
+REPORTED_COST_FIELDS = (
+    Field("reported_cost", "decimal", min_value=0),
+    Field("reported_cost_currency", "string"),
+    Field("reported_cost_source", "string"),
+)
+OTEL_SPANS = replace(CANONICAL_USAGE, reader="otel", fields=CANONICAL_USAGE.fields + REPORTED_COST_FIELDS)
 
 # AWS Bedrock model invocation logs: the record as AWS writes it (token semantics are normalised in
 # stg_bedrock__invocations: input = inputTokenCount + cache reads + cache writes). inputBodyJson and
@@ -254,6 +262,50 @@ ANTHROPIC_USAGE = Contract(
         Field("cache_creation_1h_input_tokens", "integer", path="$.cache_creation.ephemeral_1h_input_tokens"),
         Field("output_tokens", "integer", required=True),
         Field("web_search_requests", "integer", path="$.server_tool_use.web_search_requests"),
+    ),
+    id_field="record_id",
+    time_field="starting_at",
+    explode=("$.data[*]", "$.results[*]"),
+)
+
+
+# OpenAI Costs API pages (/v1/organization/costs): one record per result of a daily bucket, what OpenAI charged,
+# grouped by project and line item ("<model>, <token type>") when the pull asks for it; amount.value in USD.
+OPENAI_COSTS = Contract(
+    fields=(
+        Field("record_id", "string", path="$.__record_id__"),  # none: a deterministic hash of the record
+        Field("bucket_start", "epoch_s", required=True, path="1:$.start_time"),
+        Field("bucket_end", "epoch_s", path="1:$.end_time"),
+        Field("amount", "decimal", required=True, path="$.amount.value"),
+        Field("currency", "string", required=True, path="$.amount.currency"),
+        Field("line_item", "string"),
+        Field("project_id", "string"),
+        Field("api_key_id", "string"),
+        Field("quantity", "number"),
+        Field("quantity_unit", "string"),
+    ),
+    id_field="record_id",
+    time_field="bucket_start",
+    explode=("$.data[*]", "$.results[*]"),
+)
+
+# Anthropic Admin API cost report (/v1/organizations/cost_report): one record per result of a daily bucket;
+# `amount` is a decimal string in the currency's lowest unit (cents for USD), read exactly.
+ANTHROPIC_COSTS = Contract(
+    fields=(
+        Field("record_id", "string", path="$.__record_id__"),  # none: a deterministic hash of the record
+        Field("starting_at", "timestamp", required=True, path="1:$.starting_at"),
+        Field("ending_at", "timestamp", path="1:$.ending_at"),
+        Field("amount", "decimal", required=True),
+        Field("currency", "string", required=True),
+        Field("model", "string"),
+        Field("workspace_id", "string"),
+        Field("description", "string"),
+        Field("cost_type", "string"),
+        Field("token_type", "string"),
+        Field("service_tier", "string"),
+        Field("context_window", "string"),
+        Field("inference_geo", "string"),
     ),
     id_field="record_id",
     time_field="starting_at",

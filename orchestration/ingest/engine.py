@@ -42,7 +42,7 @@ import fsspec.implementations.local
 
 from orchestration.datasets import DATASETS, Dataset
 from orchestration.ingest.contracts import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, Contract, Field
-from orchestration.ingest.landing import Skipped, list_dataset, suffix_of
+from orchestration.ingest.landing import Skipped, list_roots, suffix_of
 from orchestration.ingest.otel import otel_relation
 
 
@@ -851,7 +851,7 @@ def ingest_workers() -> int:
 def ingest_days(
     ds: Dataset,
     days: list[str],
-    landing_dir: str,
+    landing_dir: str | tuple[str, ...],
     lake_dir: str,
     hash_salt: str,
     run_id: str = "manual",
@@ -862,11 +862,11 @@ def ingest_days(
     """Re-load arrival days: everything their files wrote before is replaced, files gone are removed, and every
     entry of the dataset's landing folder is logged (loaded, unreadable or skipped with its reason). Files
     load `workers` at a time, each on its own connection to one in-memory DuckDB; results in file order, then
-    the skipped entries of those days."""
+    the skipped entries of those days. `landing_dir` is one landing folder or several (Settings.landing_roots)."""
     ensure_lake_schemas(lake_dir, DATASETS if ds in DATASETS else (*DATASETS, ds))
     fs, lake_root = fsspec.core.url_to_fs(lake_dir)
-    listing = list_dataset(landing_dir, ds.landing)
-    _, landing_root = fsspec.core.url_to_fs(landing_dir)
+    listing = list_roots(landing_dir, ds.landing)  # one landing folder, or several (landing, pulled)
+    _, landing_root = fsspec.core.url_to_fs(landing_dir if isinstance(landing_dir, str) else landing_dir[0])
     landing_base = posixpath.join(landing_root, ds.landing)
     _log_skips(ds, lake_dir, [s for s in listing.skipped if s.day is None], None, landing_base, run_id)
     tasks = []
@@ -916,7 +916,13 @@ def ingest_days(
 
 
 def ingest_day(
-    ds: Dataset, day: str, landing_dir: str, lake_dir: str, hash_salt: str, run_id: str = "manual", **kw
+    ds: Dataset,
+    day: str,
+    landing_dir: str | tuple[str, ...],
+    lake_dir: str,
+    hash_salt: str,
+    run_id: str = "manual",
+    **kw,
 ) -> list[FileResult]:
     """Re-load one arrival day (see ingest_days)."""
     return ingest_days(ds, [day], landing_dir, lake_dir, hash_salt, run_id, **kw)

@@ -162,3 +162,31 @@ def unknown_folders(landing_dir: str, known: set[str]) -> list[str]:
     if not fs.isdir(root):
         return []
     return sorted(name for name, _ in _entries(fs, root) if name not in known and not name.startswith((".", "_")))
+
+
+def list_roots(roots: str | tuple[str, ...] | list[str], landing_folder: str) -> DatasetListing:
+    """A dataset's entries across landing roots (the user's landing folder, then the pulled folder). Entries of
+    the first root keep paths relative to its dataset folder; those of later roots carry their full path. A
+    file of a later root named like one of the same day in an earlier root is skipped (`same_name_in_landing`):
+    the two would be one file to the lake."""
+    if isinstance(roots, str):
+        return list_dataset(roots, landing_folder)
+    merged = DatasetListing()
+    for i, root in enumerate(roots):
+        listing = list_dataset(root, landing_folder)
+        if i == 0:
+            merged = listing
+            continue
+        base = posixpath.join(fsspec.core.url_to_fs(root)[1], landing_folder)
+        for s in listing.skipped:
+            merged.skipped.append(Skipped(posixpath.join(base, s.path), s.reason, s.day))
+        for day, paths in listing.files.items():
+            names = {posixpath.basename(p) for p in merged.files.get(day, [])}
+            for path in paths:
+                if posixpath.basename(path) in names:
+                    merged.skipped.append(Skipped(path, "same_name_in_landing", day))
+                else:
+                    merged.files.setdefault(day, []).append(path)
+            if day in merged.files:
+                merged.files[day].sort()
+    return merged

@@ -49,6 +49,10 @@ SPAN_KEYS = (
     "gen_ai.usage.cache_creation.input_tokens",
     "gen_ai.usage.reasoning.output_tokens",
     "openai.response.service_tier",
+    "gen_ai.usage.cost.amount",
+    "gen_ai.usage.cost.currency",
+    "gen_ai.usage.cost.source",
+    "gen_ai.usage.cost",
     "cloud.region",
     "error.type",
 )
@@ -120,6 +124,17 @@ def otel_relation(path: str, field_names: tuple[str, ...]) -> str:
         "reasoning_tokens": "s_gen_ai_usage_reasoning_output_tokens",
         "status": "case when status_code = '2' or s_error_type is not null then 'error' else 'success' end",
         "latency_ms": "cast((end_ns - start_ns) // 1000000 as varchar)",
+        # cost the span reports (kept apart from the computed cost): the proposed gen_ai.usage.cost.* attributes,
+        # else OpenLIT's gen_ai.usage.cost (USD)
+        "reported_cost": "coalesce(s_gen_ai_usage_cost_amount, s_gen_ai_usage_cost)",
+        "reported_cost_currency": (
+            "case when s_gen_ai_usage_cost_amount is not null then upper(s_gen_ai_usage_cost_currency) "
+            "when s_gen_ai_usage_cost is not null then 'USD' end"
+        ),
+        "reported_cost_source": (
+            "case when s_gen_ai_usage_cost_amount is not null then coalesce(s_gen_ai_usage_cost_source, 'otel') "
+            "when s_gen_ai_usage_cost is not null then 'openlit' end"
+        ),
     }
     select_fields = ",\n".join(
         f"cast({fields[n]} as varchar) as raw_{n}" if n in fields else f"cast(null as varchar) as raw_{n}"

@@ -29,6 +29,14 @@ class PullError(RuntimeError):
     pass
 
 
+GROUP_BY: dict[tuple[str, str], dict[str, list[str]]] = {
+    ("openai", "usage_completions"): {"group_by": ["model", "project_id", "api_key_id", "batch", "service_tier"]},
+    ("openai", "costs"): {"group_by": ["line_item", "project_id"]},
+    ("anthropic", "usage_messages"): {"group_by[]": ["model", "api_key_id", "workspace_id", "service_tier"]},
+    ("anthropic", "cost_report"): {"group_by[]": ["workspace_id", "description"]},
+}
+
+
 @dataclass(frozen=True)
 class ApiSource:
     """One admin API endpoint to pull (an entry of sources.yml)."""
@@ -62,7 +70,7 @@ class ApiSource:
             return {"Authorization": f"Bearer {key}"}
         return {"x-api-key": key, "anthropic-version": "2023-06-01"}
 
-    def params(self, start: datetime, end: datetime, page: str | None) -> dict[str, str]:
+    def params(self, start: datetime, end: datetime, page: str | None) -> dict[str, str | list[str]]:
         if self.provider == "openai":
             out = {"start_time": str(int(start.timestamp())), "end_time": str(int(end.timestamp()))}
             out["bucket_width"] = self.bucket_width
@@ -70,6 +78,9 @@ class ApiSource:
             out = {"starting_at": start.strftime("%Y-%m-%dT%H:%M:%SZ"), "ending_at": end.strftime("%Y-%m-%dT%H:%M:%SZ")}
             if self.endpoint == "usage_messages":
                 out["bucket_width"] = self.bucket_width
+        # grouped as finely as the readers use: model (OpenAI costs: the line item '<model>, <token type>'), so
+        # each report reconciles per model
+        out.update(GROUP_BY[(self.provider, self.endpoint)])
         if self.page_limit:
             out["limit"] = str(self.page_limit)
         if page:
@@ -141,7 +152,8 @@ def pull(
     log: Callable[[str], None] = lambda message: None,
 ) -> PullReport:
     """Pull every complete window from the source's cursor (or `start`) up to `until` (exclusive, UTC); pages go
-    to out_dir/<dataset>/day=<window start>/<source>-<window start>-p<page>.json."""
+    to out_dir/<dataset>/day=<window's last day>/<source>-<window start>-p<page>.json (a page lands on the last day
+    its buckets cover, never before the usage it holds)."""
     key = os.environ.get(source.api_key_env)
     if not key:
         raise PullError(f"source {source.name}: the environment variable {source.api_key_env} is not set")
@@ -159,7 +171,8 @@ def pull(
             body = _get(source, session, source.params(start, end, page), key, report, sleep, log)
             number += 1
             name = f"{source.name}-{start:%Y-%m-%d}-p{number:04d}.json"
-            path = out_dir / source.dataset / f"day={start:%Y-%m-%d}" / name
+            landing_day = (end - timedelta(microseconds=1)).date()
+            path = out_dir / source.dataset / f"day={landing_day:%Y-%m-%d}" / name
             _write_atomic(path, json.dumps(body, sort_keys=True).encode())
             report.pages += 1
             report.buckets += len(body.get("data") or [])

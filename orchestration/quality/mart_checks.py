@@ -55,17 +55,25 @@ def _check_result(outcome: suites.SuiteOutcome, **metadata) -> AssetCheckResult:
     )
 
 
-def billing_reconciliation_outcome(duckdb_path: str, tolerance_pct: float) -> suites.SuiteOutcome:
+def _frame_outcome(duckdb_path: str, sql: str, suite: str, expectations: list) -> suites.SuiteOutcome:
+    """A Great Expectations suite over one query's result (a mart summarised to a frame), read-only."""
     import duckdb
 
     con = duckdb.connect(duckdb_path, read_only=True)
     try:
-        frame = con.sql(suites.RECONCILIATION_SQL).df()
-        return suites.validate_batches(
-            "marts_rpt_billing_reconciliation", suites.reconciliation_expectations(tolerance_pct), [frame]
-        )
+        frame = con.sql(sql).df()
     finally:
         con.close()
+    return suites.validate_batches(suite, expectations, [frame])
+
+
+def billing_reconciliation_outcome(duckdb_path: str, tolerance_pct: float) -> suites.SuiteOutcome:
+    return _frame_outcome(
+        duckdb_path,
+        suites.RECONCILIATION_SQL,
+        "marts_rpt_billing_reconciliation",
+        suites.reconciliation_expectations(tolerance_pct),
+    )
 
 
 @asset_check(
@@ -82,6 +90,35 @@ def ge_billing_reconciliation(context: AssetCheckExecutionContext, finops: Setti
     context.log.info(
         step(
             f"billing reconciliation: {outcome.rows:,} platform-days against a {tolerance}% tolerance, "
+            f"{len(outcome.failures)} failure(s)"
+        )
+    )
+    return _check_result(outcome, platform_days_validated=outcome.rows, tolerance_pct=tolerance)
+
+
+def three_way_outcome(duckdb_path: str, tolerance_pct: float) -> suites.SuiteOutcome:
+    return _frame_outcome(
+        duckdb_path,
+        suites.THREE_WAY_SQL,
+        "marts_rpt_three_way_reconciliation",
+        suites.three_way_expectations(tolerance_pct),
+    )
+
+
+@asset_check(
+    asset=AssetKey(["marts", "rpt_three_way_reconciliation_daily"]),
+    name="ge_three_way_reconciliation",
+    description=(
+        "Great Expectations: per platform and day, the bill and the provider's own cost report agree, and the "
+        "logged requests match the provider's count, within FINOPS_RECONCILIATION_TOLERANCE_PCT (default 1%); warns"
+    ),
+)
+def ge_three_way_reconciliation(context: AssetCheckExecutionContext, finops: Settings) -> AssetCheckResult:
+    tolerance = suites.reconciliation_tolerance_pct()
+    outcome = three_way_outcome(finops.duckdb_path, tolerance)
+    context.log.info(
+        step(
+            f"three-way reconciliation: {outcome.rows:,} platform-days against a {tolerance}% tolerance, "
             f"{len(outcome.failures)} failure(s)"
         )
     )

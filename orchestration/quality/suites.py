@@ -33,7 +33,11 @@ def _unix_s(day: date) -> int:
 def unix_seconds(series: pd.Series) -> pd.Series:
     """A timestamp column as integer seconds: GE's pandas range check on integers is ~30x faster than on
     datetimes."""
-    return series.astype("datetime64[us]").astype("int64") // 1_000_000
+    stamps = series.astype("datetime64[us]")
+    seconds = stamps.astype("int64") // 1_000_000
+    if stamps.isna().any():  # an empty optional timestamp is no value (NaT would read as the smallest integer)
+        return seconds.astype("float64").mask(stamps.isna())
+    return seconds
 
 
 def max_batch_rows() -> int:
@@ -258,6 +262,42 @@ RECONCILIATION_SQL = """
     from marts.rpt_billing_reconciliation_daily
     group by 1, 2
 """
+
+
+# one row per platform and day where a provider reports cost or counts requests: what the bill charges beyond the
+# provider's own report, and the logged share of the requests the provider counted
+THREE_WAY_SQL = """
+    select
+        platform,
+        day,
+        cast(sum(billed_usage_cost) as double) as billed_usd,
+        cast(sum(provider_reported_cost) as double) as reported_usd,
+        abs(cast(sum(billed_usage_cost) - sum(provider_reported_cost) as double))
+            / greatest(abs(cast(sum(billed_usage_cost) as double)), 1.0) * 100 as billed_vs_reported_pct_abs,
+        cast(sum(logged_requests) filter (where provider_requests is not null) as double)
+            / nullif(sum(provider_requests), 0) * 100 as request_completeness_pct
+    from marts.rpt_three_way_reconciliation_daily
+    group by 1, 2
+    having count(provider_reported_cost) > 0 or count(provider_requests) > 0
+"""
+
+
+def three_way_expectations(tolerance_pct: float) -> list:
+    """Warn (never block) when a platform-day's bill and the provider's own cost report differ by more than the
+    tolerance, or when the logged requests fall short of (or exceed) the provider's count by more than it."""
+    E = gx.expectations
+    return [
+        _e(
+            E.ExpectColumnValuesToBeBetween(column="billed_vs_reported_pct_abs", max_value=tolerance_pct),
+            "warn",
+        ),
+        _e(
+            E.ExpectColumnValuesToBeBetween(
+                column="request_completeness_pct", min_value=100 - tolerance_pct, max_value=100 + tolerance_pct
+            ),
+            "warn",
+        ),
+    ]
 
 
 def reconciliation_expectations(tolerance_pct: float) -> list:

@@ -21,7 +21,7 @@ import calendar
 import csv
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
@@ -859,10 +859,128 @@ def _gcp_rows(con, capacity: list[CapacityLine]) -> list[dict]:
     return rows
 
 
+DEMO_CUR_EXPORT = "genai-cur2"  # the demo's AWS Data Exports export name (`_bucket/<name>/` under the landing folder)
+ANTHROPIC_TOKEN_TYPES = {
+    "input": "uncached_input_tokens",
+    "cached_input": "cache_read_input_tokens",
+    "cache_write": "cache_creation.ephemeral_5m_input_tokens",
+    "output": "output_tokens",
+    "reasoning": "output_tokens",
+}
+
+
+def _exact_json(doc) -> str:
+    """JSON with Decimal amounts written as exact numbers (json writes floats)."""
+    marks: list[str] = []
+
+    def mark(v):
+        if isinstance(v, Decimal):
+            marks.append(format(v, "f"))
+            return f"__decimal_{len(marks) - 1}__"
+        return str(v)
+
+    text = json.dumps(doc, default=mark)
+    for i, m in enumerate(marks):
+        text = text.replace(f'"__decimal_{i}__"', m)
+    return text
+
+
+def write_cost_reports(con: duckdb.DuckDBPyConnection, out: Path) -> dict[str, int]:
+    """What OpenAI and Anthropic report they charged (their bills' token lines, effective cost), as the OpenAI
+    Costs API (grouped by line item '<model>, <token type>', USD) and the Anthropic cost report (grouped by model
+    and token type, amounts in cents as decimal strings): one page per UTC day, landing the next day."""
+    counts = {}
+    for platform, dataset in (("openai", "openai_costs"), ("anthropic", "anthropic_costs")):
+        by_day: dict[date, list[dict]] = {}
+        for r in _usage_rows(con, platform):
+            by_day.setdefault(r["usage_day"], []).append(r)
+        n = 0
+        for day, rows in sorted(by_day.items()):
+            sums: dict[tuple, Decimal] = {}
+            for r in rows:
+                key = (r["model"], r["token_class"], r["tier"])
+                sums[key] = sums.get(key, Decimal(0)) + _effective(r)
+            results = []
+            for (model, token_class, tier), amount in sorted(sums.items()):
+                if platform == "openai":
+                    results.append(
+                        {
+                            "object": "organization.costs.result",
+                            "amount": {"value": amount, "currency": "usd"},
+                            "line_item": f"{model}, {token_class}",
+                            "project_id": None,
+                            "api_key_id": None,
+                            "quantity": None,
+                        }
+                    )
+                else:
+                    results.append(
+                        {
+                            "currency": "USD",
+                            "amount": format(amount * 100, "f"),
+                            "workspace_id": None,
+                            "description": f"{model} Usage - {token_class}",
+                            "cost_type": "tokens",
+                            "context_window": "0-200k",
+                            "model": model,
+                            "service_tier": tier,
+                            "token_type": ANTHROPIC_TOKEN_TYPES.get(token_class, token_class),
+                            "inference_geo": None,
+                        }
+                    )
+            n += len(results)
+            nxt = day + timedelta(days=1)
+            if platform == "openai":
+                start_s = int(datetime.combine(day, datetime.min.time(), UTC).timestamp())
+                bucket = {"object": "bucket", "start_time": start_s, "end_time": start_s + 86400, "results": results}
+                page = {"object": "page", "data": [bucket], "has_more": False, "next_page": None}
+            else:
+                bucket = {"starting_at": _iso(day), "ending_at": _iso(nxt), "results": results}
+                page = {"data": [bucket], "has_more": False, "next_page": None}
+            folder = out / dataset / f"day={nxt.isoformat()}"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{dataset}_{day.isoformat()}.json").write_text(_exact_json(page) + "\n")
+        counts[dataset] = n
+    return counts
+
+
+def _write_cur2_export(rows: list[dict], start: date, days: int, export: Path) -> None:
+    """The CUR 2.0 rows as an AWS Data Exports delivery: per billing period, `data/BILLING_PERIOD=YYYY-MM/` files
+    and `metadata/BILLING_PERIOD=YYYY-MM/<export>-Manifest.json` listing them. Each delivery of a period writes
+    files of its own (its execution id in the name) and rewrites the manifest, so the first month, delivered
+    twice, keeps the stale file of its first delivery beside the current one: only the manifest says which."""
+    name = export.name
+    for i, d in enumerate(deliveries(start, days)):
+        part = [r for r in rows if r["_period"] == d.period_start and r["_day"] < d.until]
+        if not part:
+            continue
+        period = d.period_start.strftime("%Y-%m")
+        data = export / "data" / f"BILLING_PERIOD={period}"
+        data.mkdir(parents=True, exist_ok=True)
+        execution = f"exec{i:04d}"
+        _write_parquet(part, data / f"{name}-{execution}-00001")
+        meta = export / "metadata" / f"BILLING_PERIOD={period}"
+        meta.mkdir(parents=True, exist_ok=True)
+        manifest = {
+            "executionId": execution,
+            "exportArn": f"arn:aws:bcm-data-exports:us-east-1:123456789012:export/{name}",
+            "billingPeriod": {"start": _iso(d.period_start), "end": _iso(_next_month(d.period_start))},
+            "dataFiles": [f"data/BILLING_PERIOD={period}/{name}-{execution}-00001.parquet"],
+        }
+        (meta / f"{name}-Manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+
+
 def write_billing_exports(
-    con: duckdb.DuckDBPyConnection, out: Path, start: date, days: int, incidents: BillingIncidents = BILLING_INCIDENTS
+    con: duckdb.DuckDBPyConnection,
+    out: Path,
+    start: date,
+    days: int,
+    incidents: BillingIncidents = BILLING_INCIDENTS,
+    cur_layout: str = "landing",
 ) -> dict[str, int]:
-    """Write every platform's bill for the generated events (the `canonical_events` view); rows per dataset."""
+    """Write every platform's bill for the generated events (the `canonical_events` view), and OpenAI's and
+    Anthropic's cost reports; rows per dataset. The CUR goes to `aws_cur/` like the other bills, or, with
+    cur_layout 'bucket', to `_bucket/<export>/` laid out as an AWS Data Exports delivery (synced by a pull)."""
     _usage_lines(con, incidents, start, days)
     capacity = capacity_lines(start, days)
 
@@ -880,7 +998,11 @@ def write_billing_exports(
     gcp = _gcp_rows(con, cap("gcp_vertex"))
     _write_by_delivery(openai, start, days, out / "focus_charges", "openai_focus", _write_parquet)
     _write_by_delivery(anthropic, start, days, out / "focus_charges", "anthropic_focus", _write_csv)
-    _write_by_delivery(cur, start, days, out / "aws_cur", "cur2_bedrock", _write_parquet)
+    if cur_layout == "bucket":
+        _write_cur2_export(cur, start, days, out / "_bucket" / DEMO_CUR_EXPORT)
+    else:
+        _write_by_delivery(cur, start, days, out / "aws_cur", "cur2_bedrock", _write_parquet)
+    reported = write_cost_reports(con, out)
     _write_by_delivery(
         azure_actual, start, days, out / "azure_cost_actual", "ActualCost", lambda r, p: _write_csv(r, p, bom=True)
     )
@@ -899,4 +1021,5 @@ def write_billing_exports(
         "azure_cost_actual": len(azure_actual),
         "azure_cost_amortized": len(azure_amortized),
         "gcp_billing": len(gcp),
+        **reported,
     }

@@ -357,6 +357,7 @@ def generate(
     seed: int = 42,
     file_format: str = "parquet",
     real_formats: bool = False,
+    cur_layout: str = "landing",
 ) -> GeneratorResult:
     """Write a landing folder of demo usage events and KPI events; returns counts and timing.
 
@@ -540,7 +541,7 @@ def generate(
     if real_formats:
         _write_openai_usage_report(con, out / "openai_usage")
         _write_anthropic_usage_report(con, out / "anthropic_usage")
-        write_billing_exports(con, out, start, days)
+        write_billing_exports(con, out, start, days, cur_layout=cur_layout)
     plain_txn = f"printf('txn_%d_%09d', {seed}, kp.txn)"
     trace_id = (
         f"case when v.use_case_id in ({', '.join(repr(c) for c in otel_cases)}) "
@@ -795,6 +796,9 @@ def _write_litellm(con: duckdb.DuckDBPyConnection, folder: Path, use_cases: tupl
             input_tokens as prompt_tokens,
             output_tokens as completion_tokens,
             input_tokens + output_tokens as total_tokens,
+            -- LiteLLM's own estimate: its price map's current input and output rates, no cache discount
+            round((input_tokens * p.input_usd_per_mtok + output_tokens * p.output_usd_per_mtok) / 1000000, 10)
+                as spend,
             {{
               'usage_object': {{
                 'prompt_tokens_details': {{'cached_tokens': cached_input_tokens}},
@@ -809,6 +813,15 @@ def _write_litellm(con: duckdb.DuckDBPyConnection, folder: Path, use_cases: tupl
             }} as metadata,
             day
           from canonical_events
+          left join (
+            select a.raw_model as price_model, p.platform as price_platform,
+                   cast(p.input_usd_per_mtok as double) as input_usd_per_mtok,
+                   cast(p.output_usd_per_mtok as double) as output_usd_per_mtok
+            from read_csv('{SEEDS_DIR / "model_aliases.csv"}', header = true, all_varchar = true) as a
+            join read_csv('{SEEDS_DIR / "model_prices.csv"}', header = true, all_varchar = true) as p
+                on a.model_id = p.model_id and p.service_tier = 'standard'
+            qualify row_number() over (partition by a.raw_model, p.platform order by p.valid_from desc) = 1
+          ) as p on canonical_events.model = p.price_model and canonical_events.platform = p.price_platform
           where use_case_id in ({cases})
         ) to '{folder}' (format json, partition_by (day), filename_pattern 'spend_logs_{{i}}')
         """
@@ -864,9 +877,11 @@ def _write_openai_usage_report(con: duckdb.DuckDBPyConnection, folder: Path) -> 
         f"""
         copy (
           with calls as (
+            -- each call once: a log line delivered twice is one call to the provider
             select *, cast(make_timestamp(ts_abs_us) as date) as usage_day
             from canonical_events
             where platform = 'openai'
+            qualify row_number() over (partition by event_id order by ts_abs_us, input_tokens, output_tokens) = 1
           ),
           results as (
             select
