@@ -9,115 +9,25 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
-from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import timedelta
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from orchestration.pull.api import ApiSource, PullError, pull, retry_after_seconds
+from orchestration.tools.replay import DAY0, Replay
 
 pytestmark = pytest.mark.unit
 
 KEY = "sk-admin-PLANTED-0123456789abcdef"
-DAY0 = datetime(2026, 1, 1, tzinfo=UTC)
 DAYS = 90
 PAGE = 3  # buckets per page
 
 
-class Replay:
-    """A local OpenAI-usage-shaped API: one 1d bucket per day of the requested window, PAGE buckets a page; cursors
-    are opaque strings; faults are queued per request number."""
-
-    def __init__(self):
-        self.requests: list[dict] = []
-        self.faults: dict[int, str] = {}  # request number -> 429 | 500 | truncated | repeat | hang
-        self.release = threading.Event()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # quiet
-                pass
-
-            def do_GET(self):
-                q = {k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()}
-                outer.requests.append(
-                    {"path": urlparse(self.path).path, "auth": self.headers.get("Authorization"), **q}
-                )
-                if urlparse(self.path).path != "/v1/organization/usage/completions":
-                    return self.reply(404, {"error": "not found"})
-                if self.headers.get("Authorization") != f"Bearer {KEY}":
-                    return self.reply(401, {"error": "invalid key"})
-                fault = outer.faults.pop(len(outer.requests), None)
-                if fault == "429":
-                    return self.reply(429, {"error": "rate limited"}, {"Retry-After": "7"})
-                if fault == "500":
-                    return self.reply(500, {"error": "boom"})
-                if fault == "hang":
-                    outer.release.wait(60)
-                    return self.reply(503, {"error": "gone"})
-                start, end = int(q["start_time"]), int(q["end_time"])
-                days = [start + 86400 * i for i in range((end - start) // 86400)]
-                offset = int(q.get("page", "c0")[1:]) if q.get("page") else 0
-                chunk = days[offset : offset + PAGE]
-                more = offset + PAGE < len(days)
-                page = {
-                    "object": "page",
-                    "data": [
-                        {
-                            "object": "bucket",
-                            "start_time": t,
-                            "end_time": t + 86400,
-                            "results": [
-                                {
-                                    "object": "organization.usage.completions.result",
-                                    "input_tokens": 1000,
-                                    "output_tokens": 100,
-                                    "num_model_requests": (t - int(DAY0.timestamp())) // 86400 + 1,
-                                    "model": "gpt-4o-2024-08-06",
-                                }
-                            ],
-                        }
-                        for t in chunk
-                    ],
-                    "has_more": more,
-                    "next_page": (q.get("page") if fault == "repeat" else f"c{offset + PAGE}") if more else None,
-                }
-                if fault == "truncated":
-                    body = json.dumps(page).encode()[:40]
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                    return None
-                return self.reply(200, page)
-
-            def reply(self, status, payload, headers=None):
-                body = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.release.set()
-        self.server.shutdown()
-
-
 @pytest.fixture
 def replay():
-    server = Replay()
+    server = Replay(KEY, page=PAGE)
     yield server
     server.close()
 

@@ -18,8 +18,9 @@ from dagster import AssetKey, build_sensor_context, materialize
 from orchestration.pull.assets import build_pull_definitions
 from orchestration.pull.config import load_sources
 from orchestration.settings import workdir_env
+from orchestration.tools.replay import Replay
 from tests.conftest import work_settings
-from tests.test_pull_api import KEY, Replay
+from tests.test_pull_api import KEY, PAGE
 from tests.test_pull_storage import _deliver, bucket, s3_endpoint  # noqa: F401 (fixtures)
 
 S3_SECRET = "PLANTED-s3-secret-4f1e9a77c2"
@@ -54,7 +55,7 @@ buckets:
 
 @pytest.fixture
 def replay():
-    server = Replay()
+    server = Replay(KEY, page=PAGE)
     yield server
     server.close()
 
