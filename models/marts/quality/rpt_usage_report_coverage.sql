@@ -1,7 +1,7 @@
 -- One row per platform and UTC day with usage in a per-request source, an aggregated usage report, or both:
 -- which one the warehouse counts (per-request wins; the report counts only alone) and how far the two
 -- disagree where both exist (tokens and requests). Token counts; requests may be null (Anthropic reports
--- none).
+-- none). A call delivered twice with the same content counts once (int_usage_events keeps one copy too).
 {%- set sources = {'per_request': usage_sources('usage'), 'reports': usage_sources('usage_report')} %}
 with
 {%- for name in ['per_request', 'reports'] %}
@@ -14,8 +14,10 @@ with
         sum(input_tokens) as input_tokens,
         sum(output_tokens) as output_tokens
     from (
+        -- a log line delivered twice (the same call, the same content) is one call
         {%- for model in sources[name] %}
-        select
+        select distinct
+            event_id,
             platform,
             event_date,
             request_count,

@@ -932,9 +932,11 @@ def _write_anthropic_usage_report(con: duckdb.DuckDBPyConnection, folder: Path) 
         f"""
         copy (
           with calls as (
+            -- each call once: a log line delivered twice is one call to the provider
             select *, cast(make_timestamp(ts_abs_us) as date) as usage_day
             from canonical_events
             where platform = 'anthropic'
+            qualify row_number() over (partition by event_id order by ts_abs_us, input_tokens, output_tokens) = 1
           ),
           results as (
             select
