@@ -33,10 +33,15 @@ def landing_signatures(landing_dir: str | tuple[str, ...], datasets=DATASETS) ->
 def landing_files_sensor(context: SensorEvaluationContext, finops: Settings):
     seen = json.loads(context.cursor) if context.cursor else {}
     current = landing_signatures(finops.landing_roots)
-    changed = sorted(day for day, sig in current.items() if seen.get(day) != sig and day >= finops.partition_start)
+    # a day whose files all went (withdrawn, or deleted from a synced bucket) is run too: its rows leave the lake
+    gone = {day: f"gone:{sig}" for day, sig in seen.items() if day not in current}
+    current_and_gone = {**current, **gone}
+    changed = sorted(
+        day for day, sig in current_and_gone.items() if seen.get(day) != sig and day >= finops.partition_start
+    )
     if not changed:
         yield SkipReason("no new or changed landing files")
         return
     for day in changed:
-        yield RunRequest(run_key=f"{day}:{current[day]}", partition_key=day, tags={"trigger": "landing_files"})
+        yield RunRequest(run_key=f"{day}:{current_and_gone[day]}", partition_key=day, tags={"trigger": "landing_files"})
     context.update_cursor(json.dumps(current))

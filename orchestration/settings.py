@@ -71,12 +71,14 @@ class Settings(ConfigurableResource):
 
     @property
     def pulled_root(self) -> str:
-        """The folder the pulls write (FINOPS_PULLED_DIR; default `pulled` beside the lake): laid out like a
-        landing folder, read by ingestion beside the user's landing folder, never written by anything else."""
+        """The folder the pulls write (FINOPS_PULLED_DIR, a local folder; default `pulled` beside the lake, or
+        data/pulled when the lake is in object storage): laid out like a landing folder, read by ingestion beside
+        the user's landing folder, never written by anything else."""
         if self.pulled_dir:
             return self.pulled_dir
-        parent = self.lake_dir.rstrip("/").rsplit("/", 1)[0]
-        return parent + "/pulled"
+        if "://" in self.lake_dir:  # a lake in object storage: the pulls still write locally
+            return _path("data/pulled")
+        return str(Path(self.lake_dir).parent / "pulled")
 
     @property
     def pull_state_dir(self) -> str:

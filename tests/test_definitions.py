@@ -78,6 +78,18 @@ def test_sensor_requests_runs_for_new_and_changed_days(tmp_path):
         ctx = build_sensor_context(instance=instance, cursor=cursor, resources={"finops": settings})
         assert sorted(r.partition_key for r in landing_files_sensor(ctx)) == ["2026-01-02", "2026-01-03"]
         assert set(json.loads(ctx.cursor)) == {"2026-01-02", "2026-01-03"}
+        # a day whose files are all gone (withdrawn, or deleted from a synced bucket): run, so its rows leave
+        (landing / "day=2026-01-03" / "b.jsonl").unlink()
+        cursor = ctx.cursor
+        ctx = build_sensor_context(instance=instance, cursor=cursor, resources={"finops": settings})
+        assert [r.partition_key for r in landing_files_sensor(ctx)] == ["2026-01-03"]
+        assert set(json.loads(ctx.cursor)) == {"2026-01-02"}
+        # files in the pulled folder are landing files too
+        pulled = tmp_path / "pulled" / "usage_events" / "day=2026-01-04"
+        pulled.mkdir(parents=True)
+        (pulled / "c.jsonl").write_text("{}\n")
+        ctx = build_sensor_context(instance=instance, cursor=ctx.cursor, resources={"finops": settings})
+        assert [r.partition_key for r in landing_files_sensor(ctx)] == ["2026-01-04"]
 
 
 def test_dbt_window_from_the_partition_range_and_late_files(tmp_path):

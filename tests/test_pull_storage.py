@@ -153,12 +153,29 @@ def test_cur2_export_delivery_under_way_redelivery_and_new_month(tmp_path, bucke
     _ingest_cur(landing, pulled, lake)
     assert _lake_total(lake) == (3, "7.7500000000")
 
+    # delivered again with the same lines (AWS refreshes a month daily): replaced, the totals unchanged
+    _deliver(
+        client,
+        name,
+        "2026-01",
+        "exec2b",
+        [("a", "2026-01-02", "1.50"), ("b", "2026-01-03", "2.25"), ("c", "2026-01-20", "4.00")],
+    )
+    report = sync(source, str(pulled), str(state))
+    assert (report.downloaded, report.removed) == (1, 1)
+    _ingest_cur(landing, pulled, lake)
+    assert _lake_total(lake) == (3, "7.7500000000")
+
     # a new month: its own delivery, the January one untouched
     _deliver(client, name, "2026-02", "exec3", [("d", "2026-02-01", "0.0000000001")])
     report = sync(source, str(pulled), str(state))
     assert (report.downloaded, report.unchanged, report.removed) == (1, 1, 0)
     _ingest_cur(landing, pulled, lake)
     assert _lake_total(lake) == (4, "7.7500000001")
+    assert sorted(p.name for p in pulled.rglob("*.parquet")) == [
+        "genai-export-exec2b-00001.snappy.parquet",
+        "genai-export-exec3-00001.snappy.parquet",
+    ]
 
 
 def test_cur2_manifest_naming_a_missing_file_reads_nothing_of_the_delivery(tmp_path, bucket, s3_endpoint):

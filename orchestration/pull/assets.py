@@ -69,6 +69,7 @@ def _bucket_sensor(source: BucketSource, job) -> SensorDefinition:
     @sensor(name=f"{source.name}_bucket_sensor", job=job, minimum_interval_seconds=300)
     def _watch(context: SensorEvaluationContext):
         fs, root = source.filesystem()
+        fs.invalidate_cache()  # the client caches listings between evaluations
         listing = sorted(
             f"{path}|{info.get('ETag') or info.get('mtime')}|{info.get('size')}"
             for path, info in fs.find(root, detail=True).items()
