@@ -105,12 +105,7 @@ def _pull(settings: Settings, sources) -> None:
         return
     print(f"genai-finops: pulling {', '.join(sources.names)} into {settings.pulled_root}")
     for report in pull_all(settings, sources, log=lambda message: None):
-        text = (
-            report.summary()
-            if hasattr(report, "summary")
-            else (f"{report.source}: {report.pages} pages, {report.buckets} buckets, {report.retries} retries")
-        )
-        print(f"  {text}")
+        print(f"  {report.summary()}")
 
 
 def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float = 0.0, sources=None) -> int:
@@ -201,6 +196,7 @@ def cmd_pull(args: argparse.Namespace) -> int:
     from orchestration.pull.api import PullError
     from orchestration.pull.config import SourcesConfigError, load_sources
     from orchestration.pull.run import pull_all
+    from orchestration.pull.storage import SyncError
 
     settings = Settings.from_env()
     try:
@@ -208,19 +204,15 @@ def cmd_pull(args: argparse.Namespace) -> int:
         if not config.names:
             print("genai-finops pull: no sources configured (sources.yml, or FINOPS_SOURCES_CONFIG)", file=sys.stderr)
             return EX_CONFIG
-        reports = pull_all(settings, config, log=print, only=args.source)
+        reports = pull_all(settings, config, log=lambda message: None, only=args.source)
     except (SourcesConfigError, KeyError) as exc:
         print(f"genai-finops pull: {exc}", file=sys.stderr)
         return EX_CONFIG
-    except PullError as exc:
+    except (PullError, SyncError) as exc:
         print(f"genai-finops pull: {exc}", file=sys.stderr)
         return 1
-    from orchestration.pull.storage import SyncReport
-
-    for r in reports:
-        if isinstance(r, SyncReport):
-            continue
-        print(f"{r.source}: {r.windows} windows, {r.pages} pages, {r.buckets} buckets, {r.retries} retries")
+    for report in reports:
+        print(report.summary())
     return 0
 
 

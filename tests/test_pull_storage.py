@@ -264,3 +264,56 @@ def test_a_missing_credential_variable_is_named_and_its_value_never_shown(tmp_pa
     with pytest.raises(SyncError, match=f"{SECRET_ENV} is not set") as excinfo:
         sync(source, str(tmp_path / "pulled"), str(tmp_path / "state"))
     assert "test-access-key" not in str(excinfo.value)
+
+
+def test_a_pulled_file_named_like_a_landing_file_of_the_same_day_is_skipped(tmp_path):
+    for root in ("landing", "pulled"):
+        day = tmp_path / root / "usage_events" / "day=2026-01-02"
+        day.mkdir(parents=True)
+        (day / "a.jsonl").write_bytes(_event("e1", "2026-01-02"))
+    (tmp_path / "pulled" / "usage_events" / "day=2026-01-02" / "b.jsonl").write_bytes(_event("e2", "2026-01-02"))
+    listing = list_roots((str(tmp_path / "landing"), str(tmp_path / "pulled")), "usage_events")
+    assert [Path(p).relative_to(tmp_path).as_posix() for p in listing.files["2026-01-02"]] == [
+        "landing/usage_events/day=2026-01-02/a.jsonl",
+        "pulled/usage_events/day=2026-01-02/b.jsonl",
+    ]
+    [skip] = listing.skipped
+    assert (Path(skip.path).relative_to(tmp_path).as_posix(), skip.reason, skip.day) == (
+        "pulled/usage_events/day=2026-01-02/a.jsonl",
+        "same_name_in_landing",
+        "2026-01-02",
+    )
+
+
+def test_the_pulled_folder_is_beside_a_local_lake_and_local_for_a_remote_one(tmp_path):
+    from orchestration.settings import PROJECT_DIR, Settings
+
+    local = Settings.from_env(lake_dir=str(tmp_path / "lake"))
+    assert (local.pulled_root, local.pull_state_dir) == (str(tmp_path / "pulled"), str(tmp_path / "pulled/_state"))
+    remote = Settings.from_env(lake_dir="s3://bucket/lake")
+    assert remote.pulled_root == str(PROJECT_DIR / "data" / "pulled")
+    assert Settings.from_env(pulled_dir=str(tmp_path / "p")).pulled_root == str(tmp_path / "p")
+
+
+def test_the_pull_command(tmp_path, monkeypatch, capsys):
+    """`genai-finops pull`: nothing configured or a wrong entry stops with the exit code of a configuration
+    error, naming it; a bucket synced prints its summary; a second pull reads nothing."""
+    from orchestration.cli import EX_CONFIG, main
+
+    monkeypatch.setenv("FINOPS_LAKE_DIR", str(tmp_path / "lake"))
+    assert main(["pull", "--sources", str(tmp_path / "absent.yml")]) == EX_CONFIG
+    assert "no sources configured" in capsys.readouterr().err
+    bucket = tmp_path / "bucket" / "day=2026-01-02"
+    bucket.mkdir(parents=True)
+    (bucket / "a.jsonl").write_bytes(_event("e1", "2026-01-02"))
+    sources = tmp_path / "sources.yml"
+    sources.write_text("buckets:\n  drop:\n    url: bucket\n    dataset: usage_event\n")
+    assert main(["pull", "--sources", str(sources)]) == EX_CONFIG
+    assert "buckets.drop: dataset 'usage_event' is not one of" in capsys.readouterr().err
+    sources.write_text("buckets:\n  drop:\n    url: bucket\n    dataset: usage_events\n")
+    assert main(["pull", "--sources", str(sources)]) == 0
+    assert "drop: 1 objects listed, 1 downloaded" in capsys.readouterr().out
+    assert (tmp_path / "pulled" / "usage_events" / "day=2026-01-02" / "a.jsonl").exists()
+    assert main(["pull", "--sources", str(sources), "--source", "drop"]) == 0
+    assert "1 objects listed, 0 downloaded (0 bytes), 1 unchanged" in capsys.readouterr().out
+    assert main(["pull", "--sources", str(sources), "--source", "other"]) == EX_CONFIG

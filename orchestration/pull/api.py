@@ -97,6 +97,11 @@ class PullReport:
     retries: int = 0
     files: list[str] = field(default_factory=list)
 
+    def summary(self) -> str:
+        return (
+            f"{self.source}: {self.windows} windows, {self.pages} pages, {self.buckets} buckets, {self.retries} retries"
+        )
+
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
     """Retry-After as seconds: a number of seconds, or an HTTP date."""

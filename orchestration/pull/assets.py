@@ -26,7 +26,7 @@ from orchestration.logs import step
 from orchestration.pull.api import ApiSource, PullReport
 from orchestration.pull.config import SourcesConfig
 from orchestration.pull.run import pull_source
-from orchestration.pull.storage import BucketSource
+from orchestration.pull.storage import BucketSource, fingerprint
 from orchestration.settings import Settings
 
 PULL_GROUP = "pull"
@@ -50,7 +50,7 @@ def _asset(source: ApiSource | BucketSource) -> AssetsDefinition:
         if isinstance(report, PullReport):
             metadata = {"windows": report.windows, "pages": report.pages, "buckets": report.buckets}
             metadata["retries"] = report.retries
-            context.log.info(step(f"{source.name}: {report.pages} pages, {report.buckets} buckets ({seconds:.1f} s)"))
+            context.log.info(step(report.summary()))
         else:
             metadata = {
                 "objects_listed": report.listed,
@@ -70,10 +70,7 @@ def _bucket_sensor(source: BucketSource, job) -> SensorDefinition:
     def _watch(context: SensorEvaluationContext):
         fs, root = source.filesystem()
         fs.invalidate_cache()  # the client caches listings between evaluations
-        listing = sorted(
-            f"{path}|{info.get('ETag') or info.get('mtime')}|{info.get('size')}"
-            for path, info in fs.find(root, detail=True).items()
-        )
+        listing = sorted(f"{path}|{fingerprint(info)}" for path, info in fs.find(root, detail=True).items())
         signature = hashlib.sha256("\n".join(listing).encode()).hexdigest()[:16]
         if context.cursor == signature:
             yield SkipReason(f"{source.url}: nothing new or changed")

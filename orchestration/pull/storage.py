@@ -110,8 +110,14 @@ class SyncReport:
         )
 
 
-def _fingerprint(info: dict) -> dict:
-    modified = info.get("LastModified") or info.get("last_modified") or info.get("mtime") or info.get("updated")
+def _modified(info: dict):
+    """An object's last-modified value as its client gives it (S3: LastModified, local: mtime, GCS: updated)."""
+    return info.get("LastModified") or info.get("last_modified") or info.get("mtime") or info.get("updated")
+
+
+def fingerprint(info: dict) -> dict:
+    """What identifies an object's content: ETag (or MD5), size and last-modified."""
+    modified = _modified(info)
     etag = info.get("ETag") or info.get("etag") or info.get("md5Hash")
     return {
         "etag": str(etag).strip('"') if etag else None,
@@ -144,7 +150,7 @@ def _period_last_day(folder: str) -> date | None:
 
 def _modified_day(info: dict) -> date | None:
     """The UTC day an object was last written."""
-    value = info.get("LastModified") or info.get("last_modified") or info.get("mtime") or info.get("updated")
+    value = _modified(info)
     if isinstance(value, datetime):
         return value.astimezone(UTC).date() if value.tzinfo else value.date()
     if isinstance(value, int | float):
@@ -226,7 +232,7 @@ def sync(
         log(f"{source.name}: removed {rel} (no longer in {source.url})")
 
     for rel, (path, info) in plan.items():
-        fp = {**_fingerprint(info), "object": path}
+        fp = {**fingerprint(info), "object": path}
         target = target_root / rel
         if objects.get(rel) == fp and target.exists():
             report.unchanged += 1
@@ -234,7 +240,7 @@ def sync(
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.partial")
         fs.get_file(path, str(tmp))
-        after = _fingerprint(fs.info(path))
+        after = fingerprint(fs.info(path))
         if after["etag"] != fp["etag"] or after["size"] != fp["size"]:
             tmp.unlink()
             report.changed_while_read.append(path)
