@@ -9,12 +9,11 @@ makes sure the dbt manifest is current (orchestration/dbt/project.py).
 from __future__ import annotations
 
 from dagster import Definitions, build_schedule_from_partitioned_job, definitions
-from dagster_dbt import DbtCliResource
 
 from orchestration.anomaly.assets import build_alerts_asset
 from orchestration.datasets import DATASETS, Dataset
 from orchestration.dbt.assets import build_dbt_assets, build_published_warehouse
-from orchestration.dbt.project import dbt_executable, dbt_project, ensure_manifest
+from orchestration.dbt.project import FinopsDbtCliResource, dbt_executable, dbt_project, ensure_manifest
 from orchestration.forecast.checks import budget_within_forecast
 from orchestration.ingest.assets import build_ingest_assets
 from orchestration.jobs import refresh_warehouse_job
@@ -66,7 +65,7 @@ def build_definitions(settings: Settings | None = None, datasets: tuple[Dataset,
         loggers={"console": finops_console},
         resources={
             "finops": settings,
-            "dbt": DbtCliResource(
+            "dbt": FinopsDbtCliResource(
                 project_dir=dbt_project(settings),
                 profiles_dir=str(dbt_project(settings).profiles_dir),
                 global_config_flags=["--no-use-colors"],

@@ -205,3 +205,19 @@ def test_schema_files_follow_a_contract_that_gains_a_field(tmp_path):
     newer = replace(litellm, contract=replace(litellm.contract, fields=(*fields, Field("x_region", "string"))))
     ensure_dataset_schema(newer, str(lake))
     assert "x_region" in columns()
+
+
+def test_the_log_row_written_directly_has_the_schema_duckdb_gives_the_log(landing, tmp_path):
+    """A landing file's log row is written with pyarrow (LOG_SCHEMA); the dataset's schema file, with DuckDB from
+    _log_sql: the two must have the same columns and types, or readers of the log would see two."""
+    import pyarrow.parquet as pq
+
+    lake = tmp_path / "lake"
+    ingest_day(USAGE_EVENTS, DAY, str(landing), str(lake), "salt")
+    log_dir = lake / "usage_events_ingestion_log"
+    written = next((log_dir / f"day={DAY}").glob("*.parquet"))
+    schema_file = log_dir / "day=1970-01-01" / "schema.parquet"
+    columns = [[(f.name, f.type) for f in pq.read_schema(p)] for p in (written, schema_file)]
+    assert columns[0] == columns[1]
+    row = duckdb.sql(f"select file_status, records_read, ingested_at is not null from '{written}'").fetchall()
+    assert row == [("loaded", 10, True)]

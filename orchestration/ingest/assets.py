@@ -35,7 +35,7 @@ from dagster import (
 )
 
 from orchestration.datasets import Dataset
-from orchestration.ingest.engine import FileResult, ingest_days, lake_files
+from orchestration.ingest.engine import FileResult, ingest_days, lake_files, run_files
 from orchestration.logs import step
 from orchestration.partitions import single_run
 from orchestration.quality import suites
@@ -52,7 +52,7 @@ ARROW_STRINGS = {
 
 def run_batches(ds: Dataset, lake_dir: str, days: list[str], columns: list[str]) -> Iterator[pd.DataFrame]:
     """The rows the run loaded (files of its arrival days), in frames of at most FINOPS_GE_MAX_BATCH_ROWS."""
-    files = [f for day in days for f in lake_files(lake_dir, ds.name, "*", f"{day}__*.part*.parquet")]
+    files = run_files(lake_dir, ds.name, days)
     if not files:
         return
     listing = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
@@ -246,10 +246,14 @@ def build_ingest_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsD
                 for f in lake_files(finops.lake_dir, f"{ds.name}_quarantine", f"day={day}", "*.parquet")
             ]
             listing = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in qfiles) + "]"
-            for reason, field, n in duckdb.sql(
-                f"select reason, field, count(*) from read_parquet({listing}) group by all order by 3 desc"
-            ).fetchall():
-                reasons[f"{reason} ({field})" if field else reason] = n
+            con = duckdb.connect()  # a connection of its own (the module's default one is shared in the process)
+            try:
+                for reason, field, n in con.execute(
+                    f"select reason, field, count(*) from read_parquet({listing}) group by all order by 3 desc"
+                ).fetchall():
+                    reasons[f"{reason} ({field})" if field else reason] = n
+            finally:
+                con.close()
         yield AssetCheckResult(
             asset_key=quarantine,
             check_name="quarantine_empty",

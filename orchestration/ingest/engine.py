@@ -6,7 +6,7 @@ Per landing file, in DuckDB (vectorised; no per-row Python; several files at onc
    Only the contract's fields are read, so content fields never reach the lake.
 2. check every record against the contract; the first broken rule gives `field` and `reason`.
 3. write good records, typed, to `<lake>/<dataset>/<partition_column>=<day>/<file_key>.part<n>.parquet`, bad
-   ones to `<lake>/<dataset>_quarantine/day=<arrival day>/<file_key>.parquet`, and one row of counts
+   ones (if any) to `<lake>/<dataset>_quarantine/day=<arrival day>/<file_key>.parquet`, and one row of counts
    to `<lake>/<dataset>_ingestion_log/day=<arrival day>/<file_key>.parquet`.
 
 Landing files live in `<landing>/<dataset>/day=<arrival day>/` (orchestration/ingest/landing.py lists them
@@ -34,11 +34,14 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 import fsspec
 import fsspec.implementations.local
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from orchestration.datasets import DATASETS, Dataset
 from orchestration.ingest.contracts import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, Contract, Field
@@ -78,6 +81,28 @@ def lake_files(lake_dir: str, dataset: str, partition_glob: str, name_glob: str)
     """Files of the lake (written by ingestion, so their names hold no pattern characters)."""
     fs, root = fsspec.core.url_to_fs(lake_dir)
     return sorted(full_path(fs, p) for p in fs.glob(posixpath.join(root, dataset, partition_glob, name_glob)))
+
+
+def arrival_files(fs, root: str, dataset: str, days: list[str] | set[str]) -> list[str]:
+    """The data files landing files of these arrival days wrote to a dataset, in any of its partitions
+    (`<partition>=<day>/<arrival day>__<key>.part<n>.parquet`): one listing of the dataset's folder, however
+    many days (a glob per day would walk every partition once per day)."""
+    base = posixpath.join(root, dataset)
+    if not fs.isdir(base):
+        return []
+    wanted = set(days)
+    out = []
+    for path in fs.find(base):
+        name = posixpath.basename(path)
+        if ".part" in name and name.endswith(".parquet") and name.split("__", 1)[0] in wanted:
+            out.append(path)
+    return sorted(out)
+
+
+def run_files(lake_dir: str, dataset: str, days: list[str]) -> list[str]:
+    """The lake files a run's arrival days wrote to a dataset (see arrival_files), as DuckDB opens them."""
+    fs, root = fsspec.core.url_to_fs(lake_dir)
+    return [full_path(fs, p) for p in arrival_files(fs, root, dataset, days)]
 
 
 def oldest_event_day(lake_dir: str, datasets: tuple[Dataset, ...], first_day: str, last_day: str) -> str | None:
@@ -525,9 +550,11 @@ def ingest_file(
     con: duckdb.DuckDBPyConnection | None = None,
     naive_timezone: str = "UTC",
     timeout_s: float | None = None,
+    cleared: bool = False,
 ) -> FileResult:
     """Load one landing file into the lake (replacing what it wrote before) and quarantine bad records. A file
-    still being read after `timeout_s` seconds is interrupted and logged unreadable."""
+    still being read after `timeout_s` seconds is interrupted and logged unreadable. `cleared`: the caller
+    removed everything the file's arrival day wrote already (ingest_days)."""
     started = time.perf_counter()
     own = con is None
     con = con or duckdb.connect()
@@ -585,18 +612,19 @@ def ingest_file(
                 msg = str(exc).splitlines()[0][:500]
             shutil.rmtree(tmp / "good", ignore_errors=True)
             _write_log(con, ds, tmp, key, path, day, 0, 0, 0, "unreadable", msg, run_id)
-            _publish(fs, lake_root, ds, key, day, tmp)
+            _publish(fs, lake_root, ds, key, day, tmp, cleared)
             return FileResult(ds.name, path, key, 0, 0, 0, "unreadable", msg, time.perf_counter() - started)
         finally:
             if timer:
                 timer.cancel()
-        (tmp / "quarantine").mkdir()
-        con.execute(
-            f"copy ({_quarantine_sql(ds, path, key, day, run_id)}) "
-            f"to {_sql_str(str(tmp / 'quarantine' / (key + '.parquet')))} (format parquet)"
-        )
+        if n_bad:  # a file without bad records has no quarantine file (the dataset's schema file keeps the columns)
+            (tmp / "quarantine").mkdir()
+            con.execute(
+                f"copy ({_quarantine_sql(ds, path, key, day, run_id)}) "
+                f"to {_sql_str(str(tmp / 'quarantine' / (key + '.parquet')))} (format parquet)"
+            )
         _write_log(con, ds, tmp, key, path, day, n_read, n_read - n_bad, n_bad, "loaded", None, run_id)
-        _publish(fs, lake_root, ds, key, day, tmp)
+        _publish(fs, lake_root, ds, key, day, tmp, cleared)
         return FileResult(
             ds.name, path, key, n_read, n_read - n_bad, n_bad, "loaded", None, time.perf_counter() - started
         )
@@ -661,6 +689,9 @@ def _quarantine_sql(ds: Dataset, path: str, key: str, day: str, run_id: str) -> 
 SCHEMA_DAY = "1970-01-01"
 
 
+_schemas_checked: set[tuple[str, str, str]] = set()  # (lake, dataset, signature) found in place by this process
+
+
 def ensure_lake_schemas(lake_dir: str, datasets: tuple[Dataset, ...] = DATASETS) -> None:
     """Every raw dataset readable, even those that have had no landing file yet."""
     for ds in datasets:
@@ -685,7 +716,11 @@ def ensure_dataset_schema(ds: Dataset, lake_dir: str) -> None:
         "quarantine": posixpath.join(root, f"{ds.name}_quarantine", f"day={SCHEMA_DAY}", "schema.parquet"),
         "log": posixpath.join(root, f"{ds.name}_ingestion_log", f"day={SCHEMA_DAY}", "schema.parquet"),
     }
+    checked = (lake_dir, ds.name, signature)
+    if checked in _schemas_checked and fs.exists(marker):  # checked whole before; one look that it is still there
+        return
     if all(fs.exists(t) for t in targets.values()) and fs.exists(marker) and fs.cat_file(marker).decode() == signature:
+        _schemas_checked.add(checked)
         return
     empty = [
         "cast(null as bigint) as line_no",
@@ -720,6 +755,7 @@ def ensure_dataset_schema(ds: Dataset, lake_dir: str) -> None:
             if fs.exists(legacy):
                 fs.rm_file(legacy)
         fs.pipe_file(marker, signature.encode())
+        _schemas_checked.add(checked)
     finally:
         con.close()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -742,11 +778,42 @@ def _log_sql(ds: Dataset, path, key, day, n_read, n_loaded, n_bad, status, error
     """
 
 
+# the ingestion log's columns as _log_sql makes them in DuckDB (its Parquet schema, written by pyarrow for one row)
+LOG_SCHEMA = pa.schema(
+    [
+        pa.field("dataset", pa.string(), nullable=False),
+        pa.field("source_file", pa.string(), nullable=False),
+        pa.field("file_key", pa.string(), nullable=False),
+        pa.field("arrival_date", pa.date32(), nullable=False),
+        pa.field("records_read", pa.int64(), nullable=False),
+        pa.field("records_loaded", pa.int64(), nullable=False),
+        pa.field("records_quarantined", pa.int64(), nullable=False),
+        pa.field("file_status", pa.string(), nullable=False),
+        pa.field("error", pa.string()),
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("ingested_at", pa.timestamp("us", tz="UTC"), nullable=False),
+    ]
+)
+
+
 def _write_log(con, ds: Dataset, tmp, key, path, day, n_read, n_loaded, n_bad, status, error, run_id) -> None:
+    """A landing file's log row (written directly: a DuckDB statement per file costs more to plan than to run)."""
     ldir = tmp / "log"
     ldir.mkdir(exist_ok=True)
-    sql = _log_sql(ds, path, key, day, n_read, n_loaded, n_bad, status, error, run_id)
-    con.execute(f"copy ({sql}) to {_sql_str(str(ldir / (key + '.parquet')))} (format parquet)")
+    row = {
+        "dataset": [ds.name],
+        "source_file": [path],
+        "file_key": [key],
+        "arrival_date": [date.fromisoformat(day)],
+        "records_read": [n_read],
+        "records_loaded": [n_loaded],
+        "records_quarantined": [n_bad],
+        "file_status": [status],
+        "error": [error],
+        "run_id": [run_id],
+        "ingested_at": [datetime.now(UTC)],
+    }
+    pq.write_table(pa.table(row, schema=LOG_SCHEMA), str(ldir / (key + ".parquet")))
 
 
 def _remove_file_outputs(fs, lake_root: str, ds: Dataset, key_glob: str, day: str) -> None:
@@ -760,9 +827,22 @@ def _remove_file_outputs(fs, lake_root: str, ds: Dataset, key_glob: str, day: st
             fs.rm(p)
 
 
-def _publish(fs, lake_root: str, ds: Dataset, key: str, day: str, tmp: Path) -> None:
-    """Replace what this file wrote before with the new outputs (delete, then put)."""
-    _remove_file_outputs(fs, lake_root, ds, key, day)
+def _remove_day_outputs(fs, lake_root: str, ds: Dataset, days: list[str]) -> None:
+    """Everything landing files of these arrival days wrote: data files in any partition (one listing of the
+    dataset), their quarantine and log files (the day's own folders)."""
+    for path in arrival_files(fs, lake_root, ds.name, days):
+        fs.rm(path)
+    for day in days:
+        for name in ("_quarantine", "_ingestion_log"):
+            for p in fs.glob(posixpath.join(lake_root, f"{ds.name}{name}", f"day={day}", f"{day}__*.parquet")):
+                fs.rm(p)
+
+
+def _publish(fs, lake_root: str, ds: Dataset, key: str, day: str, tmp: Path, cleared: bool = False) -> None:
+    """Replace what this file wrote before with the new outputs (delete, then put; `cleared`: the caller
+    removed the outputs of the file's whole arrival day already)."""
+    if not cleared:
+        _remove_file_outputs(fs, lake_root, ds, key, day)
     good = tmp / "good"
     if good.exists():
         for f in sorted(good.rglob("*.parquet")):
@@ -821,7 +901,7 @@ def _log_skips(
             _write_log(
                 con, ds, tmp, key, posixpath.join(landing_base, s.path), day, 0, 0, 0, "skipped", s.reason, run_id
             )
-            _publish(fs, lake_root, ds, key, day, tmp)
+            _publish(fs, lake_root, ds, key, day, tmp, cleared=True)  # ingest_days cleared the day before
     finally:
         con.close()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -871,9 +951,10 @@ def ingest_days(
     _log_skips(ds, lake_dir, [s for s in listing.skipped if s.day is None], None, landing_base, run_id)
     tasks = []
     skipped: list[FileResult] = []
+    # what these days' files wrote before goes first; nothing arrived that day (or it was withdrawn): its old
+    # outputs are gone, nothing to read
+    _remove_day_outputs(fs, lake_root, ds, days)
     for day in days:
-        _remove_file_outputs(fs, lake_root, ds, f"{day}__*", day)
-        # nothing arrived that day (or it was withdrawn): its old outputs are gone, nothing to read
         tasks += [(day, path) for path in listing.files.get(day, [])]
         day_skips = [s for s in listing.skipped if s.day == day]
         _log_skips(ds, lake_dir, day_skips, day, landing_base, run_id)
@@ -903,7 +984,9 @@ def ingest_days(
             with _live_guard:
                 _live_connections.add(cursor)
             try:
-                return ingest_file(ds, path, day, lake_dir, hash_salt, run_id, cursor, naive_timezone, file_timeout_s)
+                return ingest_file(
+                    ds, path, day, lake_dir, hash_salt, run_id, cursor, naive_timezone, file_timeout_s, cleared=True
+                )
             finally:
                 with _live_guard:
                     _live_connections.discard(cursor)

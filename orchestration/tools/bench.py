@@ -118,13 +118,15 @@ def calculator_events_per_second(landing: Path, sample: int) -> tuple[float, int
     import duckdb
     from genai_prices import Usage, calc_price
 
-    rows = duckdb.sql(
+    con = duckdb.connect()
+    rows = con.execute(
         f"""
         select model, input_tokens, coalesce(cached_input_tokens, 0), output_tokens, occurred_at
         from read_parquet('{landing}/usage_events/*/*.parquet')
         where platform in ('openai', 'anthropic') using sample reservoir({sample} rows) repeatable (7)
         """
     ).fetchall()
+    con.close()
     providers = {"gpt": "openai", "o4": "openai", "claude": "anthropic"}
     started = time.perf_counter()
     priced = 0

@@ -7,7 +7,7 @@
 -- older day that files arriving in the window brought events for) is replaced whole.
 with
 {%- for cte, role in [('per_request', 'usage'), ('aggregated', 'usage_report')] %}
-{{ cte }} as (
+{{ cte }} as {{ not_materialized() }} (
     {%- for source_model in usage_sources(role) %}
     select * from {{ source_model }}
     where {{ incremental_window('event_date') }}
@@ -27,7 +27,7 @@ covered as (
     from per_request
 ),
 
-unioned as (
+unioned as {{ not_materialized() }} (
     select * from per_request
     union all
     select aggregated.*
@@ -38,14 +38,41 @@ unioned as (
     where covered.platform is null
 ),
 
-ranked as (
+-- the ids delivered more than once: one narrow aggregation over the ids; only their rows are ranked, so the
+-- rows of every other call (nearly all of them) never go through a window over all rows
+repeated_ids as (
+    select
+        event_id,
+        count(*) as delivered_copies
+    from unioned
+    group by 1
+    having count(*) > 1
+),
+
+ranked_repeats as (
     select
         unioned.*,
         row_number() over (
-            partition by event_id order by arrival_date desc, source_file desc, source_line desc
+            partition by unioned.event_id
+            order by unioned.arrival_date desc, unioned.source_file desc, unioned.source_line desc
         ) as delivery_rank,
-        count(*) over (partition by event_id) as delivered_copies
+        repeated_ids.delivered_copies
     from unioned
+    inner join repeated_ids
+        on unioned.event_id = repeated_ids.event_id
+),
+
+ranked as (
+    select
+        unioned.*,
+        1 as delivery_rank,
+        cast(1 as {{ dbt.type_bigint() }}) as delivered_copies
+    from unioned
+    left join repeated_ids
+        on unioned.event_id = repeated_ids.event_id
+    where repeated_ids.event_id is null
+    union all
+    select * from ranked_repeats
 ),
 
 conflicts as (
@@ -60,8 +87,7 @@ conflicts as (
             dbt.safe_cast('output_tokens', dbt.type_string()), "'|'",
             dbt.safe_cast('reasoning_tokens', dbt.type_string()), "'|'", 'status'
         ])) }}) > 1 as has_conflicting_copies
-    from ranked
-    where delivered_copies > 1
+    from ranked_repeats
     group by 1
 ),
 

@@ -8,7 +8,7 @@
 -- minus `lookback_days`), from all of its calls and KPI events, so a late call or outcome inside the lookback
 -- corrects its transaction; one that comes later needs a backfill of the start day. The rows that do not
 -- change are not rescanned: only the window's calls and the transactions that started before it are read.
-with requests as (
+with requests as {{ not_materialized() }} (
     select * from {{ ref('fct_genai_requests') }}
     {%- if window_start %}
     where event_date >= {{ window_start }}
