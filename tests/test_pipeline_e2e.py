@@ -30,6 +30,26 @@ def test_pipeline_succeeds_and_materializes_every_asset(built):
         assert instance.get_latest_materialization_event(AssetKey(key)) is not None, key
 
 
+def test_a_range_run_plans_each_asset_once_and_materializes_every_day(built):
+    """One planned-materialization event per asset for the run's range (not one per day: 30 days x 45 ingestion
+    assets), and still one materialization per day of the range; the switch is not left set after the run."""
+    import os
+
+    from dagster import DagsterEventType
+
+    _, _, instance, _ = built
+    run = instance.get_runs(limit=1)[0]
+    records = instance.get_records_for_run(run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION_PLANNED)
+    planned = [r.event_log_entry.dagster_event.event_specific_data for r in records.records]
+    usage = [p for p in planned if p.asset_key == AssetKey(["raw", "usage_events"])]
+    assert len(usage) == 1
+    days = set(usage[0].partitions_subset.get_partition_keys())
+    first, last = run.tags["dagster/asset_partition_range_start"], run.tags["dagster/asset_partition_range_end"]
+    assert min(days) == first and max(days) == last and len(days) >= 30
+    assert instance.get_materialized_partitions(AssetKey(["raw", "usage_events"])) >= days
+    assert "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS" not in os.environ
+
+
 def test_capacity_invariants_checked_by_great_expectations(built):
     work, _, instance, _ = built
     key = AssetCheckKey(AssetKey(["marts", "fct_capacity_hourly"]), "ge_capacity_invariants")
