@@ -116,6 +116,7 @@ def _forget(work, lo, hi):
             "marts.fct_genai_requests",
             "marts.rpt_context_creep_turns",
             "intermediate.int_cache_usage_daily",
+            "marts.rpt_usage_report_coverage",
         ):
             con.execute(f"delete from {table} where event_date between '{lo}' and '{hi}'")
         con.execute(f"delete from marts.fct_use_case_transactions where started_date between '{lo}' and '{hi}'")
@@ -127,7 +128,8 @@ def _incremental_rows(work):
     transactions = sorted(query(work, "select * from marts.fct_use_case_transactions"), key=lambda r: r[0])
     turns = sorted(query(work, "select * from marts.rpt_context_creep_turns"), key=lambda r: r[2])
     cache = sorted(query(work, "select * from intermediate.int_cache_usage_daily"), key=lambda r: r[:4])
-    return _fact_rows(work), transactions, turns, cache
+    coverage = sorted(query(work, "select * from marts.rpt_usage_report_coverage"), key=lambda r: r[:2])
+    return _fact_rows(work), transactions, turns, cache, coverage
 
 
 INCREMENTAL_MODELS = (
@@ -136,6 +138,7 @@ INCREMENTAL_MODELS = (
     "fct_use_case_transactions",
     "rpt_context_creep_turns",
     "int_cache_usage_daily",
+    "rpt_usage_report_coverage",
 )
 
 

@@ -1,7 +1,9 @@
+{{ config(materialized='incremental', on_schema_change='fail', **partition_replace_config('event_date')) }}
 -- One row per platform and UTC day with usage in a per-request source, an aggregated usage report, or both:
 -- which one the warehouse counts (per-request wins; the report counts only alone) and how far the two
 -- disagree where both exist (tokens and requests). Token counts; requests may be null (Anthropic reports
 -- none). A call delivered twice with the same content counts once (int_usage_events keeps one copy too).
+-- Incremental by day (each row is one platform and day): a run replaces the days of its rebuild window.
 {%- set sources = {'per_request': usage_sources('usage'), 'reports': usage_sources('usage_report')} %}
 with
 {%- for name in ['per_request', 'reports'] %}
@@ -24,6 +26,7 @@ with
             input_tokens,
             output_tokens
         from {{ model }}
+        where {{ incremental_window('event_date') }}
         {%- if not loop.last %}
         union all
         {%- endif %}
