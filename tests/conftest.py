@@ -59,6 +59,18 @@ def pytest_collection_modifyitems(items):
         raise pytest.UsageError(f"tests without exactly one of the markers {KINDS}: {unmarked[:10]}")
 
 
+@pytest.fixture(autouse=True)
+def own_duckdb_default_connection():
+    """Each test gets DuckDB's module-level connection (`duckdb.sql`) to itself: a relation a test leaves unread
+    would otherwise hold an unfinished result that the next test on the same worker trips over."""
+    import duckdb
+
+    con = duckdb.connect()
+    duckdb.set_default_connection(con)
+    yield
+    con.close()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def isolated_session(tmp_path_factory):
     """The developer's FINOPS_* / DBT_* / DAGSTER_HOME settings never reach a test; dbt writes outside the

@@ -204,3 +204,24 @@ def test_import_graph_has_no_cycles():
         if not state.get(m):
             visit(m, [m])
     assert cycles == []
+
+
+def test_the_dbt_resource_knows_its_version_without_running_dbt(defs, monkeypatch, tmp_path):
+    """The code location's dbt resource reads the installed dbt-core's version (no `dbt --version` subprocess per
+    build) and sets up no in-process adapter; a dbt executable from elsewhere is still asked."""
+    from importlib.metadata import version
+
+    import dagster_dbt.core.resource as dagster_dbt_resource
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"ran {args}")
+
+    monkeypatch.setattr(dagster_dbt_resource, "check_output", no_subprocess)
+    dbt = defs.resources["dbt"]
+    assert str(dbt._cli_version) == version("dbt-core")
+    assert dbt._initialize_dbt_core_adapter(["build"]) is None
+    other = tmp_path / "dbt"  # another dbt executable (here a link to this one)
+    other.symlink_to(dbt.dbt_executable)
+    elsewhere = type(dbt)(project_dir=dbt.project_dir, dbt_executable=str(other))
+    with pytest.raises(AssertionError, match="ran"):
+        _ = elsewhere._cli_version

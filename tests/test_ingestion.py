@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -207,17 +208,39 @@ def test_schema_files_follow_a_contract_that_gains_a_field(tmp_path):
     assert "x_region" in columns()
 
 
-def test_the_log_row_written_directly_has_the_schema_duckdb_gives_the_log(landing, tmp_path):
-    """A landing file's log row is written with pyarrow (LOG_SCHEMA); the dataset's schema file, with DuckDB from
-    _log_sql: the two must have the same columns and types, or readers of the log would see two."""
+LOG_COLUMNS = [
+    ("dataset", "string"),
+    ("source_file", "string"),
+    ("file_key", "string"),
+    ("arrival_date", "date32[day]"),
+    ("records_read", "int64"),
+    ("records_loaded", "int64"),
+    ("records_quarantined", "int64"),
+    ("file_status", "string"),
+    ("error", "string"),
+    ("run_id", "string"),
+    ("ingested_at", "timestamp[us, tz=UTC]"),
+]
+
+
+def test_every_ingestion_log_file_has_the_logs_columns(landing, tmp_path):
+    """The log's files (a landing file's row, a skipped entry inside and outside a day folder, the schema file)
+    all have the log's columns and types; a skip outside any day folder has no arrival day."""
     import pyarrow.parquet as pq
 
+    (landing / "usage_events" / f"day={DAY}" / "notes.txt").write_text("not a landing file")
+    (landing / "usage_events" / "stray.jsonl").write_text("{}")
     lake = tmp_path / "lake"
     ingest_day(USAGE_EVENTS, DAY, str(landing), str(lake), "salt")
-    log_dir = lake / "usage_events_ingestion_log"
-    written = next((log_dir / f"day={DAY}").glob("*.parquet"))
-    schema_file = log_dir / "day=1970-01-01" / "schema.parquet"
-    columns = [[(f.name, f.type) for f in pq.read_schema(p)] for p in (written, schema_file)]
-    assert columns[0] == columns[1]
-    row = duckdb.sql(f"select file_status, records_read, ingested_at is not null from '{written}'").fetchall()
-    assert row == [("loaded", 10, True)]
+    files = sorted((lake / "usage_events_ingestion_log").rglob("*.parquet"))
+    assert len(files) >= 4  # the schema file, the undated skips, the skipped notes.txt, the landing files
+    for f in files:
+        assert [(c.name, str(c.type)) for c in pq.read_schema(f)] == LOG_COLUMNS, f
+    rows = duckdb.sql(
+        f"select file_status, error, arrival_date from read_parquet('{lake}/usage_events_ingestion_log/*/*.parquet') "
+        "where file_status = 'skipped' order by error"
+    ).fetchall()
+    assert rows == [
+        ("skipped", "not_in_a_day_folder", None),
+        ("skipped", "unsupported_extension", date(2026, 1, 5)),
+    ]

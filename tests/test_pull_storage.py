@@ -139,13 +139,8 @@ def test_cur2_export_delivery_under_way_redelivery_and_new_month(tmp_path, bucke
 
     # the month re-delivered (a new execution's file; the earlier one stays in the bucket, unlisted): it replaces
     # the earlier delivery, never adds to it
-    _deliver(
-        client,
-        name,
-        "2026-01",
-        "exec2",
-        [("a", "2026-01-02", "1.50"), ("b", "2026-01-03", "2.25"), ("c", "2026-01-20", "4.00")],
-    )
+    january = [("a", "2026-01-02", "1.50"), ("b", "2026-01-03", "2.25"), ("c", "2026-01-20", "4.00")]  # 7.75 in all
+    _deliver(client, name, "2026-01", "exec2", january)
     report = sync(source, str(pulled), str(state))
     assert (report.downloaded, report.removed, len(report.not_delivered)) == (1, 1, 1)
     files = sorted(p.name for p in pulled.rglob("*.parquet"))
@@ -154,13 +149,7 @@ def test_cur2_export_delivery_under_way_redelivery_and_new_month(tmp_path, bucke
     assert _lake_total(lake) == (3, "7.7500000000")
 
     # delivered again with the same lines (AWS refreshes a month daily): replaced, the totals unchanged
-    _deliver(
-        client,
-        name,
-        "2026-01",
-        "exec2b",
-        [("a", "2026-01-02", "1.50"), ("b", "2026-01-03", "2.25"), ("c", "2026-01-20", "4.00")],
-    )
+    _deliver(client, name, "2026-01", "exec2b", january)
     report = sync(source, str(pulled), str(state))
     assert (report.downloaded, report.removed) == (1, 1)
     _ingest_cur(landing, pulled, lake)

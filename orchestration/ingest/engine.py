@@ -611,7 +611,7 @@ def ingest_file(
             else:
                 msg = str(exc).splitlines()[0][:500]
             shutil.rmtree(tmp / "good", ignore_errors=True)
-            _write_log(con, ds, tmp, key, path, day, 0, 0, 0, "unreadable", msg, run_id)
+            _write_log(ds, tmp, key, path, day, 0, 0, 0, "unreadable", msg, run_id)
             _publish(fs, lake_root, ds, key, day, tmp, cleared)
             return FileResult(ds.name, path, key, 0, 0, 0, "unreadable", msg, time.perf_counter() - started)
         finally:
@@ -623,7 +623,7 @@ def ingest_file(
                 f"copy ({_quarantine_sql(ds, path, key, day, run_id)}) "
                 f"to {_sql_str(str(tmp / 'quarantine' / (key + '.parquet')))} (format parquet)"
             )
-        _write_log(con, ds, tmp, key, path, day, n_read, n_read - n_bad, n_bad, "loaded", None, run_id)
+        _write_log(ds, tmp, key, path, day, n_read, n_read - n_bad, n_bad, "loaded", None, run_id)
         _publish(fs, lake_root, ds, key, day, tmp, cleared)
         return FileResult(
             ds.name, path, key, n_read, n_read - n_bad, n_bad, "loaded", None, time.perf_counter() - started
@@ -743,11 +743,13 @@ def ensure_dataset_schema(ds: Dataset, lake_dir: str) -> None:
         sql = {
             "main": _good_rows_sql(ds, "", "", ""),
             "quarantine": _quarantine_sql(ds, "", "", SCHEMA_DAY, ""),
-            "log": _log_sql(ds, "", "", SCHEMA_DAY, 0, 0, 0, "loaded", None, "") + " where false",
         }
         for name, target in targets.items():
             local = tmp / f"{name}.parquet"
-            con.execute(f"copy ({sql[name]}) to {_sql_str(str(local))} (format parquet)")
+            if name == "log":
+                _write_log_rows([], local)
+            else:
+                con.execute(f"copy ({sql[name]}) to {_sql_str(str(local))} (format parquet)")
             fs.makedirs(posixpath.dirname(target), exist_ok=True)
             fs.put_file(str(local), target)
         for target in targets.values():  # the hidden name of lake layout 2
@@ -761,30 +763,14 @@ def ensure_dataset_schema(ds: Dataset, lake_dir: str) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _log_sql(ds: Dataset, path, key, day, n_read, n_loaded, n_bad, status, error, run_id) -> str:
-    """One ingestion-log row: a landing file's counts, or a skipped entry with its reason (`error`)."""
-    return f"""
-        select {_sql_str(ds.name)} as dataset,
-               {_sql_str(path)} as source_file,
-               {_sql_str(key)} as file_key,
-               {"cast(null as date)" if day is None else f"cast({_sql_str(day)} as date)"} as arrival_date,
-               cast({n_read} as bigint) as records_read,
-               cast({n_loaded} as bigint) as records_loaded,
-               cast({n_bad} as bigint) as records_quarantined,
-               {_sql_str(status)} as file_status,
-               {_sql_str(error) if error else "cast(null as varchar)"} as error,
-               {_sql_str(run_id)} as run_id,
-               current_timestamp as ingested_at
-    """
-
-
-# the ingestion log's columns as _log_sql makes them in DuckDB (its Parquet schema, written by pyarrow for one row)
+# the ingestion log: one row per landing file (its counts) or skipped entry (its reason); arrival_date is null for
+# an entry outside any day folder
 LOG_SCHEMA = pa.schema(
     [
         pa.field("dataset", pa.string(), nullable=False),
         pa.field("source_file", pa.string(), nullable=False),
         pa.field("file_key", pa.string(), nullable=False),
-        pa.field("arrival_date", pa.date32(), nullable=False),
+        pa.field("arrival_date", pa.date32()),
         pa.field("records_read", pa.int64(), nullable=False),
         pa.field("records_loaded", pa.int64(), nullable=False),
         pa.field("records_quarantined", pa.int64(), nullable=False),
@@ -796,24 +782,34 @@ LOG_SCHEMA = pa.schema(
 )
 
 
-def _write_log(con, ds: Dataset, tmp, key, path, day, n_read, n_loaded, n_bad, status, error, run_id) -> None:
-    """A landing file's log row (written directly: a DuckDB statement per file costs more to plan than to run)."""
+def _log_row(ds: Dataset, path, key, day, n_read, n_loaded, n_bad, status, error, run_id) -> dict:
+    """One ingestion-log row: a landing file's counts, or a skipped entry with its reason (`error`)."""
+    return {
+        "dataset": ds.name,
+        "source_file": path,
+        "file_key": key,
+        "arrival_date": None if day is None else date.fromisoformat(day),
+        "records_read": n_read,
+        "records_loaded": n_loaded,
+        "records_quarantined": n_bad,
+        "file_status": status,
+        "error": error,
+        "run_id": run_id,
+        "ingested_at": datetime.now(UTC),
+    }
+
+
+def _write_log_rows(rows: list[dict], target) -> None:
+    """Log rows as one Parquet file (written directly: a DuckDB statement per file costs more to plan than to
+    run); no rows: the log's schema file."""
+    pq.write_table(pa.Table.from_pylist(rows, schema=LOG_SCHEMA), str(target))
+
+
+def _write_log(ds: Dataset, tmp, key, path, day, n_read, n_loaded, n_bad, status, error, run_id) -> None:
     ldir = tmp / "log"
     ldir.mkdir(exist_ok=True)
-    row = {
-        "dataset": [ds.name],
-        "source_file": [path],
-        "file_key": [key],
-        "arrival_date": [date.fromisoformat(day)],
-        "records_read": [n_read],
-        "records_loaded": [n_loaded],
-        "records_quarantined": [n_bad],
-        "file_status": [status],
-        "error": [error],
-        "run_id": [run_id],
-        "ingested_at": [datetime.now(UTC)],
-    }
-    pq.write_table(pa.table(row, schema=LOG_SCHEMA), str(ldir / (key + ".parquet")))
+    row = _log_row(ds, path, key, day, n_read, n_loaded, n_bad, status, error, run_id)
+    _write_log_rows([row], ldir / (key + ".parquet"))
 
 
 def _remove_file_outputs(fs, lake_root: str, ds: Dataset, key_glob: str, day: str) -> None:
@@ -872,12 +868,10 @@ def _log_skips(
             fs.rm(undated_target)
         return
     tmp = Path(tempfile.mkdtemp(prefix="finops_skips_"))
-    con = duckdb.connect()
     try:
         if day is None:
-            target = undated_target
-            rows = " union all ".join(
-                _log_sql(
+            rows = [
+                _log_row(
                     ds,
                     posixpath.join(landing_base, s.path),
                     file_key(UNDATED, s.path),
@@ -890,20 +884,17 @@ def _log_skips(
                     run_id,
                 )
                 for s in skipped
-            )
+            ]
             local = tmp / "undated.parquet"
-            con.execute(f"copy ({rows}) to {_sql_str(str(local))} (format parquet)")
-            fs.makedirs(posixpath.dirname(target), exist_ok=True)
-            fs.put_file(str(local), target)
+            _write_log_rows(rows, local)
+            fs.makedirs(posixpath.dirname(undated_target), exist_ok=True)
+            fs.put_file(str(local), undated_target)
             return
         for s in skipped:
             key = file_key(day, s.path)
-            _write_log(
-                con, ds, tmp, key, posixpath.join(landing_base, s.path), day, 0, 0, 0, "skipped", s.reason, run_id
-            )
+            _write_log(ds, tmp, key, posixpath.join(landing_base, s.path), day, 0, 0, 0, "skipped", s.reason, run_id)
             _publish(fs, lake_root, ds, key, day, tmp, cleared=True)  # ingest_days cleared the day before
     finally:
-        con.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

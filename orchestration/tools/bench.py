@@ -229,13 +229,18 @@ def models_in(folder: str) -> set[str]:
 OWN_LAYERS = {"forecast": "dbt forecasts (models/*/forecast)", "anomaly": "dbt anomalies (models/*/anomaly)"}
 
 
+def newest_run_results(target_dir: Path, since: float) -> dict | None:
+    """dbt's newest run_results.json under `target_dir` written after `since` (None: no build since)."""
+    results = [p for p in target_dir.rglob("run_results.json") if p.stat().st_mtime >= since]
+    return json.loads(max(results, key=lambda p: p.stat().st_mtime).read_text()) if results else None
+
+
 def dbt_layer_seconds(target_dir: Path, since: float) -> dict[str, float]:
     """Seconds dbt spent per layer (sum of node execution times; 2 threads overlap them) from the newest
     run_results.json written after `since`; the forecast and anomaly models are layers of their own."""
-    results = [p for p in target_dir.rglob("run_results.json") if p.stat().st_mtime >= since]
-    if not results:
+    data = newest_run_results(target_dir, since)
+    if data is None:
         return {}
-    data = json.loads(max(results, key=lambda p: p.stat().st_mtime).read_text())
     layers: dict[str, float] = defaultdict(float)
     own = {model: layer for folder, layer in OWN_LAYERS.items() for model in models_in(folder)}
     for r in data["results"]:
@@ -366,10 +371,9 @@ def run(
 
 def node_seconds(target_dir: Path, since: float) -> dict[str, float]:
     """Seconds per dbt node (model, test, seed) of the newest run_results.json written after `since`."""
-    results = [p for p in target_dir.rglob("run_results.json") if p.stat().st_mtime >= since]
-    if not results:
+    data = newest_run_results(target_dir, since)
+    if data is None:
         return {}
-    data = json.loads(max(results, key=lambda p: p.stat().st_mtime).read_text())
     out = {}
     for r in data["results"]:
         kind, _, name, *_ = r["unique_id"].split(".")
