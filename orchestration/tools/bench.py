@@ -381,11 +381,13 @@ def node_seconds(target_dir: Path, since: float) -> dict[str, float]:
     return out
 
 
-def incremental(events: int, days: int, workdir: str | None, top: int = 15) -> int:
-    """The cost of one new day: build `days` days of history, then run the next day's partition; compare with
-    that day alone on an empty warehouse (same landing files). Prints both, their ratio, the stages of the two
-    day runs side by side, and the dbt nodes whose time grows most with the history (what a daily run still
-    reads beyond its days)."""
+def incremental(events: int, days: int, workdir: str | None, top: int = 15, sample: int = 20_000) -> int:
+    """The cost of one new day: build `days` days of history (above WINDOW_EVENTS events in windows of
+    WINDOW_DAYS arrival days, as `run` backfills), then run the next day's partition; compare with that day
+    alone on an empty warehouse (same landing files). Prints both, their ratio, the stages of the two day runs
+    side by side, and the dbt nodes whose time grows most with the history (what a daily run still reads beyond
+    its days). The history and the new day together are the whole landing folder end to end: printed with the
+    lower bound and the per-request calculator of the same run, like `run`."""
     from dagster import DagsterInstance
 
     from orchestration.pipeline import landing_days, run_pipeline
@@ -400,8 +402,11 @@ def incremental(events: int, days: int, workdir: str | None, top: int = 15) -> i
     # the new day is the window's last day of traffic; its partition run takes it and what arrives after it
     # (the next day's late events and report pages)
     new_day = (date(2026, 1, 1) + timedelta(days=days)).isoformat()
-    history_last = max(d for d in arrival_days if d < new_day)
+    history_days = [d for d in arrival_days if d < new_day]
     tail_last = arrival_days[-1]
+    window_days = WINDOW_DAYS if events > WINDOW_EVENTS else 0
+    if window_days:  # as `run` backfills: one model at a time (both day runs too, so they compare)
+        os.environ.setdefault("FINOPS_DBT_THREADS", "1")
 
     def env(name: str) -> None:
         work = base / name
@@ -423,18 +428,39 @@ def incremental(events: int, days: int, workdir: str | None, top: int = 15) -> i
         return seconds, stage_seconds(instance, outcome.run_id), node_seconds(Path(settings.dbt_target_dir), since)
 
     env("history")
-    history_s, _, _ = timed(arrival_days[0], history_last)
-    on_top_s, on_top_stages, on_top_nodes = timed(new_day, tail_last)
+    history_s = 0.0
+    with TreeRss() as rss:
+        for first, last in windows(history_days, window_days):
+            seconds = timed(first, last)[0]
+            history_s += seconds
+            print(f"  history window {first}..{last}: {seconds:.1f} s, peak so far {rss.peak / 2**30:.2f} GiB")
+        on_top_s, on_top_stages, on_top_nodes = timed(new_day, tail_last)
     env("alone")
     alone_s, alone_stages, alone_nodes = timed(new_day, tail_last)
+    lower_s, lower_n = lower_bound_seconds(landing, base)
+    calc_eps, calc_priced = calculator_events_per_second(landing, sample)
+    whole_s = history_s + on_top_s
     print(
         f"genai-finops bench --incremental: {generated:,} events, {days} days of history + 1 new day "
-        f"({new_day}; arrivals {new_day}..{tail_last}); generate {generate_s:.1f} s"
+        f"({new_day}; arrivals {new_day}..{tail_last}); generate {generate_s:.1f} s; {os.cpu_count()} cores, "
+        f"dbt threads {os.environ.get('FINOPS_DBT_THREADS', '2')}"
     )
-    print(f"  {'history build (' + arrival_days[0] + '..' + history_last + ')':<52}{history_s:>10.1f} s")
+    span = f"{history_days[0]}..{history_days[-1]}"
+    if window_days:
+        span += f", {len(windows(history_days, window_days))} windows of {window_days} days"
+    print(f"  {'history build (' + span + ')':<52}{history_s:>10.1f} s")
     print(f"  {'the new day on top of the history':<52}{on_top_s:>10.1f} s")
     print(f"  {'the new day alone on an empty warehouse':<52}{alone_s:>10.1f} s")
     print(f"  {'ratio (target <= 1.5)':<52}{on_top_s / alone_s:>10.2f}x")
+    print(f"  {'end to end: history + the new day':<52}{whole_s:>10.1f} s")
+    print(f"  {'peak RSS, whole process tree (GiB)':<52}{rss.peak / 2**30:>10.2f}")
+    print(f"  {'lower bound: one DuckDB pricing query (s)':<52}{lower_s:>10.2f}   ({lower_n:,} rows)")
+    print(f"  {'  end to end / lower bound (time)':<52}{whole_s / lower_s:>10.1f}x")
+    print(
+        f"  {'calc_price per request (events/s)':<52}{calc_eps:>10,.0f}   ({sample:,} sampled, {calc_priced:,} "
+        f"known to genai-prices; {generated / calc_eps:,.0f} s extrapolated to {generated:,})"
+    )
+    print(f"  {'  end-to-end throughput / calculator':<52}{(generated / whole_s) / calc_eps:>10.1f}x")
     print(f"  {'step':<52}{'on top':>10}{'alone':>10}")
     for name in sorted(set(on_top_stages) | set(alone_stages), key=lambda n: -on_top_stages.get(n, 0.0)):
         if max(on_top_stages.get(name, 0.0), alone_stages.get(name, 0.0)) >= 0.5:
