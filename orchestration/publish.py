@@ -12,7 +12,7 @@ Bounded: a new version links (hard links, no copy) the partitions of the previou
 writes only the ones that did: the days the builds since the last publish rebuilt (recorded by the dbt asset in
 `<warehouse>.publish-pending.json` as each build starts, kept until a publish succeeds, so a build that fails
 halfway or a crash between build and publish is caught up by the next publish), and any partition whose row
-count differs. Whole marts are rewritten; they are small. A crash mid-publish leaves an unfinished
+count differs (after a build without a window: every partition). Whole marts are rewritten; they are small. A crash mid-publish leaves an unfinished
 `versions/<n>.tmp` (removed by the next publish) and the previous version in place. A reader's open connection
 keeps the version it opened (versions are kept for the `KEEP` newest).
 """
@@ -214,9 +214,10 @@ def _publish_partitioned(con, mart, column, select, columns, staging, previous, 
         changed = {p for p, n in counts.items() if old_parts.get(p, {}).get("rows") != n}
         if changed_from:
             changed |= {p for p in counts if p >= changed_from}
-        if tail:  # a build without a window rebuilt each model's newest days minus the lookback
-            start = (date.fromisoformat(max(old_parts)) - timedelta(days=LOOKBACK_DAYS)).isoformat()
-            changed |= {p for p in counts if p >= start}
+        if tail:  # a build without a window: each model rebuilt from its own newest day with traffic minus the
+            # lookback, which may lie before the mart's newest partition (fct_capacity_hourly holds the future
+            # idle hours of the reservations' terms): every partition is written
+            changed = set(counts)
     parts: dict[str, dict] = {}
     target = staging / mart
     target.mkdir()

@@ -120,6 +120,17 @@ def _forget(work, lo, hi):
         ):
             con.execute(f"delete from {table} where event_date between '{lo}' and '{hi}'")
         con.execute(f"delete from marts.fct_use_case_transactions where started_date between '{lo}' and '{hi}'")
+        for table in (
+            "intermediate.int_capacity_request_weights",
+            "intermediate.int_capacity_allocations_by_reservation",
+            "intermediate.int_capacity_allocations",
+        ):
+            con.execute(f"delete from {table} where event_date between '{lo}' and '{hi}'")
+        con.execute(f"delete from marts.fct_capacity_hourly where hour_date between '{lo}' and '{hi}'")
+        con.execute(
+            "delete from marts.fct_focus_cost_and_usage "
+            f"where cast(ChargePeriodStart as date) between '{lo}' and '{hi}'"
+        )
     finally:
         con.close()
 
@@ -129,7 +140,17 @@ def _incremental_rows(work):
     turns = sorted(query(work, "select * from marts.rpt_context_creep_turns"), key=lambda r: r[2])
     cache = sorted(query(work, "select * from intermediate.int_cache_usage_daily"), key=lambda r: r[:4])
     coverage = sorted(query(work, "select * from marts.rpt_usage_report_coverage"), key=lambda r: r[:2])
-    return _fact_rows(work), transactions, turns, cache, coverage
+    capacity = [
+        sorted(query(work, f"select * from {table}"), key=repr)
+        for table in (
+            "intermediate.int_capacity_request_weights",
+            "intermediate.int_capacity_allocations_by_reservation",
+            "intermediate.int_capacity_allocations",
+            "marts.fct_capacity_hourly",
+            "marts.fct_focus_cost_and_usage",
+        )
+    ]
+    return _fact_rows(work), transactions, turns, cache, coverage, *capacity
 
 
 INCREMENTAL_MODELS = (
@@ -139,6 +160,11 @@ INCREMENTAL_MODELS = (
     "rpt_context_creep_turns",
     "int_cache_usage_daily",
     "rpt_usage_report_coverage",
+    "int_capacity_request_weights",
+    "int_capacity_allocations_by_reservation",
+    "int_capacity_allocations",
+    "fct_capacity_hourly",
+    "fct_focus_cost_and_usage",
 )
 
 

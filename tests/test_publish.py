@@ -159,17 +159,27 @@ def test_a_crash_mid_publish_leaves_the_previous_version_and_the_pending_days(se
 
 def test_pending_days_merge_until_a_publish_writes_them(setup):
     """A build records its window as it starts (a build that then fails has changed some of those days too);
-    builds pile up until a publish: the earliest day counts, and a build without a window adds the newest days."""
+    builds pile up until a publish: the earliest day counts. After a build without a window every partition is
+    written (each model rebuilt from its own newest day with traffic, which the publish does not know)."""
     warehouse, manifest, published = setup
     publish_marts(str(warehouse), str(published), manifest)
     record_build(str(warehouse), "2026-01-04")  # a build that failed halfway
     record_build(str(warehouse), "2026-01-02")  # a backfill
-    record_build(str(warehouse), None)  # a run without a window
     assert json.loads(pending_path(str(warehouse)).read_text()) == {
-        "builds": 3,
+        "builds": 2,
         "changed_from": ["2026-01-02"],
-        "tail": True,
+        "tail": False,
     }
     report = publish_marts(str(warehouse), str(published), manifest)
     assert (report.partitions_written, report.partitions_linked) == (1 + 4, 1)  # 01-02..01-05 and rpt_small
+    assert not pending_path(str(warehouse)).exists()
+    record_build(str(warehouse), "2026-01-05")
+    record_build(str(warehouse), None)  # a run without a window
+    assert json.loads(pending_path(str(warehouse)).read_text()) == {
+        "builds": 2,
+        "changed_from": ["2026-01-05"],
+        "tail": True,
+    }
+    report = publish_marts(str(warehouse), str(published), manifest)
+    assert (report.partitions_written, report.partitions_linked) == (1 + 5, 0)  # 01-01..01-05 and rpt_small
     assert not pending_path(str(warehouse)).exists()

@@ -1,11 +1,12 @@
 -- One row per provisioned request and reservation it draws on (a Scale Tier request draws on an input and
 -- an output bundle): the request's weighted tokens by the reservation's burndown weights for the model
 -- that served it (output = N input tokens, cached input weighted, Vertex thinking and long-context weights).
-{{ config(materialized='table') }}
+-- Incremental by day: a run replaces the days of its rebuild window.
+{{ config(materialized='incremental', on_schema_change='fail', **partition_replace_config('event_date')) }}
 
 with requests as (
     select * from {{ ref('int_usage_events_priced') }}
-    where capacity_type = 'provisioned'
+    where capacity_type = 'provisioned' and {{ incremental_window('event_date') }}
 ),
 
 deployment_hours as (

@@ -2,12 +2,19 @@
 -- undeployed units): committed, used, idle, unallocated and overage cost in USD, capacity and used
 -- weighted tokens, utilization, the on-demand (list-equivalent) value of the traffic served, and the
 -- spillover / throttling that saturation caused. used + idle + unallocated = committed + overage, exactly.
+-- Incremental by day over the reservations' whole terms (macros/rebuild_days.sql): every hour of every term on
+-- the first build, then the days of each run's window (hours are independent of each other).
+{{ config(materialized='incremental', on_schema_change='fail', **partition_replace_config('hour_date')) }}
+{%- set traffic = "max(case when provisioned_requests > 0 or spillover_requests > 0 or throttled_requests > 0 then hour_date end)" %}
+{%- set newest = "coalesce(" ~ traffic ~ ", min(hour_date))" %}
 with deployment_hours as (
     select * from {{ ref('int_capacity_deployment_hours') }}
+    where {{ rebuild_days('hour_date', newest) }}
 ),
 
 weights as (
     select * from {{ ref('int_capacity_request_weights') }}
+    where {{ rebuild_days('event_date', newest) }}
 ),
 
 overflow as (
@@ -21,6 +28,7 @@ overflow as (
     from {{ ref('int_usage_events_priced') }}
     where deployment_id is not null
         and (capacity_type = 'spillover' or (capacity_type = 'provisioned' and status = 'throttled'))
+        and {{ rebuild_days('event_date', newest) }}
     group by 1, 2
 ),
 

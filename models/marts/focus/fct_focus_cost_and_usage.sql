@@ -16,17 +16,24 @@
 -- focus_capacity_adds_up). Unpriced calls have no cost to report and are left out (marts.rpt_unpriced_usage).
 -- x_ValueUsd: the use case's business value of the day, split over its rows by their effective cost
 -- (cumulative rounding: the rows add up to the value exactly).
+-- Incremental by day (every row is one charge day; macros/rebuild_days.sql): the capacity rows of every hour of
+-- the reservations' terms on the first build, then the days of each run's window.
+{{ config(materialized='incremental', on_schema_change='fail', **partition_replace_config('ChargePeriodStart')) }}
+{%- set newest = "cast(max(case when x_ChargeType in ('usage', 'capacity_used') then ChargePeriodStart end) as date)" %}
+{%- set newest = "coalesce(" ~ newest ~ ", cast(min(ChargePeriodStart) as date))" %}
 with requests as (
     select * from {{ ref('fct_genai_requests') }}
-    where pricing_status <> 'unpriced'
+    where pricing_status <> 'unpriced' and {{ rebuild_days('event_date', newest) }}
 ),
 
 allocations as (
     select * from {{ ref('int_capacity_allocations_by_reservation') }}
+    where {{ rebuild_days('event_date', newest) }}
 ),
 
 hourly as (
     select * from {{ ref('fct_capacity_hourly') }}
+    where {{ rebuild_days('hour_date', newest) }}
 ),
 
 value_days as (
@@ -36,6 +43,7 @@ value_days as (
         variant_id,
         sum(value_usd) as value_usd
     from {{ ref('rpt_use_case_roi_daily') }}
+    where {{ rebuild_days('event_date', newest) }}
     group by 1, 2, 3
 ),
 
