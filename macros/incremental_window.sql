@@ -6,8 +6,9 @@
   - Without vars, on an incremental run: from the newest day already built minus the lookback.
   - On a full build without vars: everything.
 #}
-{% macro incremental_window(date_column) -%}
-    {%- set start = incremental_window_start(date_column) -%}
+{% macro incremental_window(date_column, this_date_column=none) -%}
+    {#- this_date_column: the model's own day column, when the filtered column is named otherwise -#}
+    {%- set start = incremental_window_start(this_date_column or date_column) -%}
     {%- if var('min_date', none) and var('max_date', none) -%}
         {{ date_column }} >= {{ start }} and {{ date_column }} <= cast('{{ var('max_date') }}' as date)
     {%- elif start -%}

@@ -124,6 +124,8 @@ def _forget(work, lo, hi):
             "intermediate.int_capacity_request_weights",
             "intermediate.int_capacity_allocations_by_reservation",
             "intermediate.int_capacity_allocations",
+            "intermediate.int_requests_daily",
+            "marts.rpt_use_case_roi_daily",
         ):
             con.execute(f"delete from {table} where event_date between '{lo}' and '{hi}'")
         con.execute(f"delete from marts.fct_capacity_hourly where hour_date between '{lo}' and '{hi}'")
@@ -148,6 +150,8 @@ def _incremental_rows(work):
             "intermediate.int_capacity_allocations",
             "marts.fct_capacity_hourly",
             "marts.fct_focus_cost_and_usage",
+            "intermediate.int_requests_daily",
+            "marts.rpt_use_case_roi_daily",
         )
     ]
     return _fact_rows(work), transactions, turns, cache, coverage, *capacity
@@ -165,6 +169,8 @@ INCREMENTAL_MODELS = (
     "int_capacity_allocations",
     "fct_capacity_hourly",
     "fct_focus_cost_and_usage",
+    "int_requests_daily",
+    "rpt_use_case_roi_daily",
 )
 
 

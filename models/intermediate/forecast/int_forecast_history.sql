@@ -6,7 +6,7 @@
 {%- set history_days = var('forecast_history_days', 365) | int %}
 with origin as (
     select max(event_date) as origin_date
-    from {{ ref('fct_genai_requests') }}
+    from {{ ref('int_requests_daily') }}
 ),
 
 use_cases as (
@@ -23,10 +23,10 @@ requests as (
         requests.platform,
         requests.model_id,
         coalesce(use_cases.owner_team, 'unknown') as team,
-        sum(requests.request_count) as requests,
-        sum(requests.input_tokens + requests.output_tokens) as tokens,
-        sum(coalesce(requests.total_cost_usd, 0)) as cost_usd
-    from {{ ref('fct_genai_requests') }} as requests
+        sum(requests.requests) as requests,
+        sum(requests.tokens) as tokens,
+        sum(coalesce(requests.cost_usd, 0)) as cost_usd
+    from {{ ref('int_requests_daily') }} as requests
     cross join origin
     left join use_cases on requests.use_case_id = use_cases.use_case_id
     where requests.event_date > {{ dbt.dateadd('day', -history_days, 'origin.origin_date') }}

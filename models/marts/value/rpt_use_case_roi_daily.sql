@@ -1,16 +1,19 @@
+{{ config(materialized='incremental', on_schema_change='fail', **partition_replace_config('event_date')) }}
 -- One row per use case, variant and UTC day: requests, transactions, successes, cost (from
 -- fct_genai_requests on the day the calls ran), value (from KPI events on the day they were recorded, in USD
 -- and hours), net value, ROI, cost per success and value per dollar. Additive columns can be summed over any
--- period; recompute the ratios from the sums.
+-- period; recompute the ratios from the sums. Incremental by day: a run replaces the days of its window (the
+-- transactions by the day they started, as fct_use_case_transactions rebuilds them).
 with requests as (
     select
         use_case_id,
         variant_id,
         event_date,
-        sum(request_count) as requests,
-        sum(case when pricing_status = 'unpriced' then request_count else 0 end) as unpriced_requests,
-        sum(total_cost_usd) as cost_usd
-    from {{ ref('fct_genai_requests') }}
+        sum(requests) as requests,
+        sum(unpriced_requests) as unpriced_requests,
+        sum(cost_usd) as cost_usd
+    from {{ ref('int_requests_daily') }}
+    where {{ incremental_window('event_date') }}
     group by 1, 2, 3
 ),
 
@@ -22,6 +25,7 @@ transactions as (
         count(*) as transactions,
         sum(case when is_success then 1 else 0 end) as successful_transactions
     from {{ ref('fct_use_case_transactions') }}
+    where {{ incremental_window('started_date', 'event_date') }}
     group by 1, 2, 3
 ),
 
@@ -33,6 +37,7 @@ value as (
         sum(value_usd) as value_usd,
         sum(hours_saved) as hours_saved
     from {{ ref('int_kpi_event_values') }}
+    where {{ incremental_window('event_date') }}
     group by 1, 2, 3
 ),
 
