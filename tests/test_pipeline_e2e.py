@@ -126,6 +126,7 @@ def _forget(work, lo, hi):
             "intermediate.int_capacity_allocations",
             "intermediate.int_requests_daily",
             "marts.rpt_use_case_roi_daily",
+            "marts.rpt_waste_daily",
         ):
             con.execute(f"delete from {table} where event_date between '{lo}' and '{hi}'")
         con.execute(f"delete from marts.fct_capacity_hourly where hour_date between '{lo}' and '{hi}'")
@@ -152,6 +153,7 @@ def _incremental_rows(work):
             "marts.fct_focus_cost_and_usage",
             "intermediate.int_requests_daily",
             "marts.rpt_use_case_roi_daily",
+            "marts.rpt_waste_daily",
         )
     ]
     return _fact_rows(work), transactions, turns, cache, coverage, *capacity
@@ -171,6 +173,7 @@ INCREMENTAL_MODELS = (
     "fct_focus_cost_and_usage",
     "int_requests_daily",
     "rpt_use_case_roi_daily",
+    "rpt_waste_daily",
 )
 
 

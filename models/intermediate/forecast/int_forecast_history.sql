@@ -24,8 +24,8 @@ requests as (
         requests.model_id,
         coalesce(use_cases.owner_team, 'unknown') as team,
         sum(requests.requests) as requests,
-        sum(requests.tokens) as tokens,
-        sum(coalesce(requests.cost_usd, 0)) as cost_usd
+        sum(requests.input_tokens + requests.output_tokens) as tokens,
+        sum(coalesce(requests.total_cost_usd, 0)) as cost_usd
     from {{ ref('int_requests_daily') }} as requests
     cross join origin
     left join use_cases on requests.use_case_id = use_cases.use_case_id

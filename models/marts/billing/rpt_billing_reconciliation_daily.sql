@@ -1,7 +1,7 @@
 -- Billed (amortized, effective) GenAI cost against the cost computed from usage, per platform, model and
 -- day, with the variance explained by category. Computed = pay-as-you-go usage after discounts
--- (fct_genai_requests) + provisioned capacity (fct_capacity_hourly, model '(capacity)'). Categories, in this
--- order, each taking the variance it explains:
+-- (fct_genai_requests, summed by day in int_requests_daily) + provisioned capacity (fct_capacity_hourly, model
+-- '(capacity)'). Categories, in this order, each taking the variance it explains:
 --   corrections          correction rows of the bill (credits or refunds for a day, FOCUS ChargeClass)
 --   capacity             billed capacity - computed capacity (amortization and rounding differences)
 --   untracked            billed usage of a platform / model / day with no usage logged at all
@@ -46,11 +46,11 @@ usage as (
         platform,
         model_id,
         event_date as day,
-        sum(request_count) as requests,
-        sum(case when pricing_status = 'unpriced' then coalesce(request_count, 1) else 0 end) as unpriced_requests,
+        sum(requests) as requests,
+        sum(case when pricing_status = 'unpriced' then requests_or_rows else 0 end) as unpriced_requests,
         sum(coalesce(effective_cost_usd, {{ zero }})) as computed_usage,
         sum(input_tokens + output_tokens) as logged_tokens
-    from {{ ref('fct_genai_requests') }}
+    from {{ ref('int_requests_daily') }}
     where capacity_type <> 'provisioned'
     group by 1, 2, 3
 ),

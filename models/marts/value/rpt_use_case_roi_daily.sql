@@ -10,8 +10,8 @@ with requests as (
         variant_id,
         event_date,
         sum(requests) as requests,
-        sum(unpriced_requests) as unpriced_requests,
-        sum(cost_usd) as cost_usd
+        sum(case when pricing_status = 'unpriced' then requests else 0 end) as unpriced_requests,
+        sum(total_cost_usd) as cost_usd
     from {{ ref('int_requests_daily') }}
     where {{ incremental_window('event_date') }}
     group by 1, 2, 3
