@@ -55,16 +55,20 @@ def test_staging_reads_sources_only():
     assert macro_refs == []
 
 
-def test_unit_tests_of_incremental_models_say_whether_the_build_is_incremental():
-    """dbt runs unit tests inside every build; in a run on an existing warehouse, an incremental model's unit test
-    would filter its given rows by the real table's newest day (is_incremental() is true) and fail. Each one
-    states is_incremental (and the window vars, for a test of the incremental path)."""
+def test_unit_tests_of_incremental_models_state_the_build_and_its_window():
+    """dbt runs unit tests inside every build, with the build's vars: an incremental model's unit test would filter
+    its given rows by the run's window (vars min_date, max_date) or by the real table's newest day
+    (is_incremental() true on an existing warehouse) and fail whenever its rows' days fall outside. Each one states
+    is_incremental and the window vars (null, or the window its incremental path is tested with)."""
     incremental = {p.stem for p in _models() if "materialized='incremental'" in p.read_text()}
     unstated = []
     for yml in MODELS.rglob("*.yml"):
         for test in (yaml.safe_load(yml.read_text()) or {}).get("unit_tests", []):
-            macros = (test.get("overrides") or {}).get("macros") or {}
-            if test["model"] in incremental and "is_incremental" not in macros:
+            overrides = test.get("overrides") or {}
+            stated = "is_incremental" in (overrides.get("macros") or {}) and {"min_date", "max_date"} <= set(
+                overrides.get("vars") or {}
+            )
+            if test["model"] in incremental and not stated:
                 unstated.append(test["name"])
     assert incremental and unstated == []
 
