@@ -11,10 +11,10 @@
 Bounded: a new version links (hard links, no copy) the partitions of the previous version that did not change and
 writes only the ones that did: the days the builds since the last publish rebuilt (recorded by the dbt asset in
 `<warehouse>.publish-pending.json` as each build starts, kept until a publish succeeds, so a build that fails
-halfway or a crash between build and publish is caught up by the next publish), and any partition whose row
-count differs (after a build without a window: every partition). Whole marts are rewritten; they are small. A crash mid-publish leaves an unfinished
-`versions/<n>.tmp` (removed by the next publish) and the previous version in place. A reader's open connection
-keeps the version it opened (versions are kept for the `KEEP` newest).
+halfway or a crash between build and publish is caught up by the next publish), and any partition whose row count
+differs (after a build without a window: every partition). Whole marts are rewritten; they are small. A crash
+mid-publish leaves an unfinished `versions/<n>.tmp` (removed by the next publish) and the previous version in place. A
+reader's open connection keeps the version it opened (versions are kept for the `KEEP` newest).
 """
 
 from __future__ import annotations
