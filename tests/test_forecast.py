@@ -331,7 +331,9 @@ def test_a_new_use_case_with_five_days_gets_the_fallback(forecast_run, tmp_path)
     ).fetchall()
     con.close()
     assert len(daily) == 5
-    run_dbt(copy, "build", "--select", "int_forecast_history+", "--exclude", "test_type:unit")
+    # the forecasts read the request fact's daily sums: rebuilt whole with the five new days
+    select = ("int_requests_daily", "int_forecast_history+", "--full-refresh")
+    run_dbt(copy, "build", "--select", *select, "--exclude", "test_type:unit")
     rows = query(
         copy,
         "select method, is_fallback, fallback_reason, history_days, count(*), min(point), max(point) "
