@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 from decimal import Decimal
 
 import duckdb
@@ -194,6 +195,31 @@ def test_incremental_runs_equal_full_refresh(built_copy):
     assert _incremental_rows(work) == full
     run_dbt(work, "run", "--full-refresh", "--select", *INCREMENTAL_MODELS)
     assert _incremental_rows(work) == full
+
+
+def test_a_window_day_without_rows_any_more_is_emptied(built_copy):
+    """The request facts replace their window whole: a day of the window whose events are gone from the
+    sources loses its rows too (replacing only the days present in the new rows would keep them)."""
+    work = built_copy
+    (newest,) = query(work, "select max(event_date) from intermediate.int_usage_events")[0]
+    stale = newest + timedelta(days=1)
+    con = duckdb.connect(str(work / "warehouse.duckdb"))
+    try:
+        for table in ("intermediate.int_usage_events", "marts.fct_genai_requests"):
+            con.execute(
+                f"insert into {table} select * replace ('stale-' || event_id as event_id, "
+                f"date '{stale}' as event_date) from {table} where event_date = date '{newest}' limit 3"
+            )
+    finally:
+        con.close()
+    run_dbt(
+        work, "run", "--select", "int_usage_events", "fct_genai_requests",
+        "--vars", f'{{"min_date": "{stale}", "max_date": "{stale}", "lookback_days": 0}}',
+    )  # fmt: skip
+    for table in ("intermediate.int_usage_events", "marts.fct_genai_requests"):
+        assert query(work, f"select count(*) from {table} where event_date = '{stale}' or event_id like 'stale-%'") == [
+            (0,)
+        ]
 
 
 def test_warehouse_readable_by_bi_while_closed(built):

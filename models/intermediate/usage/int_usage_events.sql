@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', on_schema_change='fail', **partition_replace_config('event_date')) }}
+{{ config(materialized='incremental', on_schema_change='fail', **window_replace_config('event_date')) }}
 -- One row per model call from every usage source, de-duplicated on event_id, with its canonical model.
 -- Duplicates (the same event_id delivered twice, by one source or several): the latest delivery wins (latest
 -- arrival day, then the later file and line); `delivered_copies` counts the deliveries and

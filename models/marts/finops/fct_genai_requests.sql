@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', on_schema_change='fail', **partition_replace_config('event_date')) }}
+{{ config(materialized='incremental', on_schema_change='fail', **window_replace_config('event_date')) }}
 -- One row per model call (request), priced. Incremental by day: the Dagster partition window (or the
 -- newest loaded day) minus `lookback_days` is replaced whole, so late events and re-loaded files are
 -- picked up and a full refresh gives the same rows.

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', on_schema_change='fail', **partition_replace_config('started_date')) }}
+{{ config(materialized='incremental', on_schema_change='fail', **window_replace_config('started_date')) }}
 {%- set window_start = incremental_window_start('started_date') %}
 {%- set window_end = var('max_date', none) if var('min_date', none) else none %}
 -- One row per use-case transaction (one execution: an agent run, a conversation, a document): its calls,
