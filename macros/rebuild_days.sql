@@ -12,6 +12,6 @@
     {%- elif var('min_date', none) and var('max_date', none) -%}
         {{ incremental_window(date_column) }}
     {%- else -%}
-        {{ date_column }} >= (select {{ dbt.dateadd('day', -(var('lookback_days', 2) | int), newest) }} from {{ this }})
+        {{ date_column }} >= {{ incremental_window_start(none, newest) }}
     {%- endif -%}
 {%- endmacro %}

@@ -32,6 +32,7 @@ def test_bench_prints_its_table(tmp_path, capsys, monkeypatch):
         "pipeline throughput / calculator",
     ):
         assert re.search(rf"^\s+{re.escape(label)}\s+[\d,.]+", out, re.MULTILINE), label
+    assert re.search(r"^\s+at the peak: (.+, )?this process [\d.]+ GiB", out, re.MULTILINE)  # who held the peak
     [rows] = re.findall(r"lower bound: one DuckDB pricing query \(s\)\s+[\d.]+\s+\(([\d,]+) rows\)", out)
     [events] = re.findall(r"genai-finops bench: ([\d,]+) events", out)
     assert rows == events  # the reference priced the same events

@@ -1,7 +1,7 @@
 {#
   dbt-duckdb's incremental materialization, with one more strategy: `replace_window` (window_replace_config).
   An incremental run of such a model deletes its rebuild window (incremental_window on its day column, the
-  `unique_key`) and inserts the model's query straight into the table, in one transaction. delete+insert first
+  `unique_key`, with its `lookback`) and inserts the model's query straight into the table, in one transaction. delete+insert first
   writes every new row into an in-memory temporary table and then copies it: at 12M rows of the request fact,
   18.7 s + 18.2 s and a 6.2 GB peak, against 21.4 s and 3.0 GB inserted directly. It also replaces the window's
   days that have no rows any more, which delete+insert (the days present in the new rows) leaves behind.
@@ -25,7 +25,8 @@
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
     {% call statement('main') -%}
-        delete from {{ target_relation }} where {{ incremental_window(day_column) }};
+        delete from {{ target_relation }}
+        where {{ incremental_window(day_column, lookback=config.get('meta', {}).get('window_lookback', true)) }};
         insert into {{ target_relation }} ({{ columns }})
         select {{ columns }} from (
             {{ compiled_code }}

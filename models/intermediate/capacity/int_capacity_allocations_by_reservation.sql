@@ -2,11 +2,11 @@
 -- idle cost (by weighted tokens), with the rounding given to the request with the most weighted tokens so
 -- the shares add up exactly to the hour's used and idle cost. int_capacity_allocations sums it per request.
 -- Incremental by day (a request's hour is in its day): a run replaces the days of its rebuild window.
-{{ config(materialized='incremental', on_schema_change='fail', **window_replace_config('event_date')) }}
+{{ config(materialized='incremental', on_schema_change='fail', **window_replace_config('event_date', lookback=false)) }}
 
 with weights as (
     select * from {{ ref('int_capacity_request_weights') }}
-    where {{ incremental_window('event_date') }}
+    where {{ incremental_window('event_date', lookback=false) }}
 ),
 
 hourly as (

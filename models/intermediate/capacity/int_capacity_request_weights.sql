@@ -2,11 +2,11 @@
 -- an output bundle): the request's weighted tokens by the reservation's burndown weights for the model
 -- that served it (output = N input tokens, cached input weighted, Vertex thinking and long-context weights).
 -- Incremental by day: a run replaces the days of its rebuild window.
-{{ config(materialized='incremental', on_schema_change='fail', **window_replace_config('event_date')) }}
+{{ config(materialized='incremental', on_schema_change='fail', **window_replace_config('event_date', lookback=false)) }}
 
 with requests as (
     select * from {{ ref('int_usage_events_priced') }}
-    where capacity_type = 'provisioned' and {{ incremental_window('event_date') }}
+    where capacity_type = 'provisioned' and {{ incremental_window('event_date', lookback=false) }}
 ),
 
 deployment_hours as (

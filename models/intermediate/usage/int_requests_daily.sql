@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', on_schema_change='fail', **window_replace_config('event_date')) }}
+{{ config(materialized='incremental', on_schema_change='fail', **window_replace_config('event_date', lookback=false)) }}
 -- One row per UTC day, use case, variant, platform, model, capacity type, status, retry or not and pricing status
 -- with calls: the request fact summed by day, for the reports and forecasts that need days, not calls
 -- (rpt_use_case_roi_daily, rpt_waste_daily, the reconciliations, int_forecast_history), so that a daily run reads
@@ -6,7 +6,7 @@
 -- fact. USD exact.
 with requests as {{ not_materialized() }} (
     select * from {{ ref('fct_genai_requests') }}
-    where {{ incremental_window('event_date') }}
+    where {{ incremental_window('event_date', lookback=false) }}
 ),
 
 final as (

@@ -1,16 +1,17 @@
-{{ config(materialized='incremental', on_schema_change='fail', **window_replace_config('event_date')) }}
+{{ config(materialized='incremental', on_schema_change='fail', **window_replace_config('event_date', lookback=false)) }}
 -- One row per model call from every usage source, de-duplicated on event_id, with its canonical model.
 -- Duplicates (the same event_id delivered twice, by one source or several): the latest delivery wins (latest
 -- arrival day, then the later file and line); `delivered_copies` counts the deliveries and
 -- `has_conflicting_copies` says whether they disagreed on what the call was (time, model, tokens, status).
--- Incremental by day: the rebuild window (incremental_window: the run's days minus `lookback_days`, and any
--- older day that files arriving in the window brought events for) is replaced whole.
+-- Incremental by day: the rebuild window (incremental_window: the run's days and any older day that files
+-- arriving in the window brought events for; without a window the newest day minus `lookback_days`) is
+-- replaced whole. An event's row depends on its own day's deliveries only: no lookback under a window.
 with
 {%- for cte, role in [('per_request', 'usage'), ('aggregated', 'usage_report')] %}
 {{ cte }} as {{ not_materialized() }} (
     {%- for source_model in usage_sources(role) %}
     select * from {{ source_model }}
-    where {{ incremental_window('event_date') }}
+    where {{ incremental_window('event_date', lookback=false) }}
     {%- if not loop.last %}
     union all
     {%- endif %}

@@ -1,15 +1,15 @@
-{{ config(materialized='incremental', on_schema_change='fail', **window_replace_config('event_date')) }}
--- One row per model call (request), priced. Incremental by day: the Dagster partition window (or the
--- newest loaded day) minus `lookback_days` is replaced whole, so late events and re-loaded files are
--- picked up and a full refresh gives the same rows.
+{{ config(materialized='incremental', on_schema_change='fail', **window_replace_config('event_date', lookback=false)) }}
+-- One row per model call (request), priced. Incremental by day: the Dagster partition window and the days
+-- of the late events that arrived in it (or, without a window, the newest loaded day minus `lookback_days`)
+-- are replaced whole, so late events and re-loaded files are picked up and a full refresh gives the same rows.
 with priced as (
     select * from {{ ref('int_usage_events_priced') }}
-    where {{ incremental_window('event_date') }}
+    where {{ incremental_window('event_date', lookback=false) }}
 ),
 
 allocations as (
     select * from {{ ref('int_capacity_allocations') }}
-    where {{ incremental_window('event_date') }}
+    where {{ incremental_window('event_date', lookback=false) }}
 ),
 
 joined as (
