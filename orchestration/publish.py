@@ -5,7 +5,7 @@
       current -> versions/<n>      the newest version (a symbolic link, swapped atomically)
       versions/<n>/<mart>.parquet              a mart rebuilt whole by dbt (tables, views)
       versions/<n>/<mart>/<column>=<value>/    a mart dbt replaces partition by partition (incremental,
-                                               delete+insert on one column): one folder per partition
+                                               replaced by day on one column): one folder per partition
       versions/<n>/_publish.json   what the version holds: per mart its columns and, per partition, rows and files
 
 Bounded: a new version links (hard links, no copy) the partitions of the previous version that did not change and
@@ -85,8 +85,13 @@ def window_start(dbt_vars: dict[str, str]) -> str | None:
 
 
 # --- the marts and how dbt replaces them ---------------------------------------------------------------------------
+# the strategies of macros/partition_replace_config.sql and window_replace_config.sql
+PARTITION_STRATEGIES = ("delete+insert", "replace_window")
+
+
 def partition_columns(manifest_path: Path | None) -> dict[str, str]:
-    """Marts dbt replaces one partition at a time (incremental, delete+insert on a single column): mart -> column."""
+    """Marts dbt replaces one partition at a time (incremental, delete+insert or replace_window on a single
+    column): mart -> column."""
     if manifest_path is None or not Path(manifest_path).exists():
         return {}
     nodes = json.loads(Path(manifest_path).read_text())["nodes"].values()
@@ -97,7 +102,7 @@ def partition_columns(manifest_path: Path | None) -> dict[str, str]:
         if (
             node.get("resource_type") == "model"
             and config.get("materialized") == "incremental"
-            and config.get("incremental_strategy") == "delete+insert"
+            and config.get("incremental_strategy") in PARTITION_STRATEGIES
             and isinstance(key, str)
         ):
             out[node.get("alias") or node["name"]] = key

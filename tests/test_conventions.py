@@ -76,7 +76,9 @@ def test_unit_tests_of_incremental_models_state_the_build_and_its_window():
 def test_one_macro_per_file_named_after_it():
     wrong = []
     for path in (PROJECT_DIR / "macros").rglob("*.sql"):
-        names = re.findall(r"{%-?\s*macro\s+(\w+)\s*\(", path.read_text())
+        # a macro, or a materialization (`{% materialization incremental, adapter='duckdb' %}`)
+        names = re.findall(r"{%-?\s*(?:macro\s+(\w+)\s*\(|materialization\s+(\w+)\s*,)", path.read_text())
+        names = [macro or materialization for macro, materialization in names]
         public = {re.sub(r"^(default|spark|bigquery|duckdb)__", "", n) for n in names}
         if public != {path.stem.removeprefix("spark__")}:
             wrong.append((str(path.relative_to(PROJECT_DIR)), sorted(public)))
