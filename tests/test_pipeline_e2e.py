@@ -272,3 +272,21 @@ def test_unique_tests_check_the_window_against_all_history(built_copy):
     finally:
         _remove_duplicates(work)
     assert run_dbt(work, *select, check=False).returncode == 0
+
+
+def test_a_window_run_stops_when_the_columns_changed(built_copy):
+    """replace_window inserts by column name: a table whose columns differ from the model's query (a column
+    added by hand, or a model changed without a full refresh) fails the run, and the table keeps its rows."""
+    work = built_copy
+    con = duckdb.connect(str(work / "warehouse.duckdb"))
+    try:
+        con.execute("alter table marts.fct_genai_requests add column added_by_hand integer")
+        (before,) = con.execute("select count(*) from marts.fct_genai_requests").fetchall()[0]
+    finally:
+        con.close()
+    proc = run_dbt(
+        work, "run", "--select", "fct_genai_requests", "--vars", '{"min_date": "2026-01-10", "max_date": "2026-01-10"}',
+        check=False,
+    )  # fmt: skip
+    assert proc.returncode != 0 and "rebuild it with --full-refresh" in proc.stdout
+    assert query(work, "select count(*) from marts.fct_genai_requests") == [(before,)]

@@ -1,11 +1,13 @@
 {#
   dbt-duckdb's incremental materialization, with one more strategy: `replace_window` (window_replace_config).
   An incremental run of such a model deletes its rebuild window (incremental_window on its day column, the
-  `unique_key`, with its `lookback`) and inserts the model's query straight into the table, in one transaction. delete+insert first
-  writes every new row into an in-memory temporary table and then copies it: at 12M rows of the request fact,
-  18.7 s + 18.2 s and a 6.2 GB peak, against 21.4 s and 3.0 GB inserted directly. It also replaces the window's
-  days that have no rows any more, which delete+insert (the days present in the new rows) leaves behind.
-  Every other case (first build, full refresh, Python models, other strategies) is dbt-duckdb's own.
+  `unique_key`, with its `lookback`) and inserts the model's query straight into the table, in one
+  transaction. delete+insert first writes every new row into an in-memory temporary table and then copies it:
+  at 12M rows of the request fact, 18.7 s + 18.2 s and a 6.2 GB peak, against 21.4 s and 3.0 GB inserted
+  directly. It also replaces the window's days that have no rows any more, which delete+insert (the days
+  present in the new rows) leaves behind. A change of the model's columns fails the run (as on_schema_change
+  'fail'): rebuild with --full-refresh. Every other case (first build, full refresh, Python models, other
+  strategies) is dbt-duckdb's own.
 #}
 {% materialization incremental, adapter='duckdb', supported_languages=['sql', 'python'] -%}
     {%- if config.get('incremental_strategy') != 'replace_window' or model.language != 'sql' or not is_incremental() -%}
