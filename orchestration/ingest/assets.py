@@ -78,7 +78,12 @@ def run_batches(ds: Dataset, lake_dir: str, days: list[str], columns: list[str])
 def validate_run(ds: Dataset, lake_dir: str, days: list[str]) -> suites.SuiteOutcome:
     suite = suites.dataset_suite(ds, date.fromisoformat(max(days)))
     batches = (suite.prepare(df) for df in run_batches(ds, lake_dir, days, suite.columns))
-    return suites.validate_batches(f"raw_{ds.name}", suite.expectations, batches)
+    try:
+        return suites.validate_batches(f"raw_{ds.name}", suite.expectations, batches)
+    finally:
+        # Arrow's allocator keeps the freed batches' memory for reuse: returned to the system here, or the
+        # process would hold it through the dbt build that follows (0.6 GiB per 1M usage rows validated)
+        pa.default_memory_pool().release_unused()
 
 
 def contract_check_result(ds: Dataset, outcome: suites.SuiteOutcome) -> AssetCheckResult:
