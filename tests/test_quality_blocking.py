@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 from datetime import date
 
 import pandas as pd
@@ -47,7 +49,23 @@ def _usage_frame(**overrides) -> pd.DataFrame:
 
 
 def _validate(df):
-    return suites.validate_batches("t", suites.dataset_suite(USAGE, date(2026, 1, 5)).expectations, [df])
+    return _validate_all([df])
+
+
+def _validate_all(frames: list[pd.DataFrame]):
+    return suites.validate_batches("t", suites.dataset_suite(USAGE, date(2026, 1, 5)).expectations, iter(frames))
+
+
+@pytest.mark.unit
+def test_a_validated_batch_is_not_kept():
+    # GE keeps its last context, whose pandas engine caches the last batch: the pipeline's process would hold
+    # up to a million rows through the dbt build that follows
+    batches = [_usage_frame(), _usage_frame(event_id="e2")]
+    kept = [weakref.ref(df) for df in batches]
+    outcome = _validate_all(batches)
+    del batches
+    gc.collect()
+    assert outcome.rows == 2 and [ref() for ref in kept] == [None, None]
 
 
 @pytest.mark.unit

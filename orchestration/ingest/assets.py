@@ -11,6 +11,7 @@ backfill of many days runs once. Its checks:
   entries skipped, naming each skip and its reason (a stray file never passes in silence).
 """
 
+import ctypes
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -81,9 +82,19 @@ def validate_run(ds: Dataset, lake_dir: str, days: list[str]) -> suites.SuiteOut
     try:
         return suites.validate_batches(f"raw_{ds.name}", suite.expectations, batches)
     finally:
-        # Arrow's allocator keeps the freed batches' memory for reuse: returned to the system here, or the
-        # process would hold it through the dbt build that follows (0.6 GiB per 1M usage rows validated)
+        # Arrow's allocator and glibc's keep the freed batches' memory for reuse: returned to the system here,
+        # or the process would hold it through the dbt build that follows (validating 10M usage rows: 1.22 GiB
+        # held after, 0.73 GiB with both returned and GE's batch cache dropped, in validate_batches)
         pa.default_memory_pool().release_unused()
+        _return_freed_heap()
+
+
+def _return_freed_heap() -> None:
+    """glibc's malloc_trim: the heap's free pages back to the system (pandas' and numpy's freed arrays)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to return this way
+        pass
 
 
 def contract_check_result(ds: Dataset, outcome: suites.SuiteOutcome) -> AssetCheckResult:
