@@ -31,14 +31,14 @@ select
     bounds.window_start_date,
     bounds.window_end_date,
     count(*) as calls,
-    {{ percentile('ttft_ms', 0.5) }} as ttft_p50_ms,
-    {{ percentile('ttft_ms', 0.9) }} as ttft_p90_ms,
-    {{ percentile('ttft_ms', 0.99) }} as ttft_p99_ms,
-    {{ percentile('latency_ms', 0.5) }} as latency_p50_ms,
-    {{ percentile('latency_ms', 0.9) }} as latency_p90_ms,
-    {{ percentile('latency_ms', 0.99) }} as latency_p99_ms,
-    {{ percentile('output_tokens_per_second', 0.5) }} as output_tps_p50,
-    {{ percentile('output_tokens_per_second', 0.1) }} as output_tps_p10
+    {{ percentile('ttft_ms', 0.5, [0.5, 0.9, 0.99]) }} as ttft_p50_ms,
+    {{ percentile('ttft_ms', 0.9, [0.5, 0.9, 0.99]) }} as ttft_p90_ms,
+    {{ percentile('ttft_ms', 0.99, [0.5, 0.9, 0.99]) }} as ttft_p99_ms,
+    {{ percentile('latency_ms', 0.5, [0.5, 0.9, 0.99]) }} as latency_p50_ms,
+    {{ percentile('latency_ms', 0.9, [0.5, 0.9, 0.99]) }} as latency_p90_ms,
+    {{ percentile('latency_ms', 0.99, [0.5, 0.9, 0.99]) }} as latency_p99_ms,
+    {{ percentile('output_tokens_per_second', 0.5, [0.5, 0.1]) }} as output_tps_p50,
+    {{ percentile('output_tokens_per_second', 0.1, [0.5, 0.1]) }} as output_tps_p10
 from calls
 cross join bounds
 group by 1, 2, 3, 4, 5

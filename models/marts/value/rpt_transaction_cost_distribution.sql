@@ -33,9 +33,9 @@ final as (
         count(*) as transactions,
         cast(sum(total_cost_usd) as {{ money_type() }}) as total_cost_usd,
         cast(avg(cost_usd) as {{ money_type() }}) as mean_cost_usd,
-        cast({{ percentile('cost_usd', 0.5) }} as {{ money_type() }}) as p50_cost_usd,
-        cast({{ percentile('cost_usd', 0.9) }} as {{ money_type() }}) as p90_cost_usd,
-        cast({{ percentile('cost_usd', 0.99) }} as {{ money_type() }}) as p99_cost_usd,
+        cast({{ percentile('cost_usd', 0.5, [0.5, 0.9, 0.99]) }} as {{ money_type() }}) as p50_cost_usd,
+        cast({{ percentile('cost_usd', 0.9, [0.5, 0.9, 0.99]) }} as {{ money_type() }}) as p90_cost_usd,
+        cast({{ percentile('cost_usd', 0.99, [0.5, 0.9, 0.99]) }} as {{ money_type() }}) as p99_cost_usd,
         cast(max(cost_usd) as {{ money_type() }}) as max_cost_usd,
         {{ safe_divide(
             'sum(case when cost_rank <= ceiling(n * 0.01) then cost_usd else 0 end)',
