@@ -155,7 +155,7 @@ def publish_marts(
     by_column = partition_columns(manifest_path)
     # the warehouse's memory limit (partitioned writes buffer every open partition); row order is not kept
     config = {
-        "memory_limit": os.environ.get("FINOPS_DUCKDB_MEMORY_LIMIT", "6GB"),
+        "memory_limit": os.environ.get("FINOPS_DUCKDB_MEMORY_LIMIT", "4.5GB"),
         "preserve_insertion_order": False,
     }
     con = duckdb.connect(warehouse, read_only=True, config=config)
