@@ -222,6 +222,36 @@ def test_a_window_day_without_rows_any_more_is_emptied(built_copy):
         ]
 
 
+def test_a_window_run_tests_the_days_it_rebuilt(built_copy):
+    """A test configured with meta.window_column (get_where_subquery) checks, on a run with a window, the days
+    that run rebuilt: a defect of an older day is left to the runs that wrote it, one in the window is found;
+    without a window every row is tested."""
+    work = built_copy
+    oldest, newest = query(work, "select min(event_date), max(event_date) from marts.fct_genai_requests")[0]
+    test = "cost_components_add_up_fct_genai_requests_"
+    window = f'{{"min_date": "{newest}", "max_date": "{newest}"}}'
+
+    def break_one_request(day) -> None:  # its total is no longer effective + capacity cost
+        con = duckdb.connect(str(work / "warehouse.duckdb"))
+        try:
+            con.execute(
+                "update marts.fct_genai_requests set total_cost_usd = total_cost_usd + 1 where event_id = ("
+                "select min(event_id) from marts.fct_genai_requests where event_date = ? "
+                "and pricing_status = 'priced' and total_cost_usd is not null)",
+                [day],
+            )
+        finally:
+            con.close()
+
+    break_one_request(oldest)
+    assert run_dbt(work, "test", "--select", test, "--vars", window, check=False).returncode == 0
+    whole = run_dbt(work, "test", "--select", test, check=False)
+    assert whole.returncode != 0 and "Got 1 result" in whole.stdout
+    break_one_request(newest)
+    windowed = run_dbt(work, "test", "--select", test, "--vars", window, check=False)
+    assert windowed.returncode != 0 and "Got 1 result" in windowed.stdout
+
+
 def test_warehouse_readable_by_bi_while_closed(built):
     work, _, _, _ = built
     con = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)

@@ -1,0 +1,26 @@
+{#
+  The rows a generic data test reads (dbt's get_where_subquery, overridden for every engine): the test's
+  `where` config as in dbt, and for a test whose config sets `meta: {window_column: <day column>}`, on a run
+  with a window (vars min_date / max_date, as Dagster passes them), only the days that run rebuilt:
+  `window_column >= incremental_window_start` (the window's first day minus `lookback_days`, or the oldest late
+  day, `rebuild_from`). The rows of older days were tested by the runs that wrote them; a test over every row of
+  a large table or of the lake would otherwise cost a daily run as much as the whole history (at 100M events:
+  cost_components_add_up on the request fact 8.6 s, each test of the staged usage events 1.7-4.0 s). Without
+  a window (a plain `dbt build`, a full refresh) every row is tested.
+#}
+{% macro default__get_where_subquery(relation) -%}
+    {%- set conditions = [] -%}
+    {%- set where = config.get('where') -%}
+    {%- if where -%}
+        {%- do conditions.append('(' ~ where ~ ')') -%}
+    {%- endif -%}
+    {%- set window_column = (config.get('meta') or {}).get('window_column') -%}
+    {%- if window_column and var('min_date', none) and var('max_date', none) -%}
+        {%- do conditions.append(window_column ~ ' >= ' ~ incremental_window_start(window_column)) -%}
+    {%- endif -%}
+    {%- if conditions -%}
+        {%- do return('(select * from ' ~ relation ~ ' where ' ~ conditions | join(' and ') ~ ') dbt_subquery') -%}
+    {%- else -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}
