@@ -90,13 +90,13 @@ def validate_run(ds: Dataset, lake_dir: str, days: list[str]) -> suites.SuiteOut
         # and GE's batch cache dropped in validate_batches; 0.39 GiB the libraries alone). Not after a small
         # run: the collection costs ~0.3 s in the pipeline's process, more than a few frames are worth
         if outcome is None or outcome.rows >= RETURN_MEMORY_ROWS:
-            _return_freed_heap()
+            return_freed_memory()
 
 
 RETURN_MEMORY_ROWS = 100_000
 
 
-def _return_freed_heap() -> None:
+def return_freed_memory() -> None:
     """The freed batches' memory back to the system: GE's objects hold the frames in reference cycles (freed by
     the collector), Arrow's allocator keeps what it freed, and glibc's heap its free pages (malloc_trim)."""
     gc.collect()
