@@ -347,7 +347,7 @@ def run(
         generated = None if landing else generate_landing(land, events, days, real_formats)
         stages["generate"] = time.perf_counter() - t0
     # a run of the generator in this process (one shard) leaves its freed memory with the allocators: returned,
-    # or the pipeline's peak would count it (1M events: 1.97 GiB held by this process at the pipeline's peak)
+    # so the pipeline's peak does not count it (3M events generated: 0.75 GiB held after, 0.21 GiB returned)
     return_freed_memory()
     with TreeRss() as rss:
         settings = Settings.from_env()
