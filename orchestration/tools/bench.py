@@ -4,10 +4,9 @@ Generates N events (timed on its own) into a fresh folder, runs the whole pipeli
 fresh warehouse, and prints seconds per stage (generate; per-dataset ingestion and Great Expectations
 validation; dbt per layer from dbt's own timings; the mart checks and the publish step), events per second
 end to end, and the peak RSS of the pipeline's process tree (this process and every child, sampled; the
-generator's apart). On the
-same events it also measures (a) the lower bound: one hand-written DuckDB query that prices the events into
-a table, and (b) a per-request Python price calculator, genai-prices' `calc_price`, on a sample of events,
-extrapolated; and prints the pipeline's throughput against both.
+generator's apart). On the same events it also measures (a) the lower bound: one hand-written DuckDB query
+that prices the events into a table, and (b) a per-request Python price calculator, genai-prices'
+`calc_price`, on a sample of events, extrapolated; and prints the pipeline's throughput against both.
 """
 
 from __future__ import annotations
