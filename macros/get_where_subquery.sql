@@ -4,9 +4,10 @@
   with a window (vars min_date / max_date, as Dagster passes them), only the days that run rebuilt:
   `window_column >= incremental_window_start` (the window's first day minus `lookback_days`, or the oldest late
   day, `rebuild_from`). The rows of older days were tested by the runs that wrote them; a test over every row of
-  a large table or of the lake would otherwise cost a daily run as much as the whole history (at 100M events:
-  cost_components_add_up on the request fact 8.6 s, each test of the staged usage events 1.7-4.0 s). Without
-  a window (a plain `dbt build`, a full refresh) every row is tested.
+  a large table or of the lake would otherwise cost a daily run as much as the whole history (a day on top of
+  100M events: cost_components_add_up on the request fact 5.47 -> 0.15 s, the staged usage events'
+  accepted_values 2.75-2.86 -> 0.77-0.79 s). Without a window (a plain `dbt build`, a full refresh) every row
+  is tested.
 #}
 {% macro default__get_where_subquery(relation) -%}
     {%- set conditions = [] -%}
