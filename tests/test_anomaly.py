@@ -180,6 +180,47 @@ def test_hours_are_judged_by_the_noise_of_the_same_hour():
     assert z[hours - 22] >= 5
 
 
+def reference_scores(values: np.ndarray, season: int) -> tuple[np.ndarray, np.ndarray]:
+    """seasonal_scores of one series spelled with pandas, period by period: the median of the same slot over the
+    previous four seasons (at least three), 1.4826 x pandas' rolling median of the absolute residuals over the 28
+    days before (at least 7; hours: of the same hour of the day)."""
+    n = len(values)
+    lags = [pd.Series(values).shift(w * season) for w in range(1, 5)]
+    lagged = pd.concat(lags, axis=1)
+    expected = lagged.median(axis=1, skipna=True).where(lagged.notna().sum(axis=1) >= 3).to_numpy()
+    residual = pd.Series(np.abs(values - expected))
+    if season == 168:
+        mad = np.full(n, np.nan)
+        for hour in range(24):
+            slot = residual.iloc[hour::24].reset_index(drop=True)
+            mad[hour::24] = slot.rolling(28, min_periods=7).median().shift(1).to_numpy()
+    else:
+        mad = residual.rolling(28, min_periods=7).median().shift(1).to_numpy()
+    return expected, 1.4826 * mad
+
+
+@pytest.mark.parametrize("season", [7, 168])
+def test_series_scored_together_score_as_each_alone(season):
+    # series of different lengths on one grid (NaN before each one starts), with gaps (NaN: an undefined ratio)
+    rng = np.random.default_rng(11)
+    periods = season * 9 + 5
+    grid = rng.gamma(2.0, 50.0, (6, periods)).round(1)  # rounded: ties in the medians
+    grid[grid < 30] = np.nan
+    starts = [0, 1, 23, season + 3, periods - season * 5, periods - 10]
+    for row, start in enumerate(starts):
+        grid[row, :start] = np.nan
+    expected, scale = core.seasonal_scores(grid, season)
+    for row, start in enumerate(starts):
+        alone_expected, alone_scale = core.seasonal_scores(grid[row, start:], season)
+        want_expected, want_scale = reference_scores(grid[row, start:], season)
+        np.testing.assert_array_equal(alone_expected, want_expected)
+        np.testing.assert_array_equal(alone_scale, want_scale)
+        np.testing.assert_array_equal(expected[row, start:], want_expected)
+        np.testing.assert_array_equal(scale[row, start:], want_scale)
+        assert np.isnan(expected[row, :start]).all() and np.isnan(scale[row, :start]).all()
+    assert np.isfinite(scale).sum() > periods  # enough history for most periods: the comparison compared numbers
+
+
 # --- alerts --------------------------------------------------------------------------------------------------------
 
 

@@ -120,6 +120,21 @@ def test_short_and_sparse_series_get_a_stated_fallback():
 
 
 @pytest.mark.unit
+def test_series_fitted_in_worker_processes_give_the_rows_of_one_process(monkeypatch):
+    monkeypatch.setattr(core, "MIN_SERIES_PER_WORKER", 2)
+    history = synthetic(4, series=7, days=84)
+    methods = ("seasonal_naive", "ets")
+    alone = core.backtest(history, methods, workers=1)
+    split = core.backtest(history, methods, workers=2)  # two processes, 4 and 3 series
+    pd.testing.assert_frame_equal(split, alone, check_exact=True)
+    chosen = core.methods_for(core.plan(history), core.accuracy(alone))
+    assert set(chosen.values()) == {"seasonal_naive", "ets"}  # both methods forecast some series
+    pd.testing.assert_frame_equal(
+        core.forecast(history, chosen, 30, workers=2), core.forecast(history, chosen, 30, workers=1), check_exact=True
+    )
+
+
+@pytest.mark.unit
 def test_candidates_always_include_seasonal_naive():
     assert core.candidates(None) == ("seasonal_naive", "ets", "mstl")
     assert core.candidates("ets, arima") == ("seasonal_naive", "ets", "arima")

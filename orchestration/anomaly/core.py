@@ -22,6 +22,7 @@ up to the change exactly, whatever the order, and a driver that did not move con
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 
@@ -89,17 +90,23 @@ def shapley_weights(n: int) -> np.ndarray:
     return np.array([math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n) for k in range(n)])
 
 
-def shapley_of_table(values: np.ndarray, n: int) -> np.ndarray:
-    """The Shapley values of n players from the game's value on every coalition (values[mask], bit i: player i
-    moved), vectorised: sum over the coalitions S without i of weight(|S|) (v(S + i) - v(S))."""
+@functools.cache
+def _coalitions(n: int) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]:
+    """Per player i: the coalitions without i, the same coalitions with i, and each one's Shapley weight."""
     masks = np.arange(2**n)
     sizes = np.array([bin(m).count("1") for m in masks])
     weights = shapley_weights(n)
-    out = np.zeros(n)
+    out = []
     for i in range(n):
         without = masks[((masks >> i) & 1) == 0]
-        out[i] = float(np.sum(weights[sizes[without]] * (values[without | (1 << i)] - values[without])))
-    return out
+        out.append((without, without | (1 << i), weights[sizes[without]]))
+    return tuple(out)
+
+
+def shapley_of_table(values: np.ndarray, n: int) -> np.ndarray:
+    """The Shapley values of n players from the game's value on every coalition (values[mask], bit i: player i
+    moved), vectorised: sum over the coalitions S without i of weight(|S|) (v(S + i) - v(S))."""
+    return np.array([float(np.sum(w * (values[a] - values[b]))) for b, a, w in _coalitions(n)])
 
 
 def to_cents(values: Mapping[str, float], total_cents: int) -> dict[str, int]:
@@ -239,83 +246,119 @@ def decompose(before: Mapping, after: Mapping) -> tuple[float, float, dict[str, 
 
 
 def metric_frame(components: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Per series and period: the summed components and every metric."""
+    """Per series and period: the summed components (the metrics are computed on the series' grid)."""
     c = components.groupby(keys + ["period"], dropna=False)[
         list(COMPONENTS) + ["spillover_requests", "capacity_requests"]
     ]
-    out = c.sum().reset_index()
-    out["tokens_m"] = out["tokens"] / 1e6
-    for metric, (num, den) in RATIO_METRICS.items():
-        out[metric] = np.where(out[den] > 0, out[num] / out[den].where(out[den] > 0, 1), np.nan)
-    return out
+    return c.sum().reset_index()
 
 
-def complete_grid(frame: pd.DataFrame, keys: list[str], grain: str, end: pd.Timestamp) -> pd.DataFrame:
-    """Every period of every series from its first period to `end` (periods without requests are zeros)."""
-    parts = []
-    groups = frame.groupby(keys, dropna=False) if keys else [((), frame)]
-    for key, part in groups:
-        index = pd.date_range(part["period"].min(), end, freq=PERIOD[grain])
-        full = part.set_index("period").reindex(index)
-        full.index.name = "period"
-        full = full.reset_index()
-        key = key if isinstance(key, tuple) else (key,)
-        for name, value in zip(keys, key, strict=True):
-            full[name] = value
-        parts.append(full)
-    out = pd.concat(parts, ignore_index=True)
-    fill = [c for c in out.columns if c not in keys and c != "period" and c not in RATIO_METRICS]
-    out[fill] = out[fill].fillna(0)
-    return out
+class SeriesGrid:
+    """Every series of a level on one grid of periods (rows: series, in key order; columns: periods from the
+    level's first period to `end`): each summed component and metric as a series x periods array. A series
+    starts at its first period: before it, NaN (not judged, not history); from it on, periods without requests
+    are zeros (ratios there are undefined, NaN)."""
+
+    def __init__(self, frame: pd.DataFrame, keys: list[str], grain: str, end: pd.Timestamp):
+        step = PERIOD[grain]
+        if keys:
+            series_id = frame.groupby(keys, dropna=False, sort=True).ngroup().to_numpy()
+            first_rows = pd.Series(np.arange(len(frame))).groupby(series_id).first().to_numpy()
+            self.keys = frame[keys].iloc[first_rows].reset_index(drop=True)
+        else:
+            series_id = np.zeros(len(frame), dtype=np.int64)
+            self.keys = pd.DataFrame(index=[0])
+        self.start = frame["period"].min()
+        self.periods = pd.date_range(self.start, end, freq=step)
+        n_series, n_periods = len(self.keys), len(self.periods)
+        position = ((frame["period"] - self.start) // step).to_numpy()
+        first = np.full(n_series, n_periods)
+        np.minimum.at(first, series_id, position)
+        self.valid = np.arange(n_periods)[None, :] >= first[:, None]
+        self.arrays: dict[str, np.ndarray] = {}
+        for column in (*COMPONENTS, "spillover_requests", "capacity_requests"):
+            values = np.where(self.valid, 0.0, np.nan)
+            values[series_id, position] = frame[column].to_numpy(float)
+            self.arrays[column] = values
+        self.arrays["tokens_m"] = self.arrays["tokens"] / 1e6
+        for metric, (num, den) in RATIO_METRICS.items():
+            n, d = self.arrays[num], self.arrays[den]
+            with np.errstate(all="ignore"):
+                self.arrays[metric] = np.where(d > 0, n / np.where(d > 0, d, 1), np.nan)
+
+
+def _window_median(windows: np.ndarray, min_count: int) -> np.ndarray:
+    """The median of the values of each window (last axis) that are not NaN; NaN where fewer than min_count."""
+    ordered = np.sort(windows, axis=-1)  # NaN last
+    count = np.sum(~np.isnan(windows), axis=-1)
+    low = np.take_along_axis(ordered, np.maximum((count - 1) // 2, 0)[..., None], axis=-1)[..., 0]
+    high = np.take_along_axis(ordered, np.minimum(count // 2, windows.shape[-1] - 1)[..., None], axis=-1)[..., 0]
+    return np.where(count >= max(min_count, 1), (low + high) / 2, np.nan)
+
+
+def _trailing_median(values: np.ndarray, width: int, min_count: int) -> np.ndarray:
+    """Per row of `values` (series x periods), the median of the `width` periods before each period (not the
+    period itself; NaN skipped), NaN with fewer than min_count of them: pandas'
+    rolling(width, min_periods).median().shift(1), every row at once."""
+    padded = np.pad(values, ((0, 0), (width, 0)), constant_values=np.nan)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, width, axis=1)[:, : values.shape[1]]
+    return _window_median(windows, min_count)
 
 
 def seasonal_scores(values: np.ndarray, season: int) -> tuple[np.ndarray, np.ndarray]:
     """Expected value (median of the same slot in the previous BASELINE_WEEKS seasons, with at least
     MIN_BASELINE_WEEKS of them) and the robust scale (1.4826 x the median absolute residual) of each period of
-    one series. Days: the residuals of the previous four weeks. Hours: those of the same hour of the day over
-    the previous four weeks, so a busy hour is judged by the noise of busy hours, not by quiet nights."""
-    n = len(values)
-    lagged = np.full((BASELINE_WEEKS, n), np.nan)
+    one series, or of every row of a series x periods array (NaN: no period, e.g. before a series starts). Days:
+    the residuals of the previous four weeks. Hours: those of the same hour of the day over the previous four
+    weeks, so a busy hour is judged by the noise of busy hours, not by quiet nights."""
+    values = np.asarray(values, dtype=float)
+    rows = np.atleast_2d(values)
+    n = rows.shape[1]
+    lagged = np.full((*rows.shape, BASELINE_WEEKS), np.nan)
     for w in range(1, BASELINE_WEEKS + 1):
         if n > w * season:
-            lagged[w - 1, w * season :] = values[: n - w * season]
-    enough = np.sum(~np.isnan(lagged), axis=0) >= MIN_BASELINE_WEEKS
-    with np.errstate(all="ignore"):
-        expected = np.where(enough, np.nanmedian(np.where(enough, lagged, 0.0), axis=0), np.nan)
-    residual = np.abs(values - expected)
+            lagged[:, w * season :, w - 1] = rows[:, : n - w * season]
+    expected = _window_median(lagged, MIN_BASELINE_WEEKS)
+    residual = np.abs(rows - expected)
     days = BASELINE_WEEKS * 7
     if season == SEASON["hour"]:
         width = -(-n // 24) * 24
-        by_hour = pd.DataFrame(np.pad(residual, (0, width - n), constant_values=np.nan).reshape(-1, 24))
-        mad = by_hour.rolling(days, min_periods=7).median().shift(1).to_numpy().reshape(-1)[:n]
+        by_hour = np.pad(residual, ((0, 0), (0, width - n)), constant_values=np.nan).reshape(len(rows), -1, 24)
+        # the same hour of each day: a row per (series, hour of the day), its days in order
+        by_hour = by_hour.transpose(0, 2, 1).reshape(-1, width // 24)
+        mad = _trailing_median(by_hour, days, 7).reshape(len(rows), 24, -1).transpose(0, 2, 1).reshape(len(rows), -1)
+        mad = mad[:, :n]
     else:
-        mad = pd.Series(residual).rolling(days, min_periods=7).median().shift(1).to_numpy()
-    return expected, MAD_TO_SIGMA * mad
+        mad = _trailing_median(residual, days, 7)
+    scale = MAD_TO_SIGMA * mad
+    return (expected[0], scale[0]) if values.ndim == 1 else (expected, scale)
 
 
-def score(frame: pd.DataFrame, keys: list[str], grain: str, threshold: float, min_impact_usd: float) -> pd.DataFrame:
-    """Long frame: one row per series, period and metric with value, expected, scale, z and is_anomalous."""
+def score(grid: SeriesGrid, grain: str, threshold: float, min_impact_usd: float) -> pd.DataFrame:
+    """The anomalous periods of every series and metric of a grid, one row each (the series' keys, period,
+    metric, value, expected, scale, z), in the order series, metric, period."""
     season = SEASON[grain]
-    rows = []
-    groups = frame.groupby(keys, dropna=False) if keys else [((), frame)]
-    for _, part in groups:
-        part = part.sort_values("period")
-        requests = part["requests"].to_numpy(float)
-        expected_requests, _ = seasonal_scores(requests, season)
-        # calls per transaction: an agent's or a conversation's requests come in bunches of this size
-        total_transactions = part["transactions"].sum()
-        calls = max(1.0, requests.sum() / total_transactions) if total_transactions else 1.0
-        for metric in METRICS:
-            values = part[metric].to_numpy(float)
-            expected, scale = seasonal_scores(values, season)
-            floor = np.maximum(REL_FLOOR * np.abs(expected), ABS_FLOOR.get(metric, 0.0))
-            bunch = calls if metric == "requests" else 1.0
+    a = grid.arrays
+    requests = a["requests"]
+    expected_requests, _ = seasonal_scores(requests, season)
+    # calls per transaction: an agent's or a conversation's requests come in bunches of this size
+    total_transactions = np.nansum(a["transactions"], axis=1)
+    with np.errstate(all="ignore"):
+        calls = np.where(
+            total_transactions > 0, np.maximum(1.0, np.nansum(requests, axis=1) / total_transactions), 1.0
+        )[:, None]
+    found = []
+    for number, metric in enumerate(METRICS):
+        values = a[metric]
+        expected, scale = seasonal_scores(values, season)
+        floor = np.maximum(REL_FLOOR * np.abs(expected), ABS_FLOOR.get(metric, 0.0))
+        bunch = calls if metric == "requests" else 1.0
+        with np.errstate(all="ignore"):
             if metric in ("requests", "transactions"):
                 # the Poisson noise of transactions, in bunches of `bunch` requests
                 floor = np.maximum(floor, np.sqrt(np.maximum(expected, 1.0) * bunch))
             scale = np.where(np.isnan(scale), np.nan, np.fmax(scale, floor))  # no residual history: not judged
-            with np.errstate(all="ignore"):
-                z = (values - expected) / scale
+            z = (values - expected) / scale
             flagged = np.abs(z) >= threshold
             if metric == "cost_usd":
                 flagged &= np.abs(values - expected) >= min_impact_usd
@@ -323,15 +366,24 @@ def score(frame: pd.DataFrame, keys: list[str], grain: str, threshold: float, mi
                 flagged &= np.abs(values - expected) >= MIN_COUNT_CHANGE * bunch
             elif metric in RATIO_METRICS:
                 flagged &= (requests >= MIN_REQUESTS) & (expected_requests >= MIN_REQUESTS)
-            keep = part[keys + ["period"]].copy()
-            keep["metric"] = metric
-            keep["value"] = values
-            keep["expected"] = expected
-            keep["scale"] = scale
-            keep["z"] = z
-            keep["is_anomalous"] = np.nan_to_num(flagged, nan=False).astype(bool)
-            rows.append(keep)
-    return pd.concat(rows, ignore_index=True)
+        series, position = np.nonzero(flagged & grid.valid)
+        found.append(
+            pd.DataFrame(
+                {
+                    "_series": series,
+                    "_metric": number,
+                    "period": grid.periods[position],
+                    "metric": metric,
+                    "value": values[series, position],
+                    "expected": expected[series, position],
+                    "scale": scale[series, position],
+                    "z": z[series, position],
+                }
+            )
+        )
+    out = pd.concat(found, ignore_index=True).sort_values(["_series", "_metric", "period"], kind="stable")
+    keys = grid.keys.iloc[out["_series"].to_numpy()].reset_index(drop=True)
+    return pd.concat([keys, out.drop(columns=["_series", "_metric"]).reset_index(drop=True)], axis=1)
 
 
 def episodes(flags: pd.DataFrame, keys: list[str], grain: str) -> pd.DataFrame:

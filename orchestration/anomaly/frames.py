@@ -103,12 +103,11 @@ def detect(components: pd.DataFrame, threshold: float, min_impact_usd: float) ->
         frame = by_grain(components, grain)
         end = frame["period"].max()
         for level, keys in core.LEVELS.items():
-            metrics = core.metric_frame(level_frame(frame, level), keys)
-            grid = core.complete_grid(metrics, keys, grain, end)
-            scores = core.score(grid, keys, grain, threshold, min_impact_usd)
+            grid = core.SeriesGrid(core.metric_frame(level_frame(frame, level), keys), keys, grain, end)
+            scores = core.score(grid, grain, threshold, min_impact_usd)
             # a day is judged once the data reaches its last hour (the newest day may still be filling up)
             complete = scores["period"] + core.PERIOD[grain] <= components["hour_at"].max() + core.PERIOD["hour"]
-            flagged = scores[scores["is_anomalous"] & complete].copy()
+            flagged = scores[complete].copy()
             flagged["grain"], flagged["level"] = grain, level
             for key in SERIES_KEYS:
                 if key not in keys:
@@ -225,14 +224,15 @@ def build_episodes(components: pd.DataFrame, signals: pd.DataFrame) -> pd.DataFr
             data_through = data_through.floor("D")
         flagged = core.episodes(part.rename(columns={"period_start": "period"}).assign(is_anomalous=True), keys, grain)
         series_cache: dict = {}
+        # the rows of each series (a series with a missing key has none, as no row equals a missing value)
+        series_rows = frame.groupby(keys, sort=False).indices if keys and level != DEPLOYMENT else {}
         for _, episode in flagged.groupby("episode"):
             first = episode.iloc[0]
             key_values = tuple(first[k] for k in keys)
             if key_values not in series_cache and level != DEPLOYMENT:
-                mask = np.ones(len(frame), dtype=bool)
-                for k, v in zip(keys, key_values, strict=True):
-                    mask &= (frame[k] == v).to_numpy()
-                series_cache[key_values] = core_series = SeriesComponents(frame[mask], level, grain)
+                lookup = key_values if len(keys) > 1 else key_values[0] if keys else None
+                picked = frame.iloc[series_rows.get(lookup, [])] if keys else frame
+                series_cache[key_values] = SeriesComponents(picked, level, grain)
             core_series = series_cache.get(key_values)
             totals = dict.fromkeys((*core.DRIVERS, "other"), 0.0)
             expected_cost = observed_cost = 0.0

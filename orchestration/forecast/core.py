@@ -16,6 +16,11 @@ Forecasts and intervals of counts and money are never below 0.
 from __future__ import annotations
 
 import math
+import os
+import pickle
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -134,7 +139,12 @@ def _long(frame: pd.DataFrame, names, keep: list[str]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def backtest(history: pd.DataFrame, methods: tuple[str, ...] = CANDIDATES) -> pd.DataFrame:
+def backtest(history: pd.DataFrame, methods: tuple[str, ...] = CANDIDATES, workers: int | None = None) -> pd.DataFrame:
+    """backtest_series of every series, the series split among `workers` processes (by_series)."""
+    return by_series(backtest_series, history, workers, list(methods), methods)
+
+
+def backtest_series(history: pd.DataFrame, methods: tuple[str, ...] = CANDIDATES) -> pd.DataFrame:
     """Rolling-origin backtest of every candidate on every series (all fitted at once): one row per series,
     method, window cutoff and day, with the actual, the forecast, its intervals and the series' MASE scale (the
     mean absolute weekly difference before the first window)."""
@@ -198,7 +208,12 @@ def accuracy(points: pd.DataFrame) -> pd.DataFrame:
     return out[list(ACCURACY_COLUMNS)]
 
 
-def forecast(history: pd.DataFrame, methods: dict[str, str], horizon: int) -> pd.DataFrame:
+def forecast(history: pd.DataFrame, methods: dict[str, str], horizon: int, workers: int | None = None) -> pd.DataFrame:
+    """forecast_series of every series, the series split among `workers` processes (by_series)."""
+    return by_series(forecast_series, history, workers, sorted(set(methods.values())), methods, horizon)
+
+
+def forecast_series(history: pd.DataFrame, methods: dict[str, str], horizon: int) -> pd.DataFrame:
     """Each series forecast `horizon` days past its last day by its method, with 80% and 95% intervals; one
     row per series and day (ds), never below 0."""
     parts = []
@@ -216,6 +231,49 @@ def forecast(history: pd.DataFrame, methods: dict[str, str], horizon: int) -> pd
     for column in ("point", "lo_80", "hi_80", "lo_95", "hi_95"):
         out[column] = out[column].clip(lower=0)
     return out
+
+
+MIN_SERIES_PER_WORKER = 16  # below this, a worker process costs more than it saves
+
+
+def forecast_workers() -> int:
+    """Processes fitting forecasts at once (FINOPS_FORECAST_WORKERS; default: the machine's cores)."""
+    return max(1, int(os.environ.get("FINOPS_FORECAST_WORKERS", os.cpu_count() or 1)))
+
+
+def by_series(function, history: pd.DataFrame, workers: int | None, method_order: list[str], *args) -> pd.DataFrame:
+    """function(history, *args) with the series of `history` (unique_id) split among worker processes, the rows
+    in the order one call on all series gives (by method in `method_order`, then series). Every series is fitted
+    on its own data only, so the split changes no number. The fits hold the interpreter: in processes of their
+    own they use the other cores and leave dbt's own threads (in whose process a Python model runs) free."""
+    ids = history["unique_id"].drop_duplicates().sort_values().tolist()
+    workers = min(forecast_workers() if workers is None else workers, len(ids) // MIN_SERIES_PER_WORKER)
+    if workers <= 1:
+        return function(history, *args)
+    chunks = [set(ids[i::workers]) for i in range(workers)]
+
+    def run(chunk: set) -> pd.DataFrame:
+        # a new interpreter (python -m), not a fork of this one: dbt's process has threads whose locks a fork
+        # would copy held, and multiprocessing's spawn would run the caller's main script again
+        payload = pickle.dumps((function.__name__, (history[history["unique_id"].isin(chunk)], *args)))
+        done = subprocess.run(
+            [sys.executable, "-m", "orchestration.forecast.worker"], input=payload, capture_output=True, check=False
+        )
+        if done.returncode:
+            tail = done.stderr.decode(errors="replace")[-2000:]
+            raise RuntimeError(f"forecast worker failed ({function.__name__}, exit {done.returncode}): {tail}")
+        return pickle.loads(done.stdout)
+
+    with ThreadPoolExecutor(workers) as pool:
+        parts = list(pool.map(run, chunks))
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return function(history.iloc[:0], *args)
+    out = pd.concat(parts, ignore_index=True)
+    rank = {uid: i for i, uid in enumerate(ids)}
+    method_rank = {m: i for i, m in enumerate(method_order)}
+    order = np.lexsort((out["unique_id"].map(rank).to_numpy(), out["method"].map(method_rank).to_numpy()))
+    return out.iloc[order].reset_index(drop=True)
 
 
 def methods_for(planned: pd.DataFrame, accuracy: pd.DataFrame) -> dict[str, str]:
