@@ -129,9 +129,13 @@ def test_series_fitted_in_worker_processes_give_the_rows_of_one_process(monkeypa
     pd.testing.assert_frame_equal(split, alone, check_exact=True)
     chosen = core.methods_for(core.plan(history), core.accuracy(alone))
     assert set(chosen.values()) == {"seasonal_naive", "ets"}  # both methods forecast some series
+    started = [w.process.pid for w in core._workers]
     pd.testing.assert_frame_equal(
         core.forecast(history, chosen, 30, workers=2), core.forecast(history, chosen, 30, workers=1), check_exact=True
     )
+    assert [w.process.pid for w in core._workers] == started  # the backtests' processes forecast too
+    with pytest.raises(RuntimeError, match="(?s)forecast worker failed.*unknown forecasting method 'theta'"):
+        core.backtest(history, ("seasonal_naive", "theta"), workers=2)  # an error in a worker is the caller's
 
 
 @pytest.mark.unit

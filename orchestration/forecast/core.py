@@ -15,11 +15,13 @@ Forecasts and intervals of counts and money are never below 0.
 
 from __future__ import annotations
 
+import atexit
 import math
 import os
 import pickle
 import subprocess
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -241,31 +243,81 @@ def forecast_workers() -> int:
     return max(1, int(os.environ.get("FINOPS_FORECAST_WORKERS", os.cpu_count() or 1)))
 
 
+class _Worker:
+    """A worker process (orchestration.forecast.worker), kept for the next split: a new interpreter (python -m),
+    not a fork of this one (dbt's process has threads whose locks a fork would copy held, and multiprocessing's
+    spawn would run the caller's main script again). It exits when this process closes its input."""
+
+    def __init__(self):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "orchestration.forecast.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def call(self, name: str, *args):
+        try:
+            pickle.dump((name, args), self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self.process.stdin.flush()
+            status, value = pickle.load(self.process.stdout)
+        except (OSError, EOFError, pickle.UnpicklingError) as exc:
+            self.close()
+            raise RuntimeError(f"forecast worker failed ({name}, exit {self.process.wait()}): {exc!r}") from exc
+        if status != "ok":
+            raise RuntimeError(f"forecast worker failed ({name}): {value}")
+        return value
+
+    def close(self) -> None:
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+
+_workers: list[_Worker] = []
+_pool_lock = threading.Lock()
+
+
+def _pool(n: int) -> list[_Worker]:
+    """n worker processes: the ones still running from before, and new ones."""
+    _workers[:] = [w for w in _workers if w.alive()]
+    while len(_workers) < n:
+        _workers.append(_Worker())
+    return _workers[:n]
+
+
+@atexit.register
+def _close_pool() -> None:
+    for worker in _workers:
+        worker.close()
+    for worker in _workers:
+        try:
+            worker.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            worker.process.kill()
+
+
 def by_series(function, history: pd.DataFrame, workers: int | None, method_order: list[str], *args) -> pd.DataFrame:
     """function(history, *args) with the series of `history` (unique_id) split among worker processes, the rows
     in the order one call on all series gives (by method in `method_order`, then series). Every series is fitted
     on its own data only, so the split changes no number. The fits hold the interpreter: in processes of their
-    own they use the other cores and leave dbt's own threads (in whose process a Python model runs) free."""
+    own they use the other cores and leave dbt's own threads (in whose process a Python model runs) free; the
+    processes stay for the next split (the forecasts after the backtests: no second start-up)."""
     ids = history["unique_id"].drop_duplicates().sort_values().tolist()
     workers = min(forecast_workers() if workers is None else workers, len(ids) // MIN_SERIES_PER_WORKER)
     if workers <= 1:
         return function(history, *args)
     chunks = [set(ids[i::workers]) for i in range(workers)]
 
-    def run(chunk: set) -> pd.DataFrame:
-        # a new interpreter (python -m), not a fork of this one: dbt's process has threads whose locks a fork
-        # would copy held, and multiprocessing's spawn would run the caller's main script again
-        payload = pickle.dumps((function.__name__, (history[history["unique_id"].isin(chunk)], *args)))
-        done = subprocess.run(
-            [sys.executable, "-m", "orchestration.forecast.worker"], input=payload, capture_output=True, check=False
-        )
-        if done.returncode:
-            tail = done.stderr.decode(errors="replace")[-2000:]
-            raise RuntimeError(f"forecast worker failed ({function.__name__}, exit {done.returncode}): {tail}")
-        return pickle.loads(done.stdout)
+    def run(worker_and_chunk) -> pd.DataFrame:
+        worker, chunk = worker_and_chunk
+        return worker.call(function.__name__, history[history["unique_id"].isin(chunk)], *args)
 
-    with ThreadPoolExecutor(workers) as pool:
-        parts = list(pool.map(run, chunks))
+    with _pool_lock:  # one split at a time: the workers are this process's
+        with ThreadPoolExecutor(workers) as pool:
+            parts = list(pool.map(run, zip(_pool(workers), chunks, strict=True)))
     parts = [p for p in parts if not p.empty]
     if not parts:
         return function(history.iloc[:0], *args)
