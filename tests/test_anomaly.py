@@ -199,8 +199,10 @@ def reference_scores(values: np.ndarray, season: int) -> tuple[np.ndarray, np.nd
     return expected, 1.4826 * mad
 
 
-@pytest.mark.parametrize("season", [7, 168])
-def test_series_scored_together_score_as_each_alone(season):
+@pytest.mark.parametrize("season, values_at_once", [(7, None), (168, None), (168, 1)])
+def test_series_scored_together_score_as_each_alone(season, values_at_once, monkeypatch):
+    if values_at_once:  # the trailing windows sorted a row at a time (the memory bound of many long series)
+        monkeypatch.setattr(core, "WINDOW_VALUES_AT_ONCE", values_at_once)
     # series of different lengths on one grid (NaN before each one starts), with gaps (NaN: an undefined ratio)
     rng = np.random.default_rng(11)
     periods = season * 9 + 5

@@ -296,13 +296,20 @@ def _window_median(windows: np.ndarray, min_count: int) -> np.ndarray:
     return np.where(count >= max(min_count, 1), (low + high) / 2, np.nan)
 
 
+WINDOW_VALUES_AT_ONCE = 4_000_000  # values of the trailing windows sorted at once (32 MB): memory stays bounded
+
+
 def _trailing_median(values: np.ndarray, width: int, min_count: int) -> np.ndarray:
     """Per row of `values` (series x periods), the median of the `width` periods before each period (not the
     period itself; NaN skipped), NaN with fewer than min_count of them: pandas'
-    rolling(width, min_periods).median().shift(1), every row at once."""
+    rolling(width, min_periods).median().shift(1), as many rows at once as WINDOW_VALUES_AT_ONCE allows."""
     padded = np.pad(values, ((0, 0), (width, 0)), constant_values=np.nan)
     windows = np.lib.stride_tricks.sliding_window_view(padded, width, axis=1)[:, : values.shape[1]]
-    return _window_median(windows, min_count)
+    rows = max(1, WINDOW_VALUES_AT_ONCE // max(1, values.shape[1] * width))
+    out = np.empty(values.shape)
+    for first in range(0, len(values), rows):
+        out[first : first + rows] = _window_median(windows[first : first + rows], min_count)
+    return out
 
 
 def seasonal_scores(values: np.ndarray, season: int) -> tuple[np.ndarray, np.ndarray]:
