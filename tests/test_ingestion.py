@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import shutil
 from datetime import date
@@ -244,3 +245,121 @@ def test_every_ingestion_log_file_has_the_logs_columns(landing, tmp_path):
         ("skipped", "not_in_a_day_folder", None),
         ("skipped", "unsupported_extension", date(2026, 1, 5)),
     ]
+
+
+def _lake_snapshot(lake: Path) -> dict[str, list]:
+    """Every lake file by path, its rows sorted (the ingestion log without its wall-clock column)."""
+    out = {}
+    for path in sorted(lake.rglob("*.parquet")):
+        rel = path.relative_to(lake).as_posix()
+        columns = [r[0] for r in duckdb.sql(f"describe select * from read_parquet('{path}')").fetchall()]
+        clock = " exclude (ingested_at)" if "ingested_at" in columns else ""
+        out[rel] = sorted(map(repr, duckdb.sql(f"select *{clock} from read_parquet('{path}')").fetchall()))
+    return out
+
+
+def test_files_read_in_batches_land_as_each_file_alone(tmp_path, monkeypatch):
+    """Landing files are read many to a statement (engine._batches); the lake, the quarantine, the log and the
+    results are those of reading each file alone: records keep their own file, line and arrival day (a
+    timestamp checked against its own file's day, a missing time defaulted to its own file's day), OTel
+    traces stay within their file, and a corrupt file or Parquet files of other schemas in a batch send the
+    batch to file-by-file reading, each file with its own outcome."""
+    import gzip
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from orchestration.ingest import engine
+
+    landing = tmp_path / "landing"
+
+    def usage(i: int, day: str, **kw) -> dict:
+        return {"event_id": f"e{i}_{day}", "occurred_at": f"{day}T09:00:00Z", "platform": "openai",
+                "model": "gpt-5-2025-08-07", "use_case_id": "research_agent", "input_tokens": 1000 + i,
+                "output_tokens": 10, **kw}  # fmt: skip
+
+    days = ["2026-01-05", "2026-01-06"]
+    for n, day in enumerate(days):
+        folder = landing / "usage_events" / f"day={day}"
+        folder.mkdir(parents=True)
+        shutil.copy(BAD, folder / "bad_records.jsonl")
+        late = usage(90, day, occurred_at="2026-01-07T00:30:00Z")  # after its arrival on the 5th, not the 6th
+        (folder / "good.jsonl").write_text("".join(json.dumps(r) + "\n" for r in [usage(1, day), usage(2, day), late]))
+        (folder / "empty.jsonl").write_text("")
+        with gzip.open(folder / "zipped.jsonl.gz", "wt") as f:
+            f.write(json.dumps(usage(3, day)) + "\n" + '{"event_id": "x", "event_id": "y"}\n')
+        rows = [usage(10 + k, day) for k in range(3)]
+        pq.write_table(pa.Table.from_pylist(rows), folder / "p1.parquet")
+        if n == 0:
+            (folder / "table.csv").write_text("event_id,occurred_at,platform,model,input_tokens,output_tokens\n"
+                                              f"c1,{day}T01:00:00Z,openai,gpt-5-2025-08-07,5,6\n")  # fmt: skip
+        messages = landing / "anthropic_messages" / f"day={day}"
+        messages.mkdir(parents=True)
+        message = {"id": f"msg_{n}", "type": "message", "model": "claude-sonnet-4-5-20250929",
+                   "usage": {"input_tokens": 10 + n, "output_tokens": 5}}  # fmt: skip
+        (messages / "m.jsonl").write_text(json.dumps(message) + "\n")  # no logged_at: its file's day
+        spans_day = f"day=2026-01-1{2 + n}"  # the fixture's spans ran on the 12th
+        shutil.copytree(FIXTURES / "otel" / "day=2026-01-12", landing / "otel_spans" / spans_day)
+        if n == 1:  # the same trace ids, the agent span naming another variant: each file's calls keep their own
+            spans = landing / "otel_spans" / spans_day / "spans.jsonl"
+            v2 = '{"key": "genai_finops.variant", "value": {"stringValue": "v2"}}'
+            spans.write_text(spans.read_text().replace(v2, v2.replace("v2", "v9")))
+
+    # on days of their own (loaded apart): a Parquet file of another schema, token counts as text ('+5' is no
+    # number, though DuckDB would cast it), and a corrupt one, each beside a good file
+    for day, name in (("2026-01-07", "p2_text.parquet"), ("2026-01-08", "p3_broken.parquet")):
+        folder = landing / "usage_events" / f"day={day}"
+        folder.mkdir(parents=True)
+        rows = [usage(10 + k, day) for k in range(3)]
+        pq.write_table(pa.Table.from_pylist(rows), folder / "p1.parquet")
+        text_rows = [{**r, "input_tokens": str(r["input_tokens"])} for r in rows]
+        text_rows[1]["input_tokens"] = "+5"
+        pq.write_table(pa.Table.from_pylist(text_rows), folder / name)
+    (folder / name).write_bytes(b"PAR1 not really")
+
+    sizes: list[int] = []
+    real_ingest_files = engine.ingest_files
+
+    def spy(ds, items, *args, **kw):
+        sizes.append(len(items))
+        return real_ingest_files(ds, items, *args, **kw)
+
+    def load(lake: Path) -> list:
+        results = []
+        for name, arrivals in (
+            ("usage_events", days),
+            ("usage_events", ["2026-01-07"]),
+            ("usage_events", ["2026-01-08"]),
+            ("anthropic_messages", days),
+            ("otel_spans", ["2026-01-12", "2026-01-13"]),
+        ):  # one worker: the files of both days in one batch per format
+            results += engine.ingest_days(dataset(name), arrivals, str(landing), str(lake), "salt", workers=1)
+        return [dataclasses.astuple(r)[:-1] for r in results]  # all but the seconds
+
+    monkeypatch.setattr(engine, "ingest_files", spy)
+    batched = load(tmp_path / "batched")
+    # usage_events JSON 8, Parquet 2, CSV 1, Parquet 2 and 2 (read file by file); messages 2; OTel 4
+    assert sizes == [8, 2, 1, 2, 2, 2, 4]
+    monkeypatch.setattr(engine, "_batches", lambda tasks, workers: [[i] for i in range(len(tasks))])
+    sizes.clear()
+    alone = load(tmp_path / "alone")
+    assert max(sizes) == 1
+    assert batched == alone
+    by_name = {(Path(r[1]).parent.name, Path(r[1]).name): r for r in batched}
+    assert by_name[("day=2026-01-08", "p3_broken.parquet")][6] == "unreadable"
+    assert by_name[("day=2026-01-08", "p1.parquet")][3:7] == (3, 3, 0, "loaded")
+    assert by_name[("day=2026-01-05", "good.jsonl")][3:6] == (3, 2, 1)  # the late record, on the 5th only
+    assert by_name[("day=2026-01-06", "good.jsonl")][3:6] == (3, 3, 0)
+    assert by_name[("day=2026-01-07", "p2_text.parquet")][3:6] == (3, 2, 1)
+    assert _lake_snapshot(tmp_path / "batched") == _lake_snapshot(tmp_path / "alone")
+    logged = duckdb.sql(
+        "select _arrival_date, cast(logged_at as date) "
+        f"from read_parquet('{tmp_path}/batched/anthropic_messages/*/*.parquet') order by 1"
+    ).fetchall()
+    assert logged == [(date(2026, 1, 5),) * 2, (date(2026, 1, 6),) * 2]
+    variants = duckdb.sql(
+        "select distinct _arrival_date, variant_id "
+        f"from read_parquet('{tmp_path}/batched/otel_spans/*/*.parquet') where event_id = 'msg_otel_1' order by 1"
+    ).fetchall()
+    assert variants == [(date(2026, 1, 12), "v2"), (date(2026, 1, 13), "v9")]

@@ -132,9 +132,7 @@ def test_a_reader_that_lets_a_bad_record_through_is_stopped_before_dbt(tmp_path,
     (a reader bug), the record lands in the lake, the Great Expectations check fails, and nothing downstream
     runs."""
     real_checks = engine._checks
-    monkeypatch.setattr(
-        engine, "_checks", lambda c, day=None: [x for x in real_checks(c, day) if x[2] != "unknown_value"]
-    )
+    monkeypatch.setattr(engine, "_checks", lambda c: [x for x in real_checks(c) if x[2] != "unknown_value"])
     day = tmp_path / "landing" / "usage_events" / "day=2026-01-05"
     day.mkdir(parents=True)
     bad = {**GOOD, "event_id": "e2", "platform": "ibm_watson"}

@@ -94,6 +94,8 @@ def validate_run(ds: Dataset, lake_dir: str, days: list[str]) -> suites.SuiteOut
 
 
 RETURN_MEMORY_ROWS = 100_000
+# arrival days loaded by one call (their files read in batches; a progress line after each)
+DAYS_AT_ONCE = 31
 
 
 def return_freed_memory() -> None:
@@ -193,8 +195,8 @@ def build_ingest_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsD
         results: list[FileResult] = []
         salt = finops.hash_salt(announce=context.log.warning)
         with writer_lock(finops, what=f"ingest {ds.name}, run {context.run_id}"):
-            for i in range(0, len(days), 10):
-                chunk = days[i : i + 10]
+            for i in range(0, len(days), DAYS_AT_ONCE):
+                chunk = days[i : i + DAYS_AT_ONCE]
                 results += ingest_days(
                     ds,
                     chunk,

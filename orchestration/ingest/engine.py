@@ -1,6 +1,10 @@
 """Landing files -> raw lake (Parquet, partitioned by day) + quarantine + ingestion log.
 
-Per landing file, in DuckDB (vectorised; no per-row Python; several files at once, each on its own connection):
+Landing files are read in batches (engine._batches: files of one format, up to BATCH_BYTES; a CSV file alone),
+one statement per step for the whole batch, batches side by side on their own connections; every record keeps
+its own file, line and arrival day, and each file's outputs are its own, exactly as if it were read alone. A
+batch that cannot be read whole (a corrupt file, Parquet files of different schemas, the time limit) is read
+again file by file, so each file gets its own outcome. Per landing file, in DuckDB (vectorised; no per-row Python):
 1. read it as text fields: JSON lines (`*.jsonl`, `*.json`, optionally `.gz`) are split into lines and
    each field is pulled with one `json_extract_string` call per line; Parquet columns are cast to text.
    Only the contract's fields are read, so content fields never reach the lake.
@@ -19,7 +23,8 @@ records_read = records_loaded + records_quarantined; each dataset's entries: dis
 Paths are read literally: DuckDB gets a private link (or copy) with a plain name, never the landing name, so
 brackets or asterisks in a file name are never expanded as patterns. Timestamps without a zone are read in
 `naive_timezone` (UTC unless configured), never the host's zone. A file that takes longer than
-`file_timeout_s` to read is interrupted and logged unreadable.
+`file_timeout_s` to read is interrupted and logged unreadable (a batch that does is read again file by file,
+each with that time limit).
 """
 
 from __future__ import annotations
@@ -219,25 +224,59 @@ def _column_for(f: Field, path: str | None = None) -> tuple[str, str | None]:
     return parts[0], ("$." + parts[1]) if len(parts) > 1 else None
 
 
-def _with_default(f: Field, expr: str, day: str) -> str:
-    """The field's text, or the landing day for a field that defaults to it."""
+FILE_COL = "__finops_file"  # which file of a batch a record came from (0, 1, ... in the batch's order)
+DAY_COL = "__finops_day"  # that file's arrival day (text)
+SOURCE_COL = "__finops_source"  # that file's landing path
+KEY_COL = "__finops_key"  # that file's file_key
+
+
+def _with_default(f: Field, expr: str) -> str:
+    """The field's text, or its file's landing day for a field that defaults to it."""
     if not f.landing_day_default:
         return expr
-    return f"coalesce(nullif(trim({expr}), ''), {_sql_str(day + 'T00:00:00Z')})"
+    return f"coalesce(nullif(trim({expr}), ''), {DAY_COL} || 'T00:00:00Z')"
 
 
-def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: str, day: str) -> str:
-    """A SQL relation over one landing file: line_no, is_json_valid, is_object, and per contract field its
-    text (raw_<f>) and, for numbers and timestamps, its parsed value (num_<f>, ts_<f>)."""
-    if path.endswith((".parquet", ".csv")):
-        if path.endswith(".parquet"):
-            scan = f"read_parquet({_sql_str(path)}, file_row_number = true)"
+def _files_values(files: list[tuple[str, str]], name_column: str) -> str:
+    """The batch's files as a relation: (name_column = the path DuckDB reads, FILE_COL, DAY_COL)."""
+    rows = ", ".join(f"({_sql_str(path)}, {i}, {_sql_str(day)})" for i, (path, day) in enumerate(files))
+    return f"(values {rows}) as _files({name_column}, {FILE_COL}, {DAY_COL})"
+
+
+def _texts(files: list[tuple[str, str]]) -> str:
+    """Each text file of the batch whole, one row per file: FILE_COL, DAY_COL, content."""
+    paths = "[" + ", ".join(_sql_str(p) for p, _ in files) + "]"
+    return (
+        f"select {FILE_COL}, {DAY_COL}, content from read_text({paths}) "
+        f"join {_files_values(files, 'filename')} using (filename)"
+    )
+
+
+def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[tuple[str, str]]) -> str:
+    """A SQL relation over a batch of landing files (readable path, arrival day) of one format: FILE_COL and
+    DAY_COL (which file), line_no, is_json_valid, is_object, and per contract field its text (raw_<f>) and, for
+    numbers and timestamps, its parsed value (num_<f>, ts_<f>). Parquet files of a batch share one schema; a
+    CSV file is a batch of its own (its rows are numbered in reading order)."""
+    first = files[0][0]
+    carried = f"{FILE_COL}, {DAY_COL}"
+    if first.endswith((".parquet", ".csv")):
+        if first.endswith(".parquet"):
+            paths = "[" + ", ".join(_sql_str(p) for p, _ in files) + "]"
+            scan = (
+                f"(select * from read_parquet({paths}, filename = '__finops_name', file_row_number = true) "
+                f"join {_files_values(files, '__finops_name')} using (__finops_name))"
+            )
             line = "file_row_number + 1"  # the row
         else:
+            if len(files) != 1:
+                raise ValueError("a CSV file is read alone")
             # every column as text; header on line 1, so a record's line is its row number + 1
             nulls = "".join(f", {_sql_str(v)}" for v in contract.null_strings)
-            csv_scan = f"read_csv({_sql_str(path)}, all_varchar = true, header = true, nullstr = [''{nulls}])"
-            scan = f"(select *, row_number() over () as _row from {csv_scan})"
+            csv_scan = f"read_csv({_sql_str(first)}, all_varchar = true, header = true, nullstr = [''{nulls}])"
+            scan = (
+                f"(select *, row_number() over () as _row, 0 as {FILE_COL}, {_sql_str(files[0][1])} as {DAY_COL} "
+                f"from {csv_scan})"
+            )
             line = "_row + 1"
         native = {r[0]: r[1] for r in con.execute(f"describe select * from {scan}").fetchall()}
         cols = []
@@ -246,13 +285,13 @@ def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: s
             column, json_path = next(((c, j) for c, j in located if c in native), located[0])
             if column in native and json_path:
                 text = f'json_extract_string("{column}", {_sql_str(json_path)})'
-                cols += _typed_columns(f, None, _with_default(f, text, day))
+                cols += _typed_columns(f, None, _with_default(f, text))
             elif column in native and f.landing_day_default:
-                cols += _typed_columns(f, None, _with_default(f, f'cast("{column}" as varchar)', day))
+                cols += _typed_columns(f, None, _with_default(f, f'cast("{column}" as varchar)'))
             elif column in native:
                 cols += _typed_columns(f, native[column], f'"{column}"')
             elif f.landing_day_default:
-                cols += _typed_columns(f, None, _with_default(f, "cast(null as varchar)", day))
+                cols += _typed_columns(f, None, _with_default(f, "cast(null as varchar)"))
             else:
                 cols += [f"cast(null as varchar) as raw_{f.name}"]
                 if f.kind in ("integer", "number", "decimal", "epoch_s"):
@@ -260,16 +299,16 @@ def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: s
                 if f.kind in ("timestamp", "epoch_s"):
                     cols.append(f"cast(null as timestamptz) as ts_{f.name}")
         return f"""
-            select {line} as line_no, false as is_invalid_utf8, true as is_json_valid, true as is_object,
+            select {carried}, {line} as line_no, false as is_invalid_utf8, true as is_json_valid, true as is_object,
             false as has_duplicate_key, {", ".join(cols)}
             from {scan}
         """
     if contract.reader == "otel":
         typed = ", ".join(c for f in contract.fields for c in _typed_columns(f, None, f"raw_{f.name}")[1:])
-        relation = otel_relation(path, contract.field_names)
+        relation = otel_relation(_texts(files), contract.field_names, (FILE_COL, DAY_COL))
         return f"select *, false as is_invalid_utf8, false as has_duplicate_key, {typed} from ({relation})"
     if contract.explode:
-        return _exploded_relation(contract, path, day)
+        return _exploded_relation(contract, files)
     all_paths = [p for f in contract.fields if not f.is_sum for p in f.paths]
     paths = "[" + ", ".join(_sql_str(p) for p in all_paths) + "]"
     extracted, sums, i = [], [], 1
@@ -285,35 +324,35 @@ def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: s
         found = [f"v[{i + k}]" for k in range(len(f.paths))]
         i += len(f.paths)
         text = found[0] if len(found) == 1 else f"coalesce({', '.join(found)})"
-        extracted.append(f"{_with_default(f, text, day)} as raw_{f.name}")
+        extracted.append(f"{_with_default(f, text)} as raw_{f.name}")
     extracted = ", ".join(extracted)
     sums = "".join(f", {c}" for c in sums)
     typed = ", ".join(c for f in contract.fields for c in _typed_columns(f, None, f"raw_{f.name}")[1:])
-    # read_text keeps the file byte-exact; splitting on newlines gives 1-based line numbers
+    # read_text keeps each file byte-exact; splitting on newlines gives 1-based line numbers
     return f"""
         with documents as (
             -- JSON lines; or one (pretty-printed) JSON document; or a JSON array of records
-            select case
+            select {carried}, case
                 when json_valid(content) and json_type(content::json) = 'ARRAY'
                     then cast(json_extract(content, '$[*]') as varchar[])
                 when json_valid(content) and not json_valid(string_split(content, chr(10))[1]) then [content]
                 else string_split(replace(content, chr(13), ''), chr(10))
             end as l
-            from read_text({_sql_str(path)})
+            from ({_texts(files)})
         ),
         lines as (
-            select unnest(range(1, len(l) + 1)) as line_no, unnest(l) as line
+            select {carried}, unnest(range(1, len(l) + 1)) as line_no, unnest(l) as line
             from documents
         ),
         classified as (
-            select line_no, line, trim(line) = {_sql_str(INVALID_UTF8_MARKER)} as is_invalid_utf8,
+            select {carried}, line_no, line, trim(line) = {_sql_str(INVALID_UTF8_MARKER)} as is_invalid_utf8,
                    json_valid(line) as is_json_valid,
                    case when json_valid(line) then json_type(line::json) = 'OBJECT' else false end as is_object
             from lines
             where trim(line) <> ''
         ),
         parsed as (
-            select line_no, is_invalid_utf8, is_json_valid, is_object,
+            select {carried}, line_no, is_invalid_utf8, is_json_valid, is_object,
                    -- a key twice in one record: readers disagree on which one counts, so neither does
                    case when is_object then len(json_keys(line)) <> len(list_distinct(json_keys(line))) else false
                    end as has_duplicate_key,
@@ -321,7 +360,7 @@ def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: s
             from classified
         ),
         fields as (
-            select line_no, is_invalid_utf8, is_json_valid, is_object, has_duplicate_key, {extracted}
+            select {carried}, line_no, is_invalid_utf8, is_json_valid, is_object, has_duplicate_key, {extracted}
             from parsed
         )
         select *{", " + typed if typed else ""}
@@ -329,17 +368,18 @@ def _source_relation(con: duckdb.DuckDBPyConnection, contract: Contract, path: s
     """
 
 
-def _exploded_relation(contract: Contract, path: str, day: str) -> str:
+def _exploded_relation(contract: Contract, files: list[tuple[str, str]]) -> str:
     """Aggregated report pages: each document's nested lists unnested level by level (contract.explode);
     one record per element of the last level; a field 'N:$.x' reads level N (0 = the document)."""
     last = len(contract.explode)
+    carried = f"{FILE_COL}, {DAY_COL}"
     levels = []
     for i, list_path in enumerate(contract.explode, 1):
         source = "docs where is_object" if i == 1 else f"level{i - 1}"
-        carried = ", ".join(f"l{j}" for j in range(i))
+        kept = ", ".join(f"l{j}" for j in range(i))
         levels.append(
-            f"level{i} as (select line_no, {carried}, unnest(json_extract(l{i - 1}, {_sql_str(list_path)})) as l{i} "
-            f"from {source})"
+            f"level{i} as (select {carried}, line_no, {kept}, "
+            f"unnest(json_extract(l{i - 1}, {_sql_str(list_path)})) as l{i} from {source})"
         )
 
     def one(spec: str) -> str:
@@ -348,24 +388,24 @@ def _exploded_relation(contract: Contract, path: str, day: str) -> str:
 
     def value(f: Field) -> str:
         found = [one(p) for p in f.paths]
-        return _with_default(f, found[0] if len(found) == 1 else f"coalesce({', '.join(found)})", day)
+        return _with_default(f, found[0] if len(found) == 1 else f"coalesce({', '.join(found)})")
 
     fields = ", ".join(f"{value(f)} as raw_{f.name}" for f in contract.fields)
     nulls = ", ".join(f"cast(null as varchar) as raw_{f.name}" for f in contract.fields)
     typed = ", ".join(c for f in contract.fields for c in _typed_columns(f, None, f"raw_{f.name}")[1:])
     return f"""
         with documents as (
-            select case
+            select {carried}, case
                 when json_valid(content) and not json_valid(string_split(content, chr(10))[1]) then [content]
                 else string_split(replace(content, chr(13), ''), chr(10))
             end as l
-            from read_text({_sql_str(path)})
+            from ({_texts(files)})
         ),
         lines as (
-            select unnest(range(1, len(l) + 1)) as line_no, unnest(l) as line from documents
+            select {carried}, unnest(range(1, len(l) + 1)) as line_no, unnest(l) as line from documents
         ),
         docs as (
-            select line_no, line as l0, trim(line) = {_sql_str(INVALID_UTF8_MARKER)} as is_invalid_utf8,
+            select {carried}, line_no, line as l0, trim(line) = {_sql_str(INVALID_UTF8_MARKER)} as is_invalid_utf8,
                    json_valid(line) as is_json_valid,
                    case when json_valid(line) then json_type(line::json) = 'OBJECT' else false end as is_object
             from lines
@@ -373,11 +413,11 @@ def _exploded_relation(contract: Contract, path: str, day: str) -> str:
         ),
         {", ".join(levels)},
         records as (
-            select line_no, false as is_invalid_utf8, true as is_json_valid, true as is_object,
+            select {carried}, line_no, false as is_invalid_utf8, true as is_json_valid, true as is_object,
                    len(json_keys(l{last})) <> len(list_distinct(json_keys(l{last}))) as has_duplicate_key, {fields}
             from level{last}
             union all
-            select line_no, is_invalid_utf8, is_json_valid, is_object, false as has_duplicate_key, {nulls}
+            select {carried}, line_no, is_invalid_utf8, is_json_valid, is_object, false as has_duplicate_key, {nulls}
             from docs where not is_object
         )
         select *{", " + typed if typed else ""} from records
@@ -387,13 +427,13 @@ def _exploded_relation(contract: Contract, path: str, day: str) -> str:
 INVALID_UTF8_MARKER = '"__finops_invalid_utf8__"'  # a JSON string: the reader flags its line as invalid_utf8
 
 
-def _readable(path: str, tmp: Path) -> str:
+def _readable(path: str, tmp: Path, name: str = "input") -> str:
     """A path DuckDB reads literally: a private link (local files) or copy (object storage) under a plain name,
     decompressed for .gz (whole file, not per record). For JSON text, a UTF-8 byte-order mark is dropped and a
     line that is not valid UTF-8 is replaced by a marker, so that line alone is quarantined (invalid_utf8)
     instead of the whole file failing."""
     suffix = suffix_of(posixpath.basename(path)) or ""
-    plain = tmp / ("input" + suffix.removesuffix(".gz"))
+    plain = tmp / (name + suffix.removesuffix(".gz"))
     if suffix.endswith(".gz"):
         import gzip
 
@@ -451,7 +491,7 @@ def _text_flags(contract: Contract) -> str:
     return f"{any_control} as _any_control, {any_formula} as _any_formula"
 
 
-def _checks(contract: Contract, day: str | None = None) -> list[tuple[str, str | None, str]]:
+def _checks(contract: Contract) -> list[tuple[str, str | None, str]]:
     """(condition that breaks the contract, field, reason), in the order they are reported."""
     out: list[tuple[str, str | None, str]] = [
         ("is_invalid_utf8", None, "invalid_utf8"),
@@ -504,11 +544,10 @@ def _checks(contract: Contract, day: str | None = None) -> list[tuple[str, str |
                     "timestamp_out_of_range",
                 )
             )
-            if f.name == contract.time_field and day:
+            if f.name == contract.time_field:
                 # nothing can happen after the day after its file arrived (clock or parsing error)
-                out.append(
-                    (f"{ts} >= timestamptz '{day} 00:00:00+00' + interval 2 day", f.name, "timestamp_after_arrival")
-                )
+                arrival = f"cast({DAY_COL} || ' 00:00:00+00' as timestamptz)"
+                out.append((f"{ts} >= {arrival} + interval 2 day", f.name, "timestamp_after_arrival"))
     for name, values in contract.allowed():
         accepted = ", ".join(_sql_str(v) for v in values)
         out.append(
@@ -555,11 +594,64 @@ def ingest_file(
     """Load one landing file into the lake (replacing what it wrote before) and quarantine bad records. A file
     still being read after `timeout_s` seconds is interrupted and logged unreadable. `cleared`: the caller
     removed everything the file's arrival day wrote already (ingest_days)."""
-    started = time.perf_counter()
+    return ingest_files(ds, [(path, day)], lake_dir, hash_salt, run_id, con, naive_timezone, timeout_s, cleared)[0]
+
+
+def ingest_files(
+    ds: Dataset,
+    items: list[tuple[str, str]],
+    lake_dir: str,
+    hash_salt: str,
+    run_id: str = "manual",
+    con: duckdb.DuckDBPyConnection | None = None,
+    naive_timezone: str = "UTC",
+    timeout_s: float | None = None,
+    cleared: bool = False,
+) -> list[FileResult]:
+    """Load a batch of landing files (path, arrival day) of one format with one statement per step, each file's
+    outputs apart, as if each were loaded alone (ingest_file). When the batch cannot be read whole (a corrupt or
+    truncated file, Parquet files of different schemas, the time limit), every file is loaded alone, so each
+    gets its own result and reason."""
     own = con is None
     con = con or duckdb.connect()
+    try:
+        results = _load_batch(ds, items, lake_dir, hash_salt, run_id, con, naive_timezone, timeout_s, cleared)
+        if results is None:
+            results = [
+                _load_batch(ds, [item], lake_dir, hash_salt, run_id, con, naive_timezone, timeout_s, cleared)[0]
+                for item in items
+            ]
+        return results
+    finally:
+        if own:
+            con.close()
+
+
+class _MixedSchemas(Exception):
+    pass
+
+
+def _parquet_signature(path: str) -> tuple:
+    """What decides how DuckDB types a Parquet file's columns: names and types (nested types whole)."""
+    return tuple((f.name, str(f.type)) for f in pq.read_schema(path))
+
+
+def _load_batch(
+    ds: Dataset,
+    items: list[tuple[str, str]],
+    lake_dir: str,
+    hash_salt: str,
+    run_id: str,
+    con: duckdb.DuckDBPyConnection,
+    naive_timezone: str,
+    timeout_s: float | None,
+    cleared: bool,
+) -> list[FileResult] | None:
+    """ingest_files' work for one batch; None when a batch of several files could not be read whole (nothing
+    was published)."""
+    started = time.perf_counter()
     contract = ds.contract
-    key = file_key(day, path)
+    keys = [file_key(day, path) for path, day in items]
     fs, lake_root = fsspec.core.url_to_fs(lake_dir)
     tmp = Path(tempfile.mkdtemp(prefix="finops_ingest_"))
     timed_out = threading.Event()
@@ -572,16 +664,29 @@ def ingest_file(
     if timer:
         timer.daemon = True
         timer.start()
+    meta_rows = ", ".join(
+        f"({i}, {_sql_str(path)}, {_sql_str(key)})" for i, ((path, _), key) in enumerate(zip(items, keys, strict=True))
+    )
+    meta = f"(values {meta_rows}) as _meta({FILE_COL}, {SOURCE_COL}, {KEY_COL})"
+
+    def result(i: int, n_read: int, n_bad: int, status: str, error: str | None) -> FileResult:
+        seconds = (time.perf_counter() - started) / len(items)
+        path, _ = items[i]
+        return FileResult(ds.name, path, keys[i], n_read, n_read - n_bad, n_bad, status, error, seconds)
+
     try:
         con.execute(f"set TimeZone = {_sql_str(naive_timezone)}")  # a timestamp without a zone is in this zone
         # one pass: the first broken rule's number, then its reason and field looked up from lists
-        checks = _checks(contract, day)
+        checks = _checks(contract)
         first_broken = "case " + " ".join(f"when {c} then {i}" for i, (c, _, _) in enumerate(checks, 1)) + " end"
         reasons = "[" + ", ".join(_sql_str(r) for _, _, r in checks) + "]"
         fields = "[" + ", ".join(_sql_str(f) if f else "null" for _, f, _ in checks) + "]"
         try:
-            readable = _readable(path, tmp)
-            rel = _source_relation(con, contract, readable, day)
+            files = [(_readable(path, tmp, f"f{i}"), day) for i, (path, day) in enumerate(items)]
+            if len(files) > 1 and files[0][0].endswith(".parquet"):
+                if len({_parquet_signature(p) for p, _ in files}) > 1:
+                    raise _MixedSchemas
+            rel = _source_relation(con, contract, files)
             con.execute(
                 f"""
                 create or replace temp table _checked as
@@ -589,55 +694,68 @@ def ingest_file(
                 from (select *, {first_broken} as _check from (select *, {_text_flags(contract)} from ({rel})))
                 """
             )
-            n_read, n_bad = con.execute(
-                "select count(*), count(*) filter (where _reason is not null) from _checked"
-            ).fetchone()
+            counts = {
+                i: (n, bad)
+                for i, n, bad in con.execute(
+                    f"select {FILE_COL}, count(*), count(*) filter (where _reason is not null) from _checked group by 1"
+                ).fetchall()
+            }
             part = ds.partition_column
             con.execute(
                 f"""
                 copy (
                   select *, cast({contract.time_field} as date) as {part}
-                  from ({_good_rows_sql(ds, path, run_id, hash_salt, day)})
+                  from ({_good_rows_sql(ds, run_id, hash_salt, meta)})
                 ) to {_sql_str(str(tmp / "good"))}
-                (format parquet, compression zstd, partition_by ({part}),
-                 filename_pattern {_sql_str(key + ".part{i}")}, overwrite_or_ignore)
+                (format parquet, compression zstd, partition_by ({KEY_COL}, {part}),
+                 filename_pattern 'part{{i}}', overwrite_or_ignore)
                 """
             )
-        except (duckdb.Error, OSError, EOFError) as exc:  # not JSON, not Parquet, truncated or corrupt gzip...
+        except (duckdb.Error, OSError, EOFError, pa.ArrowException, _MixedSchemas) as exc:
+            # not JSON, not Parquet, truncated or corrupt gzip...
+            if timer:
+                timer.cancel()
+            interrupted = isinstance(exc, duckdb.InterruptException) and not timed_out.is_set()
+            if len(items) > 1 and not interrupted:
+                return None  # each file alone says which one fails and why
             if isinstance(exc, duckdb.InterruptException) and timed_out.is_set():
                 msg = f"timed out after {timeout_s:g} s (FINOPS_FILE_TIMEOUT_SECONDS)"
-            elif isinstance(exc, duckdb.InterruptException):
+            elif interrupted:
                 msg = "interrupted: the run was asked to stop"
-            else:
-                msg = str(exc).splitlines()[0][:500]
+            else:  # naming the landing file, not the private copy DuckDB read
+                msg = re.sub(re.escape(str(tmp)) + r"/[^'\" ]*", lambda _: items[0][0], str(exc).splitlines()[0])[:500]
             shutil.rmtree(tmp / "good", ignore_errors=True)
-            _write_log(ds, tmp, key, path, day, 0, 0, 0, "unreadable", msg, run_id)
-            _publish(fs, lake_root, ds, key, day, tmp, cleared)
-            return FileResult(ds.name, path, key, 0, 0, 0, "unreadable", msg, time.perf_counter() - started)
+            out = []
+            for i, (path, day) in enumerate(items):
+                _write_log(ds, tmp, keys[i], path, day, 0, 0, 0, "unreadable", msg, run_id)
+                _publish(fs, lake_root, ds, keys[i], day, tmp, cleared)
+                out.append(result(i, 0, 0, "unreadable", msg))
+            return out
         finally:
             if timer:
                 timer.cancel()
-        if n_bad:  # a file without bad records has no quarantine file (the dataset's schema file keeps the columns)
-            (tmp / "quarantine").mkdir()
-            con.execute(
-                f"copy ({_quarantine_sql(ds, path, key, day, run_id)}) "
-                f"to {_sql_str(str(tmp / 'quarantine' / (key + '.parquet')))} (format parquet)"
-            )
-        _write_log(ds, tmp, key, path, day, n_read, n_read - n_bad, n_bad, "loaded", None, run_id)
-        _publish(fs, lake_root, ds, key, day, tmp, cleared)
-        return FileResult(
-            ds.name, path, key, n_read, n_read - n_bad, n_bad, "loaded", None, time.perf_counter() - started
-        )
+        out = []
+        for i, (path, day) in enumerate(items):
+            n_read, n_bad = counts.get(i, (0, 0))
+            if n_bad:  # a file without bad records has no quarantine file (the schema file keeps the columns)
+                (tmp / "quarantine").mkdir(exist_ok=True)
+                con.execute(
+                    f"copy ({_quarantine_sql(ds, run_id, meta, i)}) "
+                    f"to {_sql_str(str(tmp / 'quarantine' / (keys[i] + '.parquet')))} (format parquet)"
+                )
+            _write_log(ds, tmp, keys[i], path, day, n_read, n_read - n_bad, n_bad, "loaded", None, run_id)
+            _publish(fs, lake_root, ds, keys[i], day, tmp, cleared)
+            out.append(result(i, n_read, n_bad, "loaded", None))
+        return out
     finally:
         if timer:
             timer.cancel()
         shutil.rmtree(tmp, ignore_errors=True)
-        if own:
-            con.close()
 
 
-def _good_rows_sql(ds: Dataset, path: str, run_id: str, hash_salt: str, day: str = "1970-01-01") -> str:
-    """Good records of _checked, typed; a missing id becomes a deterministic hash of the record's fields."""
+def _good_rows_sql(ds: Dataset, run_id: str, hash_salt: str, meta: str) -> str:
+    """Good records of _checked, typed, with their file's key (KEY_COL); a missing id becomes a deterministic
+    hash of the record's fields. `meta`: the batch's files (FILE_COL, SOURCE_COL, KEY_COL)."""
     contract = ds.contract
     raw_concat = "concat_ws('|', " + ", ".join(f"coalesce(raw_{n}, '')" for n in contract.field_names) + ")"
     cols = []
@@ -656,33 +774,36 @@ def _good_rows_sql(ds: Dataset, path: str, run_id: str, hash_salt: str, day: str
             cols.append(_typed(f))
     return f"""
         select {", ".join(cols)},
-               {_sql_str(path)} as _source_file,
-               cast({_sql_str(day)} as date) as _arrival_date,
+               {SOURCE_COL} as _source_file,
+               cast({DAY_COL} as date) as _arrival_date,
                line_no as _source_line,
-               {_sql_str(run_id)} as _run_id
-        from _checked where _reason is null
+               {_sql_str(run_id)} as _run_id,
+               {KEY_COL}
+        from _checked join {meta} using ({FILE_COL}) where _reason is null
     """
 
 
-def _quarantine_sql(ds: Dataset, path: str, key: str, day: str, run_id: str) -> str:
-    """Bad records of _checked: where they came from and why (the offending value of a metadata field)."""
+def _quarantine_sql(ds: Dataset, run_id: str, meta: str, file_no: int | None = None) -> str:
+    """Bad records of _checked (of one file of the batch): where they came from and why (the offending value
+    of a metadata field)."""
     contract = ds.contract
     field_value = (
         "case _field "
         + " ".join(f"when '{n}' then raw_{n}" for n in contract.field_names if not contract.field(n).hashed)
         + " end"
     )
+    one_file = "" if file_no is None else f" and {FILE_COL} = {file_no}"
     return f"""
         select {_sql_str(ds.name)} as dataset,
-               {_sql_str(path)} as source_file,
-               {_sql_str(key)} as file_key,
-               cast({_sql_str(day)} as date) as arrival_date,
+               {SOURCE_COL} as source_file,
+               {KEY_COL} as file_key,
+               cast({DAY_COL} as date) as arrival_date,
                line_no,
                _field as field,
                _reason as reason,
                left({field_value}, 200) as field_value,
                {_sql_str(run_id)} as run_id
-        from _checked where _reason is not null order by line_no
+        from _checked join {meta} using ({FILE_COL}) where _reason is not null{one_file} order by line_no
     """
 
 
@@ -723,6 +844,8 @@ def ensure_dataset_schema(ds: Dataset, lake_dir: str) -> None:
         _schemas_checked.add(checked)
         return
     empty = [
+        f"cast(null as integer) as {FILE_COL}",
+        f"cast(null as varchar) as {DAY_COL}",
         "cast(null as bigint) as line_no",
         "false as is_invalid_utf8",
         "false as is_json_valid",
@@ -740,9 +863,10 @@ def ensure_dataset_schema(ds: Dataset, lake_dir: str) -> None:
     con = duckdb.connect()
     try:
         con.execute(f"create temp table _checked as select {', '.join(empty)} where false")
+        meta = f"(select 0 as {FILE_COL}, '' as {SOURCE_COL}, '' as {KEY_COL}) as _meta"
         sql = {
-            "main": _good_rows_sql(ds, "", "", ""),
-            "quarantine": _quarantine_sql(ds, "", "", SCHEMA_DAY, ""),
+            "main": f"select * exclude ({KEY_COL}) from ({_good_rows_sql(ds, '', '', meta)})",
+            "quarantine": _quarantine_sql(ds, "", meta),
         }
         for name, target in targets.items():
             local = tmp / f"{name}.parquet"
@@ -839,12 +963,12 @@ def _publish(fs, lake_root: str, ds: Dataset, key: str, day: str, tmp: Path, cle
     removed the outputs of the file's whole arrival day already)."""
     if not cleared:
         _remove_file_outputs(fs, lake_root, ds, key, day)
-    good = tmp / "good"
+    good = tmp / "good" / f"{KEY_COL}={key}"  # <partition>=<day>/part<n>.parquet -> <key>.part<n>.parquet
     if good.exists():
         for f in sorted(good.rglob("*.parquet")):
-            rel = f.relative_to(good).as_posix()
-            fs.makedirs(posixpath.dirname(posixpath.join(lake_root, ds.name, rel)), exist_ok=True)
-            fs.put_file(str(f), posixpath.join(lake_root, ds.name, rel))
+            folder = posixpath.join(lake_root, ds.name, f.parent.relative_to(good).as_posix())
+            fs.makedirs(folder, exist_ok=True)
+            fs.put_file(str(f), posixpath.join(folder, f"{key}.{f.name}"))
     for sub, name in (("quarantine", "_quarantine"), ("log", "_ingestion_log")):
         src = tmp / sub / (key + ".parquet")
         if src.exists():
@@ -965,28 +1089,79 @@ def ingest_days(
         ]
     if not tasks:
         return skipped
+    batches = _batches(tasks, workers or ingest_workers())
     con = duckdb.connect()
     try:
         con.execute("set preserve_insertion_order = true")
 
-        def load(task: tuple[str, str]) -> FileResult:
-            day, path = task
+        def load(batch: list[int]) -> list[FileResult]:
             cursor = con.cursor()  # a connection of its own: its temp tables are its own
             with _live_guard:
                 _live_connections.add(cursor)
             try:
-                return ingest_file(
-                    ds, path, day, lake_dir, hash_salt, run_id, cursor, naive_timezone, file_timeout_s, cleared=True
+                items = [(tasks[i][1], tasks[i][0]) for i in batch]
+                return ingest_files(
+                    ds, items, lake_dir, hash_salt, run_id, cursor, naive_timezone, file_timeout_s, cleared=True
                 )
             finally:
                 with _live_guard:
                     _live_connections.discard(cursor)
                 cursor.close()
 
-        with ThreadPoolExecutor(max_workers=min(workers or ingest_workers(), len(tasks))) as pool:
-            return list(pool.map(load, tasks)) + skipped
+        by_task: dict[int, FileResult] = {}
+        with ThreadPoolExecutor(max_workers=min(workers or ingest_workers(), len(batches))) as pool:
+            for batch, results in zip(batches, pool.map(load, batches), strict=True):
+                by_task.update(zip(batch, results, strict=True))
+        return [by_task[i] for i in range(len(tasks))] + skipped
     finally:
         con.close()
+
+
+BATCH_BYTES = 16 * 2**20  # landing bytes read by one statement at most (a compressed file counts 8 times its size)
+
+
+def _batches(tasks: list[tuple[str, str]], workers: int) -> list[list[int]]:
+    """Tasks (day, path) grouped into batches read together: files of one format (Parquet, JSON text; a CSV
+    file alone), in order, as many batches as workers at least, each of at most BATCH_BYTES (a larger file
+    alone). A statement costs the same to plan for one small file as for many: the demo's days are one file
+    of a few thousand records each."""
+    kinds: dict[str, list[int]] = {}
+    for i, (_, path) in enumerate(tasks):
+        suffix = (suffix_of(posixpath.basename(path)) or "").removesuffix(".gz")
+        kind = "parquet" if suffix == ".parquet" else "csv" if suffix == ".csv" else "text"
+        kinds.setdefault(kind, []).append(i)
+    sizes = _sizes([path for _, path in tasks])
+    out: list[list[int]] = []
+    for kind, indexes in kinds.items():
+        if kind == "csv":
+            out += [[i] for i in indexes]
+            continue
+        per_batch = -(-len(indexes) // workers)
+        batch: list[int] = []
+        size = 0
+        for i in indexes:
+            if batch and (len(batch) >= per_batch or size + sizes[i] > BATCH_BYTES):
+                out.append(batch)
+                batch, size = [], 0
+            batch.append(i)
+            size += sizes[i]
+        if batch:
+            out.append(batch)
+    return out
+
+
+def _sizes(paths: list[str]) -> list[int]:
+    """Bytes each landing file holds to read: its size, 8 times that for a compressed file; BATCH_BYTES when it
+    cannot be told (it is then read alone)."""
+    out = []
+    for path in paths:
+        try:
+            fs, plain = fsspec.core.url_to_fs(path)
+            size = fs.size(plain)
+        except (OSError, ValueError):
+            size = BATCH_BYTES
+        out.append(size * 8 if path.endswith(".gz") else size)
+    return out
 
 
 def ingest_day(

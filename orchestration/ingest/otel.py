@@ -77,8 +77,13 @@ def _q(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def otel_relation(path: str, field_names: tuple[str, ...]) -> str:
-    """SQL: line_no, is_json_valid, is_object and raw_<field> text columns for each model-call span."""
+def otel_relation(texts: str, field_names: tuple[str, ...], carried: tuple[str, ...]) -> str:
+    """SQL: the `carried` columns of `texts` (a relation of files: carried columns, content; they name the file),
+    line_no, is_json_valid, is_object and raw_<field> text columns for each model-call span. A trace's agent
+    spans lend their attribution to the calls of the same file only."""
+    c = ", ".join(carried)
+    ns = ", ".join(f"numbered_spans.{x}" for x in carried)
+    sv = ", ".join(f"span_values.{x}" for x in carried)
     use_case_keys, variant_keys, team_keys = attribution_keys()
     span_keys = SPAN_KEYS + use_case_keys + variant_keys + team_keys
     resource_keys = RESOURCE_KEYS + use_case_keys + variant_keys + team_keys
@@ -146,31 +151,31 @@ def otel_relation(path: str, field_names: tuple[str, ...]) -> str:
     trace_variant = first(variant_keys, "s_")
     return f"""
         with raw as (
-            select content from read_text({_q(path)})
+            {texts}
         ),
         split as (
             -- a single (pretty-printed) JSON document is one record; otherwise one document per line
-            select case
+            select {c}, case
                 when json_valid(content) and not json_valid(string_split(content, chr(10))[1]) then [content]
                 else string_split(replace(content, chr(13), ''), chr(10))
             end as l
             from raw
         ),
         lines as (
-            select unnest(range(1, len(l) + 1)) as line_no, unnest(l) as line from split
+            select {c}, unnest(range(1, len(l) + 1)) as line_no, unnest(l) as line from split
         ),
         docs as (
-            select line_no, line, json_valid(line) as is_json_valid,
+            select {c}, line_no, line, json_valid(line) as is_json_valid,
                    case when json_valid(line) then json_type(line::json) = 'OBJECT' else false end as is_object
             from lines
             where trim(line) <> ''
         ),
         resource_spans as (
-            select line_no, unnest(json_extract(line, '$.resourceSpans[*]')) as rs
+            select {c}, line_no, unnest(json_extract(line, '$.resourceSpans[*]')) as rs
             from docs where is_object
         ),
         resources as (
-            select line_no, rs, row_number() over () as resource_no from resource_spans
+            select {c}, line_no, rs, row_number() over () as resource_no from resource_spans
         ),
         resource_attrs as (
             select resource_no, json_extract_string(attr, '$.key') as k, {value_text} as v
@@ -184,12 +189,12 @@ def otel_relation(path: str, field_names: tuple[str, ...]) -> str:
             group by 1
         ),
         spans as (
-            select line_no, resource_no, unnest(json_extract(ss, '$.spans[*]')) as span
-            from (select line_no, resource_no, unnest(json_extract(rs, '$.scopeSpans[*]')) as ss from resources)
+            select {c}, line_no, resource_no, unnest(json_extract(ss, '$.spans[*]')) as span
+            from (select {c}, line_no, resource_no, unnest(json_extract(rs, '$.scopeSpans[*]')) as ss from resources)
         ),
         numbered_spans as (
             select
-                line_no, resource_no, span,
+                {c}, line_no, resource_no, span,
                 row_number() over () as span_no,
                 json_extract_string(span, '$.traceId') as trace_id,
                 json_extract_string(span, '$.spanId') as span_id,
@@ -205,21 +210,21 @@ def otel_relation(path: str, field_names: tuple[str, ...]) -> str:
         ),
         span_values as (
             select
-                numbered_spans.line_no, numbered_spans.resource_no, numbered_spans.span_no,
+                {ns}, numbered_spans.line_no, numbered_spans.resource_no, numbered_spans.span_no,
                 numbered_spans.trace_id, numbered_spans.span_id, numbered_spans.start_ns,
                 numbered_spans.end_ns, numbered_spans.status_code,
                 {span_cols}
             from numbered_spans
             left join span_attrs as a on numbered_spans.span_no = a.span_no
-            group by 1, 2, 3, 4, 5, 6, 7, 8
+            group by all
         ),
         with_trace as (
             select
                 span_values.*,
                 resource_values.* exclude (resource_no),
                 -- agent / workflow spans lend their attribution to the calls of their trace
-                max({trace_use_case}) over (partition by trace_id) as trace_use_case,
-                max({trace_variant}) over (partition by trace_id) as trace_variant
+                max({trace_use_case}) over (partition by {sv}, trace_id) as trace_use_case,
+                max({trace_variant}) over (partition by {sv}, trace_id) as trace_variant
             from span_values
             left join resource_values on span_values.resource_no = resource_values.resource_no
         ),
@@ -230,11 +235,11 @@ def otel_relation(path: str, field_names: tuple[str, ...]) -> str:
                            s_gen_ai_usage_output_tokens, s_gen_ai_usage_completion_tokens) is not null
               and coalesce(s_gen_ai_operation_name, '') not in ({", ".join(_q(o) for o in NON_CALL_OPERATIONS)})
         )
-        select line_no, true as is_json_valid, true as is_object,
+        select {c}, line_no, true as is_json_valid, true as is_object,
         {select_fields}
         from calls
         union all
-        select line_no, is_json_valid, is_object,
+        select {c}, line_no, is_json_valid, is_object,
         {", ".join(f"cast(null as varchar) as raw_{n}" for n in field_names)}
         from docs
         where not is_object

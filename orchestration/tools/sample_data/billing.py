@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import calendar
 import csv
+import itertools
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -461,7 +462,11 @@ def _usage_rows(con: duckdb.DuckDBPyConnection, platform: str) -> list[dict]:
         [platform],
     )
     names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    # lines tied on the order above (tiers at one rate) in a fixed order: the same seed writes the same files
+    key = [names.index(n) for n in ("usage_day", "model", "token_class", "rate_usd_per_mtok")]
+    ties = itertools.groupby(cur.fetchall(), key=lambda row: [row[i] for i in key])
+    rows = [row for _, tied in ties for row in sorted(tied, key=lambda row: [str(v) for v in row])]
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 def _effective(row: dict) -> Decimal:
