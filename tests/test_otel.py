@@ -3,6 +3,7 @@ attributes, agent and non-GenAI spans, a broken line and an unknown provider; pr
 
 from __future__ import annotations
 
+import json
 import shutil
 from decimal import Decimal as D
 
@@ -125,3 +126,56 @@ def test_fixture_normalised_and_attributed(otel_warehouse):
 def test_no_prompt_text_or_user_identity_anywhere(otel_warehouse):
     work, _ = otel_warehouse
     assert_never_stored(SECRETS, work / "landing", work)
+
+
+def test_attribute_values_as_strings_or_json_numbers_read_alike(tmp_path):
+    """OTLP/JSON writes an int64 as a string, some exporters as a number; a double as a number; the status code
+    as a number or a name. Each is read as its value, and a part of another shape (attributes given as an object)
+    is no attribute rather than a broken file."""
+
+    def span(span_id: str, tokens_in, tokens_out, cost, code, attributes_extra=()) -> dict:
+        return {
+            "traceId": "cccc0000000000000000000000000001",
+            "spanId": span_id,
+            "startTimeUnixNano": "1768219200000000000",
+            "endTimeUnixNano": 1768219201500000000,
+            "status": {"code": code},
+            "attributes": [
+                {"key": "gen_ai.provider.name", "value": {"stringValue": "openai"}},
+                {"key": "gen_ai.response.model", "value": {"stringValue": "gpt-4o-2024-08-06"}},
+                {"key": "gen_ai.response.id", "value": {"stringValue": f"resp_{span_id}"}},
+                {"key": "gen_ai.usage.input_tokens", "value": {"intValue": tokens_in}},
+                {"key": "gen_ai.usage.output_tokens", "value": {"intValue": tokens_out}},
+                {"key": "gen_ai.usage.cost", "value": {"doubleValue": cost}},
+                *attributes_extra,
+            ],
+        }
+
+    document = {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": {"key": "service.name"}},  # an object, not a list: no attribute
+                "scopeSpans": [
+                    {
+                        "spans": [
+                            span("s1", "1200", "80", 0.0042, 2),
+                            span("s2", 1200, 80, 4.2e-3, "STATUS_CODE_OK"),
+                        ]
+                    }
+                ],
+            }
+        ]
+    }
+    day = tmp_path / "landing" / "otel_spans" / "day=2026-01-12"
+    day.mkdir(parents=True)
+    (day / "spans.jsonl").write_text(json.dumps(document) + "\n")
+    [result] = ingest_day(OTEL_SPANS, "2026-01-12", str(tmp_path / "landing"), str(tmp_path / "lake"), "salt")
+    assert (result.records_read, result.records_loaded) == (2, 2)
+    rows = duckdb.sql(
+        "select event_id, input_tokens, output_tokens, reported_cost, status, latency_ms, api_key_id "
+        f"from read_parquet('{tmp_path}/lake/otel_spans/*/*.parquet') where event_date > '1970-01-01' order by 1"
+    ).fetchall()
+    assert rows == [
+        ("resp_s1", 1200, 80, D("0.0042"), "error", 1500, None),
+        ("resp_s2", 1200, 80, D("0.0042"), "success", 1500, None),
+    ]

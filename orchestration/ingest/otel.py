@@ -15,6 +15,7 @@ reasoning tokens are part of output tokens. The deprecated `gen_ai.usage.prompt_
 
 from __future__ import annotations
 
+import json
 import os
 
 # provider (gen_ai.provider.name / gen_ai.system, lower-cased) -> platform that serves and bills the call
@@ -103,10 +104,7 @@ def otel_relation(texts: str, field_names: tuple[str, ...], carried: tuple[str, 
         + " ".join(f"when {_q(k)} then {_q(v)}" for k, v in PLATFORMS.items())
         + " end"
     )
-    value_text = (
-        "coalesce(json_extract_string(attr, '$.value.stringValue'), json_extract_string(attr, '$.value.intValue'), "
-        "json_extract_string(attr, '$.value.doubleValue'), json_extract_string(attr, '$.value.boolValue'))"
-    )
+    value_text = "coalesce(attr.value.stringValue, attr.value.intValue, attr.value.doubleValue, attr.value.boolValue)"
     fields = {
         "event_id": "coalesce(s_gen_ai_response_id, trace_id || ':' || span_id)",
         "occurred_at": "strftime(make_timestamp(cast(start_ns // 1000 as bigint)), '%Y-%m-%dT%H:%M:%S.%fZ')",
@@ -170,17 +168,22 @@ def otel_relation(texts: str, field_names: tuple[str, ...], carried: tuple[str, 
             from lines
             where trim(line) <> ''
         ),
-        resource_spans as (
-            select {c}, line_no, unnest(json_extract(line, '$.resourceSpans[*]')) as rs
+        parsed as (
+            -- each document parsed once into the parts read below (a part of another shape is null)
+            select {c}, line_no, from_json(line, {_q(OTLP_SHAPE)}) as doc
             from docs where is_object
+        ),
+        resource_spans as (
+            select {c}, line_no, unnest(doc.resourceSpans) as rs
+            from parsed
         ),
         resources as (
             select {c}, line_no, rs, row_number() over () as resource_no from resource_spans
         ),
         resource_attrs as (
-            select resource_no, json_extract_string(attr, '$.key') as k, {value_text} as v
-            from (select resource_no, unnest(json_extract(rs, '$.resource.attributes[*]')) as attr from resources)
-            where json_extract_string(attr, '$.key') in ({res_key_list})
+            select resource_no, attr.key as k, {value_text} as v
+            from (select resource_no, unnest(rs.resource.attributes) as attr from resources)
+            where attr.key in ({res_key_list})
         ),
         resource_values as (
             select resources.resource_no, {res_cols}
@@ -189,24 +192,24 @@ def otel_relation(texts: str, field_names: tuple[str, ...], carried: tuple[str, 
             group by 1
         ),
         spans as (
-            select {c}, line_no, resource_no, unnest(json_extract(ss, '$.spans[*]')) as span
-            from (select {c}, line_no, resource_no, unnest(json_extract(rs, '$.scopeSpans[*]')) as ss from resources)
+            select {c}, line_no, resource_no, unnest(ss.spans) as span
+            from (select {c}, line_no, resource_no, unnest(rs.scopeSpans) as ss from resources)
         ),
         numbered_spans as (
             select
                 {c}, line_no, resource_no, span,
                 row_number() over () as span_no,
-                json_extract_string(span, '$.traceId') as trace_id,
-                json_extract_string(span, '$.spanId') as span_id,
-                try_cast(json_extract_string(span, '$.startTimeUnixNano') as hugeint) as start_ns,
-                try_cast(json_extract_string(span, '$.endTimeUnixNano') as hugeint) as end_ns,
-                json_extract_string(span, '$.status.code') as status_code
+                span.traceId as trace_id,
+                span.spanId as span_id,
+                try_cast(span.startTimeUnixNano as hugeint) as start_ns,
+                try_cast(span.endTimeUnixNano as hugeint) as end_ns,
+                span.status.code as status_code
             from spans
         ),
         span_attrs as (
-            select span_no, json_extract_string(attr, '$.key') as k, {value_text} as v
-            from (select span_no, unnest(json_extract(span, '$.attributes[*]')) as attr from numbered_spans)
-            where json_extract_string(attr, '$.key') in ({key_list})
+            select span_no, attr.key as k, {value_text} as v
+            from (select span_no, unnest(span.attributes) as attr from numbered_spans)
+            where attr.key in ({key_list})
         ),
         span_values as (
             select
@@ -244,6 +247,27 @@ def otel_relation(texts: str, field_names: tuple[str, ...], carried: tuple[str, 
         from docs
         where not is_object
     """
+
+
+_ATTRIBUTES = [
+    {
+        "key": "VARCHAR",
+        # OTLP/JSON: an int64 as a string (or a number), the others as JSON values; each read as its text
+        "value": {"stringValue": "VARCHAR", "intValue": "VARCHAR", "doubleValue": "VARCHAR", "boolValue": "VARCHAR"},
+    }
+]
+_SPAN = {
+    "traceId": "VARCHAR",
+    "spanId": "VARCHAR",
+    "startTimeUnixNano": "VARCHAR",
+    "endTimeUnixNano": "VARCHAR",
+    "status": {"code": "VARCHAR"},
+    "attributes": _ATTRIBUTES,
+}
+# the parts of an ExportTraceServiceRequest the relation reads, for DuckDB's from_json (content is not among them)
+OTLP_SHAPE = json.dumps(
+    {"resourceSpans": [{"resource": {"attributes": _ATTRIBUTES}, "scopeSpans": [{"spans": [_SPAN]}]}]}
+)
 
 
 def _k(key: str) -> str:
