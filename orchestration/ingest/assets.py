@@ -63,16 +63,18 @@ def run_batches(ds: Dataset, lake_dir: str, days: list[str], columns: list[str])
         reader = con.sql(
             f"select {', '.join(columns)} from read_parquet({listing}, union_by_name = true)"
         ).to_arrow_reader(suites.max_batch_rows())
-        pending: list[pd.DataFrame] = []
+        # Arrow batches (one per small file) gathered into a frame converted once: a conversion per batch costs
+        # ~2 ms however few its rows (a run of 91 small files: 0.2-0.4 s)
+        pending: list[pa.RecordBatch] = []
         size = 0
         for batch in reader:
-            pending.append(batch.to_pandas(types_mapper=ARROW_STRINGS.get))
+            pending.append(batch)
             size += batch.num_rows
             if size >= suites.max_batch_rows():
-                yield pd.concat(pending, ignore_index=True)
+                yield pa.Table.from_batches(pending).to_pandas(types_mapper=ARROW_STRINGS.get)
                 pending, size = [], 0
         if pending:
-            yield pd.concat(pending, ignore_index=True)
+            yield pa.Table.from_batches(pending).to_pandas(types_mapper=ARROW_STRINGS.get)
     finally:
         con.close()
 
