@@ -1037,9 +1037,9 @@ def interrupt_reads() -> int:
 
 
 def ingest_workers() -> int:
-    """Landing files loaded at once (FINOPS_INGEST_WORKERS; default: the machine's cores). A file of fewer than
-    ~120,000 rows is one Parquet row group, which DuckDB reads on one thread: files side by side use the
-    other cores."""
+    """Batches of landing files loaded at once (FINOPS_INGEST_WORKERS; default: the machine's cores). A file of
+    fewer than ~120,000 rows is one Parquet row group, which DuckDB reads on one thread: batches side by side
+    use the other cores."""
     return max(1, int(os.environ.get("FINOPS_INGEST_WORKERS", os.cpu_count() or 1)))
 
 
