@@ -1056,8 +1056,9 @@ def ingest_days(
 ) -> list[FileResult]:
     """Re-load arrival days: everything their files wrote before is replaced, files gone are removed, and every
     entry of the dataset's landing folder is logged (loaded, unreadable or skipped with its reason). Files
-    load `workers` at a time, each on its own connection to one in-memory DuckDB; results in file order, then
-    the skipped entries of those days. `landing_dir` is one landing folder or several (Settings.landing_roots)."""
+    load in batches (_batches), `workers` batches at a time, each on its own connection to one in-memory DuckDB;
+    results in file order, then the skipped entries of those days. `landing_dir` is one landing folder or several
+    (Settings.landing_roots)."""
     ensure_lake_schemas(lake_dir, DATASETS if ds in DATASETS else (*DATASETS, ds))
     fs, lake_root = fsspec.core.url_to_fs(lake_dir)
     listing = list_roots(landing_dir, ds.landing)  # one landing folder, or several (landing, pulled)
