@@ -580,21 +580,12 @@ class FileTimeout(RuntimeError):
 
 
 def ingest_file(
-    ds: Dataset,
-    path: str,
-    day: str,
-    lake_dir: str,
-    hash_salt: str,
-    run_id: str = "manual",
-    con: duckdb.DuckDBPyConnection | None = None,
-    naive_timezone: str = "UTC",
-    timeout_s: float | None = None,
-    cleared: bool = False,
+    ds: Dataset, path: str, day: str, lake_dir: str, hash_salt: str, run_id: str = "manual", **kw
 ) -> FileResult:
-    """Load one landing file into the lake (replacing what it wrote before) and quarantine bad records. A file
-    still being read after `timeout_s` seconds is interrupted and logged unreadable. `cleared`: the caller
-    removed everything the file's arrival day wrote already (ingest_days)."""
-    return ingest_files(ds, [(path, day)], lake_dir, hash_salt, run_id, con, naive_timezone, timeout_s, cleared)[0]
+    """Load one landing file into the lake (replacing what it wrote before) and quarantine bad records; `kw` as
+    ingest_files takes them (a file still being read after `timeout_s` seconds is interrupted and logged
+    unreadable)."""
+    return ingest_files(ds, [(path, day)], lake_dir, hash_salt, run_id, **kw)[0]
 
 
 def ingest_files(
@@ -611,7 +602,8 @@ def ingest_files(
     """Load a batch of landing files (path, arrival day) of one format with one statement per step, each file's
     outputs apart, as if each were loaded alone (ingest_file). When the batch cannot be read whole (a corrupt or
     truncated file, Parquet files of different schemas, the time limit), every file is loaded alone, so each
-    gets its own result and reason."""
+    gets its own result and reason. A read still running after `timeout_s` seconds is interrupted; `cleared`:
+    the caller removed everything the files' arrival days wrote already (ingest_days)."""
     own = con is None
     con = con or duckdb.connect()
     try:
