@@ -363,3 +363,22 @@ def test_files_read_in_batches_land_as_each_file_alone(tmp_path, monkeypatch):
         f"from read_parquet('{tmp_path}/batched/otel_spans/*/*.parquet') where event_id = 'msg_otel_1' order by 1"
     ).fetchall()
     assert variants == [(date(2026, 1, 12), "v2"), (date(2026, 1, 13), "v9")]
+
+
+def test_batches_split_by_format_size_and_workers(tmp_path, monkeypatch):
+    """A batch holds files of one format (a CSV file alone), at most BATCH_BYTES of landing bytes (a compressed
+    file counts eight times its size; a larger file alone), and a run's files make as many batches as workers at
+    least."""
+    from orchestration.ingest import engine
+
+    sizes = {"a.jsonl": 40, "b.jsonl": 40, "c.jsonl.gz": 10, "d.csv": 40, "e.parquet": 40, "f.jsonl": 40}
+    tasks = []
+    for name, size in sizes.items():
+        (tmp_path / name).write_bytes(b"x" * size)
+        tasks.append((str(tmp_path / name), DAY))
+    monkeypatch.setattr(engine, "BATCH_BYTES", 100)
+    # JSON text: a+b = 80; c counts 80 (80 + 80 > 100); f: 80 + 40 > 100; then the CSV, then the Parquet file
+    assert engine._batches(tasks, workers=1) == [[0, 1], [2], [5], [3], [4]]
+    monkeypatch.setattr(engine, "BATCH_BYTES", 10_000)
+    assert engine._batches(tasks, workers=1) == [[0, 1, 2, 5], [3], [4]]
+    assert engine._batches(tasks, workers=2) == [[0, 1], [2, 5], [3], [4]]  # two workers: two JSON batches

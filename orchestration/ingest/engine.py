@@ -427,8 +427,8 @@ def _exploded_relation(contract: Contract, files: list[tuple[str, str]]) -> str:
 INVALID_UTF8_MARKER = '"__finops_invalid_utf8__"'  # a JSON string: the reader flags its line as invalid_utf8
 
 
-def _readable(path: str, tmp: Path, name: str = "input") -> str:
-    """A path DuckDB reads literally: a private link (local files) or copy (object storage) under a plain name,
+def _readable(path: str, tmp: Path, name: str) -> str:
+    """A path DuckDB reads literally: a private link (local files) or copy (object storage) named `name`,
     decompressed for .gz (whole file, not per record). For JSON text, a UTF-8 byte-order mark is dropped and a
     line that is not valid UTF-8 is replaced by a marker, so that line alone is quarantined (invalid_utf8)
     instead of the whole file failing."""
@@ -575,10 +575,6 @@ def _typed(f: Field) -> str:
     return f"nullif(trim(raw_{f.name}), '') as {f.name}"
 
 
-class FileTimeout(RuntimeError):
-    pass
-
-
 def ingest_file(
     ds: Dataset, path: str, day: str, lake_dir: str, hash_salt: str, run_id: str = "manual", **kw
 ) -> FileResult:
@@ -705,8 +701,6 @@ def _load_batch(
             )
         except (duckdb.Error, OSError, EOFError, pa.ArrowException, _MixedSchemas) as exc:
             # not JSON, not Parquet, truncated or corrupt gzip...
-            if timer:
-                timer.cancel()
             interrupted = isinstance(exc, duckdb.InterruptException) and not timed_out.is_set()
             if len(items) > 1 and not interrupted:
                 return None  # each file alone says which one fails and why
@@ -1063,7 +1057,7 @@ def ingest_days(
     # outputs are gone, nothing to read
     _remove_day_outputs(fs, lake_root, ds, days)
     for day in days:
-        tasks += [(day, path) for path in listing.files.get(day, [])]
+        tasks += [(path, day) for path in listing.files.get(day, [])]
         day_skips = [s for s in listing.skipped if s.day == day]
         _log_skips(ds, lake_dir, day_skips, day, landing_base, run_id)
         skipped += [
@@ -1092,9 +1086,16 @@ def ingest_days(
             with _live_guard:
                 _live_connections.add(cursor)
             try:
-                items = [(tasks[i][1], tasks[i][0]) for i in batch]
                 return ingest_files(
-                    ds, items, lake_dir, hash_salt, run_id, cursor, naive_timezone, file_timeout_s, cleared=True
+                    ds,
+                    [tasks[i] for i in batch],
+                    lake_dir,
+                    hash_salt,
+                    run_id,
+                    cursor,
+                    naive_timezone,
+                    file_timeout_s,
+                    cleared=True,
                 )
             finally:
                 with _live_guard:
@@ -1114,16 +1115,16 @@ BATCH_BYTES = 16 * 2**20  # landing bytes read by one statement at most (a compr
 
 
 def _batches(tasks: list[tuple[str, str]], workers: int) -> list[list[int]]:
-    """Tasks (day, path) grouped into batches read together: files of one format (Parquet, JSON text; a CSV
+    """Tasks (path, day) grouped into batches read together: files of one format (Parquet, JSON text; a CSV
     file alone), in order, as many batches as workers at least, each of at most BATCH_BYTES (a larger file
     alone). A statement costs the same to plan for one small file as for many: the demo's days are one file
     of a few thousand records each."""
     kinds: dict[str, list[int]] = {}
-    for i, (_, path) in enumerate(tasks):
+    for i, (path, _) in enumerate(tasks):
         suffix = (suffix_of(posixpath.basename(path)) or "").removesuffix(".gz")
         kind = "parquet" if suffix == ".parquet" else "csv" if suffix == ".csv" else "text"
         kinds.setdefault(kind, []).append(i)
-    sizes = _sizes([path for _, path in tasks])
+    sizes = _sizes([path for path, _ in tasks])
     out: list[list[int]] = []
     for kind, indexes in kinds.items():
         if kind == "csv":
