@@ -1,8 +1,8 @@
 """The one registry of raw datasets: everything per dataset derives from it.
 
 A raw dataset is one landing folder read with one record format into one lake dataset. Its entry says:
-- `name`: the lake dataset (`<lake>/<name>/`), the dbt source `source('lake', name)` and the Dagster assets
-  `raw/<name>`, `raw/<name>_quarantine`, `raw/<name>_ingestion_log`;
+- `name`: the lake dataset (`<lake>/<name>/`, with `<name>_quarantine/` and `<name>_ingestion_log/`), the dbt
+  sources `source('lake', name)` (and the other two) and the Dagster asset `raw/<name>` that writes all three;
 - `landing_folder`: where its files arrive (`<landing>/<landing_folder>/day=YYYY-MM-DD/`; default the name);
 - `contract`: the record format (orchestration/ingest/contracts.py): fields, types and row rules;
 - `partition_column`: the lake's day column (`event_date` for events, `charge_date` for bills);
@@ -14,7 +14,7 @@ A raw dataset is one landing folder read with one record format into one lake da
   the suite is derived from the contract.
 
 Derived from this module, never written by hand:
-- the Dagster ingestion multi-assets and their checks (orchestration/ingest/assets.py);
+- the Dagster ingestion assets and their checks (orchestration/ingest/assets.py);
 - the dbt sources over the lake and the macro `raw_datasets()` (models/staging/lake/_lake__sources.yml,
   macros/generated/raw_datasets.sql: written by `genai-finops generate-dbt`; a test fails on any drift),
   from which the quarantine and ingestion-log unions, the ingestion reconciliation and the usage-source

@@ -1,4 +1,4 @@
-"""The Dagster code location, assembled from the dataset registry: one ingestion multi-asset per raw dataset,
+"""The Dagster code location, assembled from the dataset registry: one ingestion asset per raw dataset,
 the dbt project, the published copy, the mart checks, the refresh job, its schedule and sensor; the pulls of
 sources.yml (FINOPS_SOURCES_CONFIG) with their job, schedules and bucket sensors.
 

@@ -153,7 +153,7 @@ def test_a_reader_that_lets_a_bad_record_through_is_stopped_before_dbt(tmp_path,
     assert [(f["column"], f["severity"], f["unexpected"]) for f in failures] == [("platform__lower", "error", 1)]
     assert failures[0]["sample"] == ["ibm_watson"]  # GE's BASIC result still names the offending value
     # the broken third line was quarantined, and the (warn) quarantine check says so
-    key = AssetCheckKey(AssetKey(["raw", "usage_events_quarantine"]), "quarantine_empty")
+    key = AssetCheckKey(AssetKey(["raw", "usage_events"]), "quarantine_empty")
     [record] = instance.event_log_storage.get_asset_check_execution_history(key, limit=1)
     evaluation = record.event.dagster_event.event_specific_data
     assert evaluation.passed is False and evaluation.severity.value == "WARN"

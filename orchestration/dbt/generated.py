@@ -1,7 +1,8 @@
 """dbt files generated from the dataset registry (orchestration/datasets.py): never edited by hand.
 
 - `models/staging/lake/_lake__sources.yml`: the raw lake as dbt sources, three tables per dataset (its rows,
-  its quarantine, its ingestion log);
+  its quarantine, its ingestion log), all three mapped to the dataset's one ingestion asset `raw/<name>`
+  (meta `dagster.asset_key`);
 - `macros/generated/raw_datasets.sql`: the macro `raw_datasets(role=none)`, the registry's entries (name,
   role, staging model) for the models that loop over datasets: the quarantine and ingestion-log unions, the
   ingestion reconciliation, the usage-source union of int_usage_events.
@@ -54,7 +55,12 @@ def _sources(datasets: tuple[Dataset, ...]) -> str:
             ),
         )
         for name, description in tables:
-            lines += [f"      - name: {name}", f"        description: {json.dumps(description)}"]
+            lines += [
+                f"      - name: {name}",
+                f"        description: {json.dumps(description)}",
+                # the three tables are written by one Dagster asset, the dataset's ingestion
+                f"        meta: {{dagster: {{asset_key: [raw, {ds.name}]}}}}",
+            ]
     return "\n".join(lines) + "\n"
 
 

@@ -11,11 +11,19 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
 class FinopsDbtTranslator(DagsterDbtTranslator):
     def __init__(self) -> None:
-        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+        # several sources may be one asset (a dataset's rows, quarantine and ingestion log: its ingestion)
+        super().__init__(
+            settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_duplicate_source_asset_keys=True)
+        )
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            # lake sources are the ingestion assets: raw/usage_events, raw/usage_events_quarantine, ...
+            # lake sources are the ingestion assets: the three tables of a dataset (usage_events,
+            # usage_events_quarantine, usage_events_ingestion_log) are raw/usage_events, named in their meta
+            # (dagster.asset_key, dagster-dbt's own convention); another source is raw/<its name>
+            meta = dbt_resource_props.get("config", {}).get("meta") or dbt_resource_props.get("meta") or {}
+            if meta.get("dagster", {}).get("asset_key"):
+                return AssetKey(meta["dagster"]["asset_key"])
             return AssetKey(["raw", dbt_resource_props["name"]])
         schema = dbt_resource_props.get("schema") or "main"
         name = dbt_resource_props.get("alias") or dbt_resource_props["name"]

@@ -1,14 +1,16 @@
 """Ingestion assets: landing files of an arrival day -> raw lake, with their quarantine and log.
 
-One multi-asset per registry entry (orchestration/datasets.py), daily partitioned (the arrival day); a
-backfill of many days runs once. Its checks:
-- `ge_contract` (blocking) on raw/<dataset>: the Great Expectations suite over every row this run
-  loaded; a contract violation stops everything downstream.
-- `records_reconcile` (blocking) on raw/<dataset>_ingestion_log: each file read = loaded + quarantined,
-  and no file was unreadable.
-- `quarantine_empty` (warn) on raw/<dataset>_quarantine: how many records were quarantined, and why.
-- `landing_entries_read` (warn) on raw/<dataset>_ingestion_log: entries discovered = files processed +
-  entries skipped, naming each skip and its reason (a stray file never passes in silence).
+One asset per registry entry (orchestration/datasets.py), `raw/<dataset>`, daily partitioned (the arrival day);
+a backfill of many days runs once. One asset writes the dataset's three lake tables (its rows, its quarantine,
+its ingestion log; dbt's sources `<dataset>`, `<dataset>_quarantine` and `<dataset>_ingestion_log` all map to
+it): Dagster records one materialization per asset and day, so a 92-day backfill of fifteen datasets records
+1,380 of them instead of 4,140 (~3 ms each). Its checks:
+- `ge_contract` (blocking): the Great Expectations suite over every row this run loaded; a contract violation
+  stops everything downstream.
+- `records_reconcile` (blocking): each file read = loaded + quarantined, and no file was unreadable.
+- `quarantine_empty` (warn): how many records were quarantined, and why.
+- `landing_entries_read` (warn): entries discovered = files processed + entries skipped, naming each skip and
+  its reason (a stray file never passes in silence).
 """
 
 import ctypes
@@ -141,50 +143,37 @@ def contract_check_result(ds: Dataset, outcome: suites.SuiteOutcome) -> AssetChe
 
 
 def build_ingest_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsDefinition:
-    """The ingestion multi-asset of one registry entry: raw/<name>, its quarantine and its ingestion log, with
-    their checks."""
-    main, quarantine, log = (
-        AssetKey(["raw", ds.name]),
-        AssetKey(["raw", f"{ds.name}_quarantine"]),
-        AssetKey(["raw", f"{ds.name}_ingestion_log"]),
-    )
+    """The ingestion asset of one registry entry: raw/<name> (the lake's <name>, <name>_quarantine and
+    <name>_ingestion_log), with its checks."""
+    key = AssetKey(["raw", ds.name])
 
     @multi_asset(
         name=f"ingest_{ds.name}",
         specs=[
             AssetSpec(
-                main,
-                description=f"{ds.description} Parquet in the lake, partitioned by {ds.partition_column} (UTC).",
-                group_name="raw",
-                kinds={"parquet"},
-            ),
-            AssetSpec(
-                quarantine,
-                description=f"{ds.name} records that broke the contract: file, line, field and reason.",
-                group_name="raw",
-                kinds={"parquet"},
-            ),
-            AssetSpec(
-                log,
+                key,
                 description=(
-                    f"One row per entry of the {ds.landing}/ landing folder: a file's read / loaded / quarantined "
-                    "counts, or why it was skipped."
+                    f"{ds.description} Parquet in the lake, partitioned by {ds.partition_column} (UTC); with "
+                    f"{ds.name}_quarantine (the records that broke the contract: file, line, field and reason) and "
+                    f"{ds.name}_ingestion_log (one row per entry of the {ds.landing}/ landing folder: a file's "
+                    "read / loaded / quarantined counts, or why it was skipped), by arrival day."
                 ),
                 group_name="raw",
                 kinds={"parquet"},
-            ),
+                metadata={"lake_tables": [ds.name, f"{ds.name}_quarantine", f"{ds.name}_ingestion_log"]},
+            )
         ],
         check_specs=[
-            AssetCheckSpec("ge_contract", asset=main, blocking=True, description="Great Expectations contract"),
+            AssetCheckSpec("ge_contract", asset=key, blocking=True, description="Great Expectations contract"),
             AssetCheckSpec(
                 "records_reconcile",
-                asset=log,
+                asset=key,
                 blocking=True,
                 description="every file readable, and read = loaded + quarantined",
             ),
-            AssetCheckSpec("quarantine_empty", asset=quarantine, description="no record was quarantined"),
+            AssetCheckSpec("quarantine_empty", asset=key, description="no record was quarantined"),
             AssetCheckSpec(
-                "landing_entries_read", asset=log, description="every entry of the landing folder was read (no skip)"
+                "landing_entries_read", asset=key, description="every entry of the landing folder was read (no skip)"
             ),
         ],
         partitions_def=partitions,
@@ -221,18 +210,15 @@ def build_ingest_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsD
         unreadable = [r for r in files if r.status != "loaded"]
         seconds = round(time.perf_counter() - started, 3)
         yield MaterializeResult(
-            asset_key=main,
-            metadata={"files": len(files), "records_loaded": loaded, "seconds": seconds},
-        )
-        yield MaterializeResult(asset_key=quarantine, metadata={"records_quarantined": quarantined})
-        yield MaterializeResult(
-            asset_key=log,
             metadata={
-                "entries_discovered": len(results),
-                "files_processed": len(files),
-                "entries_skipped": len(skipped),
+                "files": len(files),
                 "records_read": read,
+                "records_loaded": loaded,
+                "records_quarantined": quarantined,
+                "entries_discovered": len(results),
+                "entries_skipped": len(skipped),
                 "unreadable_files": len(unreadable),
+                "seconds": seconds,
             },
         )
 
@@ -261,7 +247,7 @@ def build_ingest_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsD
             for r in unbalanced
         ]
         yield AssetCheckResult(
-            asset_key=log,
+            asset_key=key,
             check_name="records_reconcile",
             passed=not problems,
             description="; ".join(problems[:20]) or f"{len(files)} files reconcile",
@@ -285,7 +271,7 @@ def build_ingest_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsD
             finally:
                 con.close()
         yield AssetCheckResult(
-            asset_key=quarantine,
+            asset_key=key,
             check_name="quarantine_empty",
             passed=quarantined == 0,
             severity=AssetCheckSeverity.WARN,
@@ -293,7 +279,7 @@ def build_ingest_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsD
             metadata={"reasons": MetadataValue.json(dict(reasons.most_common(20)))},
         )
         yield AssetCheckResult(
-            asset_key=log,
+            asset_key=key,
             check_name="landing_entries_read",
             passed=not skipped,
             severity=AssetCheckSeverity.WARN,
