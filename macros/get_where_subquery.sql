@@ -16,7 +16,7 @@
         {%- do conditions.append('(' ~ where ~ ')') -%}
     {%- endif -%}
     {%- set window_column = (config.get('meta') or {}).get('window_column') -%}
-    {%- if window_column and var('min_date', none) and var('max_date', none) -%}
+    {%- if window_column and window_var('min_date') and window_var('max_date') -%}
         {%- do conditions.append(window_column ~ ' >= ' ~ incremental_window_start(window_column)) -%}
     {%- endif -%}
     {%- if conditions -%}

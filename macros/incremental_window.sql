@@ -12,8 +12,8 @@
 {% macro incremental_window(date_column, this_date_column=none, lookback=true) -%}
     {#- this_date_column: the model's own day column, when the filtered column is named otherwise -#}
     {%- set start = incremental_window_start(this_date_column or date_column, lookback=lookback) -%}
-{%- if var('min_date', none) and var('max_date', none) -%}
-        {{ date_column }} >= {{ start }} and {{ date_column }} <= cast('{{ var('max_date') }}' as date)
+{%- if window_var('min_date') and window_var('max_date') -%}
+        {{ date_column }} >= {{ start }} and {{ date_column }} <= cast('{{ window_var('max_date') }}' as date)
     {%- elif start -%}
         {{ date_column }} >= {{ start }}
     {%- else -%}

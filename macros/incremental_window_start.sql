@@ -9,11 +9,11 @@
 #}
 {% macro incremental_window_start(this_date_column, newest=none, lookback=true) -%}
     {%- set lookback_days = var('lookback_days', 2) | int -%}
-    {%- if var('min_date', none) and var('max_date', none) -%}
+    {%- if window_var('min_date') and window_var('max_date') -%}
         {%- set before = lookback_days if lookback else 0 -%}
-        {%- set first = modules.datetime.date.fromisoformat(var('min_date') | string) - modules.datetime.timedelta(days=before) -%}
-        {%- if var('rebuild_from', none) -%}
-            {%- set late = modules.datetime.date.fromisoformat(var('rebuild_from') | string) -%}
+        {%- set first = modules.datetime.date.fromisoformat(window_var('min_date') | string) - modules.datetime.timedelta(days=before) -%}
+        {%- if window_var('rebuild_from') -%}
+            {%- set late = modules.datetime.date.fromisoformat(window_var('rebuild_from') | string) -%}
             {%- set first = late if late < first else first -%}
         {%- endif -%}
         cast('{{ first.isoformat() }}' as date)

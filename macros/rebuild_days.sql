@@ -9,7 +9,7 @@
 {% macro rebuild_days(date_column, newest) -%}
     {%- if not is_incremental() -%}
         1 = 1
-    {%- elif var('min_date', none) and var('max_date', none) -%}
+    {%- elif window_var('min_date') and window_var('max_date') -%}
         {{ incremental_window(date_column) }}
     {%- else -%}
         {{ date_column }} >= {{ incremental_window_start(none, newest) }}

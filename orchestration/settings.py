@@ -46,6 +46,7 @@ class Settings(ConfigurableResource):
     file_timeout_seconds: float = 600.0
     salt_policy: str = "create"  # create: a random salt beside the warehouse when FINOPS_HASH_SALT is unset;
     # require: stop instead; demo: the public demo salt (generated demo data only)
+    dbt_unit_tests: bool = False  # the refresh job's dbt build runs the project's unit tests too
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -65,6 +66,7 @@ class Settings(ConfigurableResource):
             naive_timezone=env("FINOPS_NAIVE_TIMEZONE", "UTC"),
             file_timeout_seconds=float(env("FINOPS_FILE_TIMEOUT_SECONDS", "600")),
             salt_policy=env("FINOPS_SALT_POLICY", "create"),
+            dbt_unit_tests=env("FINOPS_DBT_UNIT_TESTS", "").lower() in ("1", "true", "yes"),
         )
         values.update({k: (_path(v) if k.endswith(("_path", "_dir")) else v) for k, v in overrides.items()})
         return cls(**values)

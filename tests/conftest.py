@@ -113,10 +113,11 @@ def dbt_env(workdir: Path) -> dict[str, str]:
     return {**os.environ, **workdir_env(workdir), "DBT_PROFILES_DIR": str(PROJECT_DIR)}
 
 
-def run_dbt(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run dbt against the warehouse and lake under `workdir` (target and log paths kept per test)."""
+def run_dbt(workdir: Path, *args: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run dbt against the warehouse and lake under `workdir` (target and log paths kept per test; `env`: more
+    environment variables)."""
     cmd = [DBT, *args, "--project-dir", str(PROJECT_DIR), "--target-path", str(workdir / "target")]
-    env = {**dbt_env(workdir), "DBT_LOG_PATH": str(workdir / "target" / "logs")}
+    env = {**dbt_env(workdir), "DBT_LOG_PATH": str(workdir / "target" / "logs"), **(env or {})}
     proc = subprocess.run(cmd, env=env, cwd=PROJECT_DIR, capture_output=True, text=True)
     if check and proc.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}")

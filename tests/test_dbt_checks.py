@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+import yaml
 
+from orchestration.settings import PROJECT_DIR
 from tests.conftest import copy_of, copy_project, run_dbt, run_dbt_in
 
 pytestmark = pytest.mark.pipeline
@@ -59,6 +61,20 @@ def test_the_check_fails_on_its_planted_defect(work, defect):
     proc = run_dbt(work, "test", "--select", name, check=False)
     assert proc.returncode == 1, proc.stdout[-3000:]
     assert "ERROR=1" in proc.stdout and f"FAIL 1 {name}" in proc.stdout.replace("\x1b[31m", "").replace("\x1b[0m", "")
+
+
+def test_every_unit_test_passes(work):
+    """The refresh job's build leaves the unit tests out (FINOPS_DBT_UNIT_TESTS): here every unit test of the
+    project runs, and passes (below, three of them fail on a planted defect)."""
+    written = sum(
+        len((yaml.safe_load(yml.read_text()) or {}).get("unit_tests", []))
+        for yml in (PROJECT_DIR / "models").rglob("*.yml")
+    )
+    assert written >= 17
+    proc = run_dbt(work, "test", "--select", "test_type:unit", check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    # and the on-run-start hook
+    assert f"PASS={written + 1} " in proc.stdout and "ERROR=0" in proc.stdout, proc.stdout[-3000:]
 
 
 UNIT_DEFECTS = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
@@ -10,6 +11,7 @@ import duckdb
 import pytest
 from dagster import AssetCheckKey, AssetKey
 
+from orchestration.dbt.assets import window_env
 from tests.conftest import query, run_dbt
 from tests.reference_pricing import ReferencePricer
 
@@ -22,7 +24,6 @@ def test_pipeline_succeeds_and_materializes_every_asset(built):
     for key in (
         ["raw", "usage_events"],
         ["raw", "kpi_events"],
-        ["raw", "usage_events_quarantine"],
         ["staging", "stg_canonical__usage_events"],
         ["intermediate", "int_usage_events"],
         ["marts", "fct_genai_requests"],
@@ -32,7 +33,7 @@ def test_pipeline_succeeds_and_materializes_every_asset(built):
 
 
 def test_a_range_run_plans_each_asset_once_and_materializes_every_day(built):
-    """One planned-materialization event per asset for the run's range (not one per day: 30 days x 45 ingestion
+    """One planned-materialization event per asset for the run's range (not one per day: 30 days x 15 ingestion
     assets), and still one materialization per day of the range; the switch is not left set after the run."""
     import os
 
@@ -49,6 +50,18 @@ def test_a_range_run_plans_each_asset_once_and_materializes_every_day(built):
     assert min(days) == first and max(days) == last and len(days) >= 30
     assert instance.get_materialized_partitions(AssetKey(["raw", "usage_events"])) >= days
     assert "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS" not in os.environ
+
+
+def test_the_refresh_build_leaves_the_unit_tests_to_make_test(built):
+    """The job's dbt build excludes the unit tests (they test the models' code, not the run's data; every one runs
+    in tests/test_dbt_checks.py), and builds every model."""
+    _, _, instance, _ = built
+    run = instance.get_runs(limit=1)[0]
+    messages = [r.user_message for r in instance.all_logs(run.run_id) if "Running dbt command" in r.user_message]
+    assert len(messages) == 1 and "build" in messages[0], messages
+    assert "--exclude-resource-type unit_test" in messages[0]
+    assert "--vars" not in messages[0]  # the window goes in the environment (below)
+    assert instance.get_latest_materialization_event(AssetKey(["marts", "rpt_capacity_plan"])) is not None
 
 
 def test_capacity_invariants_checked_by_great_expectations(built):
@@ -195,6 +208,27 @@ def test_incremental_runs_equal_full_refresh(built_copy):
     assert _incremental_rows(work) == full
     run_dbt(work, "run", "--full-refresh", "--select", *INCREMENTAL_MODELS)
     assert _incremental_rows(work) == full
+
+
+def test_a_window_from_the_environment_keeps_dbt_partial_parsing(built_copy):
+    """The job passes its window in the environment (FINOPS_WINDOW_*, window_env), read when a model compiles: a
+    new day's window is in the compiled model and dbt still parses partially, where new --vars make dbt parse
+    the whole project again (every daily run's window is new)."""
+    work = built_copy
+    compiled = work / "target" / "compiled" / "genai_finops" / "models" / "marts" / "finops" / "fct_genai_requests.sql"
+
+    def compile_model(day: str, through: str) -> str:
+        window = {"min_date": day, "max_date": day}
+        if through == "env":
+            proc = run_dbt(work, "compile", "--select", "fct_genai_requests", env=window_env(window))
+        else:
+            proc = run_dbt(work, "compile", "--select", "fct_genai_requests", "--vars", json.dumps(window))
+        assert f"<= cast('{day}' as date)" in compiled.read_text()
+        return proc.stdout
+
+    compile_model("2026-01-10", "env")  # the first parse into this target folder
+    assert "Unable to do partial parsing" not in compile_model("2026-01-11", "env")
+    assert "Unable to do partial parsing because config vars" in compile_model("2026-01-12", "vars")
 
 
 def test_a_window_day_without_rows_any_more_is_emptied(built_copy):
