@@ -226,8 +226,13 @@ def test_a_window_from_the_environment_keeps_dbt_partial_parsing(built_copy):
         assert f"<= cast('{day}' as date)" in compiled.read_text()
         return proc.stdout
 
+    log = work / "target" / "logs" / "dbt.log"
+    unchanged = "Partial parsing enabled, no changes found, skipping parsing"
     compile_model("2026-01-10", "env")  # the first parse into this target folder
+    before = log.read_text().count(unchanged)
     assert "Unable to do partial parsing" not in compile_model("2026-01-11", "env")
+    # not a file parsed again (an environment variable read while parsing would make dbt re-parse its files)
+    assert log.read_text().count(unchanged) == before + 1
     assert "Unable to do partial parsing because config vars" in compile_model("2026-01-12", "vars")
 
 

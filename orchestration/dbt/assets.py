@@ -54,8 +54,8 @@ WINDOW_VARS = ("min_date", "max_date", "rebuild_from")
 def window_env(dbt_vars: Mapping[str, str]) -> dict[str, str]:
     """The window as dbt's build reads it (macro window_var): FINOPS_WINDOW_MIN_DATE, ..._MAX_DATE and
     ..._REBUILD_FROM, empty when not set. Not as --vars: dbt parses the whole project again whenever the vars
-    change, and every daily run's window differs (9 s of full parse per run on the slower machine, a partial
-    parse instead)."""
+    change, and every daily run's window differs (window_var reads the environment when a node compiles, never
+    while parsing, so dbt skips its parse: `dbt compile` of one model 3.3-3.7 s instead of 8.2-12.1 s)."""
     return {f"FINOPS_WINDOW_{name.upper()}": dbt_vars.get(name, "") for name in WINDOW_VARS}
 
 

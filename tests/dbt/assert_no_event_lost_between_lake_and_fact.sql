@@ -2,7 +2,7 @@
 -- day it happened on, so late data older than the lookback is caught too) is a row of the request fact; on
 -- a run without a window, every call in the lake. Aggregated reports count only where no per-request source
 -- covers their platform and day (rpt_usage_report_coverage). Fails with the ids that were lost.
-{%- set windowed = var('min_date', none) and var('max_date', none) %}
+{%- set windowed = window_var('min_date') and window_var('max_date') %}
 with arrived as (
     {%- for source_model in usage_sources('usage') %}
     select
@@ -10,7 +10,7 @@ with arrived as (
         source_file
     from {{ source_model }}
     {%- if windowed %}
-    where arrival_date between cast('{{ var('min_date') }}' as date) and cast('{{ var('max_date') }}' as date)
+    where arrival_date between cast('{{ window_var('min_date') }}' as date) and cast('{{ window_var('max_date') }}' as date)
     {%- endif %}
     {%- if not loop.last %}
     union all

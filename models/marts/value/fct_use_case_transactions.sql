@@ -1,6 +1,6 @@
 {{ config(materialized='incremental', on_schema_change='fail', **window_replace_config('started_date')) }}
 {%- set window_start = incremental_window_start('started_date') %}
-{%- set window_end = var('max_date', none) if var('min_date', none) else none %}
+{%- set window_end = window_var('max_date') if window_var('min_date') else none %}
 -- One row per use-case transaction (one execution: an agent run, a conversation, a document): its calls,
 -- steps, retries and failures, tokens, fully loaded cost (pay-as-you-go after discounts + allocated
 -- capacity; spillover is pay-as-you-go), duration, success (from the primary KPI) and value. USD, UTC.

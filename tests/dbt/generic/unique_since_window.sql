@@ -5,7 +5,7 @@
 -- share with an older row is still found, and older rows were checked by the runs that wrote them. The cost
 -- then follows the new data (one scan of the column, no aggregate over all history: 12-14 s per unique test
 -- at 70M events). Without a window (a plain `dbt build`, a full refresh) every row is counted.
-{%- set min_date = var('min_date', none) %}
+{%- set min_date = window_var('min_date') %}
 select {{ column_name }}, count(*) as occurrences
 from {{ model }}
 {%- if min_date %}
