@@ -66,7 +66,7 @@ class Settings(ConfigurableResource):
             naive_timezone=env("FINOPS_NAIVE_TIMEZONE", "UTC"),
             file_timeout_seconds=float(env("FINOPS_FILE_TIMEOUT_SECONDS", "600")),
             salt_policy=env("FINOPS_SALT_POLICY", "create"),
-            dbt_unit_tests=env("FINOPS_DBT_UNIT_TESTS", "").lower() in ("1", "true", "yes"),
+            dbt_unit_tests=env("FINOPS_DBT_UNIT_TESTS", "").lower() in ("1", "true"),
         )
         values.update({k: (_path(v) if k.endswith(("_path", "_dir")) else v) for k, v in overrides.items()})
         return cls(**values)

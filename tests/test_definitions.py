@@ -129,6 +129,21 @@ def test_dbt_window_from_the_partition_range_and_late_files(tmp_path):
     assert window_vars(build_asset_context(), settings, DATASETS) == {}
 
 
+def test_the_refresh_command_and_its_window_environment(tmp_path):
+    """dbt build without the unit tests unless FINOPS_DBT_UNIT_TESTS; the window as FINOPS_WINDOW_* variables,
+    each of the three always set (empty when the run has none), so no window of an earlier run lingers."""
+    from orchestration.dbt.assets import build_args, window_env
+
+    assert build_args(work_settings(tmp_path)) == ["build", "--exclude-resource-type", "unit_test"]
+    assert build_args(work_settings(tmp_path, dbt_unit_tests=True)) == ["build"]
+    assert window_env({"min_date": "2026-02-03", "max_date": "2026-02-04"}) == {
+        "FINOPS_WINDOW_MIN_DATE": "2026-02-03",
+        "FINOPS_WINDOW_MAX_DATE": "2026-02-04",
+        "FINOPS_WINDOW_REBUILD_FROM": "",
+    }
+    assert set(window_env({}).values()) == {""}
+
+
 def test_one_warehouse_writer_at_a_time(defs):
     """The refresh job carries the tag the instance's run queue limits to one concurrent run."""
     import yaml

@@ -48,6 +48,13 @@ def window_vars(context: AssetExecutionContext, finops: Settings, datasets: tupl
     return out
 
 
+def build_args(finops: Settings) -> list[str]:
+    """The refresh job's dbt command. Without the unit tests unless FINOPS_DBT_UNIT_TESTS: they check the models'
+    code on fixed rows, not the data, so `make test` and CI run them, not every refresh (dbt's advice for
+    production builds; 17 of them, ~6 s of node time on the demo). The window is not here: see window_env."""
+    return ["build"] + ([] if finops.dbt_unit_tests else ["--exclude-resource-type", "unit_test"])
+
+
 WINDOW_VARS = ("min_date", "max_date", "rebuild_from")
 
 
@@ -85,11 +92,7 @@ def build_dbt_assets(settings: Settings, manifest: Path, datasets: tuple[Dataset
     def dbt_warehouse(context: AssetExecutionContext, dbt: DbtCliResource, finops: Settings):
         dbt_vars = window_vars(context, finops, datasets)
         context.log.info(f"dbt build, window {dbt_vars or 'from the models (newest built day minus lookback)'}")
-        args = ["build"]
-        if not finops.dbt_unit_tests:
-            # unit tests check the models' code on fixed rows, not the data: run by `make test` and in CI, not in
-            # every refresh (dbt's advice for production builds; 17 of them, ~6 s of node time on the demo)
-            args += ["--exclude-resource-type", "unit_test"]
+        args = build_args(finops)
         # runs are one at a time (the writer lock), so they share one target folder and dbt's partial parse
         target = Path(finops.dbt_target_dir)
         started = time.perf_counter()

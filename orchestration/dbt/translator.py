@@ -20,11 +20,10 @@ class FinopsDbtTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "source":
             # lake sources are the ingestion assets: the three tables of a dataset (usage_events,
             # usage_events_quarantine, usage_events_ingestion_log) are raw/usage_events, named in their meta
-            # (dagster.asset_key, dagster-dbt's own convention); another source is raw/<its name>
-            meta = dbt_resource_props.get("config", {}).get("meta") or dbt_resource_props.get("meta") or {}
-            if meta.get("dagster", {}).get("asset_key"):
-                return AssetKey(meta["dagster"]["asset_key"])
-            return AssetKey(["raw", dbt_resource_props["name"]])
+            # (dagster.asset_key, which dagster-dbt's own key honours); another source is raw/<its name>
+            key = super().get_asset_key(dbt_resource_props)
+            unnamed = AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+            return key if key != unnamed else AssetKey(["raw", dbt_resource_props["name"]])
         schema = dbt_resource_props.get("schema") or "main"
         name = dbt_resource_props.get("alias") or dbt_resource_props["name"]
         return AssetKey([schema, name])
