@@ -516,11 +516,44 @@ SCRIPT = """
 """
 
 
-def render(data: ReportData, title: str = "GenAI FinOps report") -> str:
+def bundle_cache_path() -> Path:
+    """Where vega_bundle keeps the bundle: the user's cache folder ($XDG_CACHE_HOME, else ~/.cache), named by the
+    vl-convert and Vega-Lite versions it was built with."""
+    from importlib.metadata import version
+
+    vl_version = alt.SCHEMA_VERSION.rsplit(".", 1)[0]  # e.g. v6.4
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return root / "genai-finops" / f"vega-bundle-{version('vl-convert-python')}-{vl_version}.js"
+
+
+def vega_bundle() -> str:
+    """vl-convert's bundle of Vega, Vega-Lite and vega-embed, inlined in the report so that it needs no network.
+    Building it takes ~3 s, and it depends only on the installed versions: it is built once per version and kept
+    in the user's cache folder (written whole or not at all); a cache that cannot be read or written only costs
+    the build."""
     import vl_convert
 
+    cache = bundle_cache_path()
+    try:
+        bundle = cache.read_text(encoding="utf-8")
+        if bundle:
+            return bundle
+    except OSError:
+        pass
+    bundle = vl_convert.javascript_bundle(vl_version=alt.SCHEMA_VERSION.rsplit(".", 1)[0])
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+        tmp.write_text(bundle, encoding="utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        pass
+    return bundle
+
+
+def render(data: ReportData, title: str = "GenAI FinOps report") -> str:
     sections, specs = build_sections(data)
-    bundle = vl_convert.javascript_bundle(vl_version=alt.SCHEMA_VERSION.rsplit(".", 1)[0])  # e.g. v6.4
+    bundle = vega_bundle()
     period = f"{data.period_start:%Y-%m-%d} to {data.period_end:%Y-%m-%d} ({len_days(data)} days)"
     body = "".join(f"<h2>{html.escape(name)}</h2>{content}" for name, content in sections)
     specs_json = json.dumps(specs, default=str).replace("</", "<\\/")
