@@ -3,6 +3,9 @@
 -- effective on-demand + capacity, value_usd) of one scope: a use case on a platform and model
 -- ('use_case_model'), a use case, a platform, a team (the use case's owner), or the total. The last
 -- `forecast_history_days` days (var, 365) are kept.
+-- A table, not a view: its five tests and the four forecast models that read it would each run its aggregations
+-- again, and they sit on the way to the forecasts.
+{{ config(materialized='table') }}
 {%- set history_days = var('forecast_history_days', 365) | int %}
 with origin as (
     select max(event_date) as origin_date
