@@ -165,6 +165,26 @@ def detect_utilization(capacity_hours, threshold: float) -> pd.DataFrame:
     )
 
 
+def metrics_by_series_and_period(signals: pd.DataFrame, keys: list[str]) -> dict:
+    """(key values..., period_start) -> the metrics flagged there: one pass over the signals of a level and grain,
+    for other_signals."""
+    out: dict = {}
+    for *at, metric in zip(*(signals[k] for k in keys), signals["period_start"], signals["metric"], strict=True):
+        out.setdefault(tuple(at), set()).add(metric)
+    return out
+
+
+def other_signals(flagged: dict, key_values: tuple, periods, metric: str) -> str | None:
+    """The other metrics flagged for the same series in an episode's periods, sorted and comma-separated (None:
+    none). A series with a missing key value has none (a missing value equals nothing)."""
+    found: set = set()
+    if not any(v is None or v != v for v in key_values):
+        for period in periods:
+            found |= flagged.get((*key_values, period), set())
+    found.discard(metric)
+    return ",".join(sorted(found)) or None
+
+
 class SeriesComponents:
     """One series' components per period, for the decomposition of its periods against their baseline."""
 
@@ -192,10 +212,29 @@ class SeriesComponents:
         keys = set().union(*(lag["routes"] for lag in lags))
         zero = np.zeros(len(ROUTE_VALUES))
         return {
-            "transactions": float(np.median([lag["transactions"] for lag in lags])),
-            "ok_tokens": float(np.median([lag["ok_tokens"] for lag in lags])),
-            "routes": {k: np.median(np.stack([lag["routes"].get(k, zero) for lag in lags]), axis=0) for k in keys},
+            "transactions": _median([lag["transactions"] for lag in lags]),
+            "ok_tokens": _median([lag["ok_tokens"] for lag in lags]),
+            "routes": {k: _median_of_rows(np.stack([lag["routes"].get(k, zero) for lag in lags])) for k in keys},
         }
+
+
+def _median(values: list[float]) -> float:
+    """np.median of a few numbers, without its fixed cost per call (a baseline takes three per period): the middle
+    value, or the mean of the two middle ones, the same float as numpy's; numpy's own where one is NaN."""
+    if any(v != v for v in values):
+        return float(np.median(values))
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return float(ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2)
+
+
+def _median_of_rows(rows: np.ndarray) -> np.ndarray:
+    """np.median(rows, axis=0) the same way."""
+    if np.isnan(rows).any():
+        return np.median(rows, axis=0)
+    ordered = np.sort(rows, axis=0)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 # the components of a route, in the order of core.ROUTE_FIELDS
@@ -226,6 +265,7 @@ def build_episodes(components: pd.DataFrame, signals: pd.DataFrame) -> pd.DataFr
         series_cache: dict = {}
         # the rows of each series (a series with a missing key has none, as no row equals a missing value)
         series_rows = frame.groupby(keys, sort=False).indices if keys and level != DEPLOYMENT else {}
+        flagged_metrics = metrics_by_series_and_period(part, keys)
         for _, episode in flagged.groupby("episode"):
             first = episode.iloc[0]
             key_values = tuple(first[k] for k in keys)
@@ -251,9 +291,7 @@ def build_episodes(components: pd.DataFrame, signals: pd.DataFrame) -> pd.DataFr
             direction = "up" if peak["z"] > 0 else "down"
             moving = {d: c for d, c in cents.items() if d != "other"}
             top = (max if impact_cents >= 0 else min)(moving, key=lambda d: moving[d]) if impact_cents else None
-            others = part[(part["metric"] != first["metric"]) & part["period_start"].isin(episode["period"])]
-            for k, v in zip(keys, key_values, strict=True):
-                others = others[others[k] == v]
+            others = other_signals(flagged_metrics, key_values, episode["period"], first["metric"])
             series_key = _key(
                 grain, level, *[first.get(k) if k in keys else None for k in SERIES_KEYS], first["metric"]
             )
@@ -285,7 +323,7 @@ def build_episodes(components: pd.DataFrame, signals: pd.DataFrame) -> pd.DataFr
                         else {}
                     ),
                     "top_driver": top,
-                    "signals": ",".join(sorted(set(others["metric"]))) or None,
+                    "signals": others,
                     # open while the series is still anomalous in the newest period of the data
                     "status": "open" if episode["period"].max() + step >= data_through else "resolved",
                     "data_through": data_through,
