@@ -3,6 +3,8 @@ installed version, then read from the user's cache folder."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 pytestmark = pytest.mark.unit
@@ -30,4 +32,14 @@ def test_the_vega_bundle_is_built_once_then_read_from_the_cache(tmp_path, monkey
         raise AssertionError("the bundle was built again instead of read from the cache")
 
     monkeypatch.setattr(vl_convert, "javascript_bundle", build_again)
+    assert vega_bundle() == built
+
+    # no cache folder at all (neither $XDG_CACHE_HOME nor a home folder): the bundle is built, nothing is kept
+    monkeypatch.undo()
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+    def no_home(cls):
+        raise RuntimeError("Could not determine home directory.")  # what pathlib raises
+
+    monkeypatch.setattr(Path, "home", classmethod(no_home))
     assert vega_bundle() == built

@@ -4,6 +4,7 @@ have rendered the page records what it drew in #render-status (the browser test 
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import math
@@ -533,7 +534,10 @@ def vega_bundle() -> str:
     the build."""
     import vl_convert
 
-    cache = bundle_cache_path()
+    try:
+        cache = bundle_cache_path()
+    except RuntimeError:  # neither $XDG_CACHE_HOME nor a home folder: no cache
+        return vl_convert.javascript_bundle(vl_version=alt.SCHEMA_VERSION.rsplit(".", 1)[0])
     try:
         bundle = cache.read_text(encoding="utf-8")
         if bundle:
@@ -541,13 +545,14 @@ def vega_bundle() -> str:
     except OSError:
         pass
     bundle = vl_convert.javascript_bundle(vl_version=alt.SCHEMA_VERSION.rsplit(".", 1)[0])
+    tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
         tmp.write_text(bundle, encoding="utf-8")
         os.replace(tmp, cache)
-    except OSError:
-        pass
+    except OSError:  # a cache that cannot be written costs only the build; no partial file is left
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
     return bundle
 
 
