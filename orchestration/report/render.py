@@ -517,42 +517,43 @@ SCRIPT = """
 """
 
 
+VL_VERSION = alt.SCHEMA_VERSION.rsplit(".", 1)[0]  # the Vega-Lite the charts are written for, e.g. v6.4
+
+
 def bundle_cache_path() -> Path:
     """Where vega_bundle keeps the bundle: the user's cache folder ($XDG_CACHE_HOME, else ~/.cache), named by the
     vl-convert and Vega-Lite versions it was built with."""
     from importlib.metadata import version
 
-    vl_version = alt.SCHEMA_VERSION.rsplit(".", 1)[0]  # e.g. v6.4
     root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return root / "genai-finops" / f"vega-bundle-{version('vl-convert-python')}-{vl_version}.js"
+    return root / "genai-finops" / f"vega-bundle-{version('vl-convert-python')}-{VL_VERSION}.js"
 
 
 def vega_bundle() -> str:
     """vl-convert's bundle of Vega, Vega-Lite and vega-embed, inlined in the report so that it needs no network.
     Building it takes ~3 s, and it depends only on the installed versions: it is built once per version and kept
-    in the user's cache folder (written whole or not at all); a cache that cannot be read or written only costs
-    the build."""
+    in the user's cache folder (written whole or not at all); a cache that cannot be read or written, or no cache
+    folder at all (neither $XDG_CACHE_HOME nor a home folder), only costs the build."""
     import vl_convert
 
     try:
         cache = bundle_cache_path()
-    except RuntimeError:  # neither $XDG_CACHE_HOME nor a home folder: no cache
-        return vl_convert.javascript_bundle(vl_version=alt.SCHEMA_VERSION.rsplit(".", 1)[0])
-    try:
-        bundle = cache.read_text(encoding="utf-8")
-        if bundle:
-            return bundle
-    except OSError:
-        pass
-    bundle = vl_convert.javascript_bundle(vl_version=alt.SCHEMA_VERSION.rsplit(".", 1)[0])
-    tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(bundle, encoding="utf-8")
-        os.replace(tmp, cache)
-    except OSError:  # a cache that cannot be written costs only the build; no partial file is left
+    except RuntimeError:  # what pathlib raises without a home folder
+        cache = None
+    if cache is not None:
         with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
+            if bundle := cache.read_text(encoding="utf-8"):
+                return bundle
+    bundle = vl_convert.javascript_bundle(vl_version=VL_VERSION)
+    if cache is not None:
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(bundle, encoding="utf-8")
+            os.replace(tmp, cache)
+        except OSError:  # no partial file is left
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
     return bundle
 
 
