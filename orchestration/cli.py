@@ -73,7 +73,7 @@ def cmd_sample_data(args: argparse.Namespace) -> int:
 
 
 def cmd_prepare(_: argparse.Namespace) -> int:
-    from orchestration.dbt.project import ensure_manifest
+    from orchestration.dbt.manifest import ensure_manifest
 
     print(f"dbt manifest: {ensure_manifest(Settings.from_env(), force=True)}")
     return 0
@@ -111,6 +111,7 @@ def _pull(settings: Settings, sources) -> None:
 def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float = 0.0, sources=None) -> int:
     """Pull the configured sources, then run the refresh job on `settings`' landing folders; print one line per
     step and the summary."""
+    from orchestration.dbt.manifest import start_parse
     from orchestration.pipeline import NoLandingData, require_landing_data, run_pipeline
     from orchestration.pull.api import PullError
     from orchestration.pull.storage import SyncError
@@ -124,6 +125,7 @@ def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float 
         return 1
     try:
         require_landing_data(settings)  # a missing or empty landing folder: nothing is written anywhere
+        start_parse(settings)  # a stale dbt manifest is parsed beside the imports of Dagster and Great Expectations
         settings.hash_salt()  # created (and announced) or refused before anything runs
         print(f"genai-finops: building {settings.duckdb_path} from {settings.landing_dir}")
         print(f"  Dagster's event stream: {log_file}")
@@ -231,6 +233,7 @@ def demo_settings(folder: str) -> Settings:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from orchestration.dbt.manifest import start_parse
     from orchestration.tools.sample_data.generator import MANIFEST, DemoFolderError, check_demo_folder, generate
     from orchestration.warehouse import writer_lock
 
@@ -239,6 +242,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         check_demo_folder(landing)  # before anything is written (the lock file included)
+        start_parse(settings)  # a stale dbt manifest (a new clone, a changed model) is parsed beside the generator
         with writer_lock(settings, wait_seconds=args.wait, what="genai-finops demo (generating)"):
             if args.regenerate or not (landing / MANIFEST).exists():
                 result = generate(
