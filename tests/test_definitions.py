@@ -167,52 +167,51 @@ def test_importing_the_code_location_parses_nothing(tmp_path):
 def test_manifest_follows_the_dbt_files_not_the_environment(tmp_path, monkeypatch):
     """A current manifest is reused (a parse costs ~5 s); a changed dbt file makes it stale; the lake or
     warehouse paths do not (dbt renders them again on every invocation)."""
-    from orchestration.dbt import manifest as project
+    from orchestration.dbt import manifest as dbt_manifest
 
     settings = work_settings(tmp_path)
-    manifest = project.ensure_manifest(settings)
+    manifest = dbt_manifest.ensure_manifest(settings)
     parsed_at = manifest.stat().st_mtime_ns
-    project.ensure_manifest(work_settings(tmp_path / "elsewhere"))  # other lake and warehouse: reused
+    dbt_manifest.ensure_manifest(work_settings(tmp_path / "elsewhere"))  # other lake and warehouse: reused
     assert manifest.stat().st_mtime_ns == parsed_at
     copy = copy_project(tmp_path / "project")
-    monkeypatch.setattr(project, "PROJECT_DIR", copy)
-    before = project.source_fingerprint()
+    monkeypatch.setattr(dbt_manifest, "PROJECT_DIR", copy)
+    before = dbt_manifest.source_fingerprint()
     (copy / "models" / "marts" / "finops" / "dim_models.sql").write_text("select 1 as changed\n")
-    assert project.source_fingerprint() != before
+    assert dbt_manifest.source_fingerprint() != before
 
 
 def test_a_parse_started_in_the_background_is_the_one_the_manifest_comes_from(tmp_path, monkeypatch):
     """`start_parse` (what `demo` and `run` call first) parses a stale manifest beside the command's own work;
     `ensure_manifest` waits for that parse instead of starting another, stamps it, and reports its failure; a dbt
     file changed while it ran is parsed again; a current manifest starts nothing."""
-    from orchestration.dbt import manifest as project
+    from orchestration.dbt import manifest as dbt_manifest
 
     spawned = []
-    spawn = project._spawn
-    monkeypatch.setattr(project, "_spawn", lambda *a: spawned.append(a[1]) or spawn(*a))
-    monkeypatch.setattr(project, "PROJECT_DIR", copy_project(tmp_path / "project"))
+    spawn = dbt_manifest._spawn
+    monkeypatch.setattr(dbt_manifest, "_spawn", lambda *a: spawned.append(a[1]) or spawn(*a))
+    monkeypatch.setattr(dbt_manifest, "PROJECT_DIR", copy_project(tmp_path / "project"))
     settings = work_settings(tmp_path, dbt_target_dir=str(tmp_path / "target"))
     stamp = tmp_path / "target" / "manifest.sources.sha256"
 
-    assert project.start_parse(settings) and not project.start_parse(settings)  # one parse per target folder
-    manifest = project.ensure_manifest(settings)
+    assert dbt_manifest.start_parse(settings) and not dbt_manifest.start_parse(settings)  # one parse per target folder
+    manifest = dbt_manifest.ensure_manifest(settings)
     assert len(spawned) == 1 and json.loads(manifest.read_text())["nodes"]
-    assert stamp.read_text() == project.source_fingerprint()
-    assert not project.start_parse(settings) and len(spawned) == 1  # current: nothing to parse
+    assert stamp.read_text() == dbt_manifest.source_fingerprint()
+    assert not dbt_manifest.start_parse(settings) and len(spawned) == 1  # current: nothing to parse
 
-    model = project.PROJECT_DIR / "models" / "marts" / "finops" / "dim_models.sql"
-    assert project.start_parse(settings) is False
+    model = dbt_manifest.PROJECT_DIR / "models" / "marts" / "finops" / "dim_models.sql"
     model.write_text("select 1 as changed\n")
-    assert project.start_parse(settings)
+    assert dbt_manifest.start_parse(settings)
     model.write_text("select 2 as changed_while_parsing\n")  # after the parse read it, or before: parsed again
-    project.ensure_manifest(settings)
-    assert len(spawned) == 3 and stamp.read_text() == project.source_fingerprint()
+    dbt_manifest.ensure_manifest(settings)
+    assert len(spawned) == 3 and stamp.read_text() == dbt_manifest.source_fingerprint()
 
     model.write_text("select * from {{ ref('no_such_model') }}\n")
-    assert project.start_parse(settings)
+    assert dbt_manifest.start_parse(settings)
     with pytest.raises(RuntimeError, match="(?s)dbt parse failed.*no_such_model"):
-        project.ensure_manifest(settings)
-    assert stamp.read_text() != project.source_fingerprint()  # a failed parse never stamps the manifest
+        dbt_manifest.ensure_manifest(settings)
+    assert stamp.read_text() != dbt_manifest.source_fingerprint()  # a failed parse never stamps the manifest
 
 
 # --- the tools stand apart from the product ------------------------------------------------------------------
