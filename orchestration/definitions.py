@@ -13,7 +13,8 @@ from dagster import Definitions, build_schedule_from_partitioned_job, definition
 from orchestration.anomaly.assets import build_alerts_asset
 from orchestration.datasets import DATASETS, Dataset
 from orchestration.dbt.assets import build_dbt_assets, build_published_warehouse
-from orchestration.dbt.project import FinopsDbtCliResource, dbt_executable, dbt_project, ensure_manifest
+from orchestration.dbt.manifest import dbt_executable, ensure_manifest
+from orchestration.dbt.project import FinopsDbtCliResource, dbt_project
 from orchestration.forecast.checks import budget_within_forecast
 from orchestration.ingest.assets import build_ingest_assets
 from orchestration.jobs import refresh_warehouse_job

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
 
@@ -212,6 +213,23 @@ def test_a_parse_started_in_the_background_is_the_one_the_manifest_comes_from(tm
     with pytest.raises(RuntimeError, match="(?s)dbt parse failed.*no_such_model"):
         dbt_manifest.ensure_manifest(settings)
     assert stamp.read_text() != dbt_manifest.source_fingerprint()  # a failed parse never stamps the manifest
+
+
+def test_a_background_parse_is_stopped_when_the_command_exits(tmp_path):
+    """A command that ends before it needs the manifest (a busy warehouse, an error) leaves no dbt parse running."""
+    code = (
+        "import sys; from orchestration.dbt import manifest as m; from tests.conftest import work_settings; "
+        "from pathlib import Path; "
+        "s = work_settings(Path(sys.argv[1]), dbt_target_dir=sys.argv[1] + '/target'); "
+        "assert m.start_parse(s); print(next(iter(m._parses.values())).process.pid)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], cwd=PROJECT_DIR, capture_output=True, text=True, check=True
+    )
+    pid = int(out.stdout.strip())
+    with pytest.raises(ProcessLookupError):  # stopped and reaped at exit; a parse left running takes seconds
+        os.kill(pid, 0)
+    assert not (tmp_path / "target" / "manifest.sources.sha256").exists()
 
 
 # --- the tools stand apart from the product ------------------------------------------------------------------

@@ -80,11 +80,27 @@ def _is_current(manifest: Path, stamp: Path, fingerprint: str) -> bool:
     return manifest.exists() and stamp.exists() and stamp.read_text() == fingerprint
 
 
-def _spawn(settings: Settings, target: Path, stdout: IO[bytes] | int) -> subprocess.Popen:
+def _spawn(settings: Settings, target: Path, output: IO[bytes]) -> subprocess.Popen:
     target.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **settings.dbt_env(), "DBT_TARGET_PATH": str(target)}
     cmd = [dbt_executable(), "parse", "--quiet", "--project-dir", str(PROJECT_DIR), "--target-path", str(target)]
-    return subprocess.Popen(cmd, env=env, cwd=PROJECT_DIR, stdout=stdout, stderr=subprocess.STDOUT)
+    return subprocess.Popen(cmd, env=env, cwd=PROJECT_DIR, stdout=output, stderr=subprocess.STDOUT)
+
+
+def _start(settings: Settings, target: Path) -> _Parse:
+    """A `dbt parse` of the files as they are now (their fingerprint taken before it reads them)."""
+    fingerprint = source_fingerprint()
+    output = tempfile.TemporaryFile()
+    return _Parse(_spawn(settings, target, output), output, fingerprint)
+
+
+def _finish(parse: _Parse, stamp: Path) -> None:
+    """Wait for a parse; stamp the manifest with the fingerprint of the files it started from, or raise with
+    dbt's output. A file changed while it ran leaves the stamp behind the files: the manifest is parsed again."""
+    code, output = parse.wait()
+    if code != 0:
+        raise RuntimeError(f"dbt parse failed:\n{output[-6000:]}")
+    stamp.write_text(parse.fingerprint)
 
 
 def start_parse(settings: Settings) -> bool:
@@ -93,13 +109,9 @@ def start_parse(settings: Settings) -> bool:
     already running (False). A parse still running when the process exits is stopped (the stamp is written only
     by `ensure_manifest`, after a parse that succeeded)."""
     target, manifest, stamp = _paths(settings)
-    if str(target) in _parses:
+    if str(target) in _parses or _is_current(manifest, stamp, source_fingerprint()):
         return False
-    fingerprint = source_fingerprint()
-    if _is_current(manifest, stamp, fingerprint):
-        return False
-    output = tempfile.TemporaryFile()
-    _parses[str(target)] = _Parse(_spawn(settings, target, output), output, fingerprint)
+    _parses[str(target)] = _start(settings, target)
     return True
 
 
@@ -111,21 +123,12 @@ def _stop_parses() -> None:
 
 def ensure_manifest(settings: Settings, force: bool = False) -> Path:
     """`<dbt target dir>/manifest.json`, parsed again when missing, when a dbt file changed, or when forced; a
-    parse `start_parse` began is waited for (and run again if a dbt file changed while it ran)."""
+    parse `start_parse` began is waited for first (and the manifest parsed again if a dbt file changed while it
+    ran)."""
     target, manifest, stamp = _paths(settings)
-    fingerprint = source_fingerprint()
     pending = _parses.pop(str(target), None)
     if pending is not None:
-        code, output = pending.wait()
-        if code != 0:
-            raise RuntimeError(f"dbt parse failed:\n{output[-6000:]}")
-        if pending.fingerprint == fingerprint and not force:
-            stamp.write_text(fingerprint)
-            return manifest
-    if force or not _is_current(manifest, stamp, fingerprint):
-        proc = _spawn(settings, target, subprocess.PIPE)
-        output = proc.communicate()[0].decode(errors="replace")
-        if proc.returncode != 0:
-            raise RuntimeError(f"dbt parse failed:\n{output[-6000:]}")
-        stamp.write_text(fingerprint)
+        _finish(pending, stamp)
+    if force or not _is_current(manifest, stamp, source_fingerprint()):
+        _finish(_start(settings, target), stamp)
     return manifest

@@ -1,7 +1,7 @@
 """The dbt project of the code location: dagster-dbt's project and CLI resource.
 
 The manifest Dagster builds the dbt assets from is kept in step with the project's files by
-`orchestration.dbt.manifest` (`ensure_manifest`, re-exported here).
+`orchestration.dbt.manifest`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,7 @@ from pathlib import Path
 from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
 
-from orchestration.dbt.manifest import dbt_executable, ensure_manifest, source_fingerprint
 from orchestration.settings import PROJECT_DIR, Settings
-
-__all__ = ["FinopsDbtCliResource", "dbt_executable", "dbt_project", "ensure_manifest", "source_fingerprint"]
 
 
 class FinopsDbtCliResource(DbtCliResource):

@@ -41,7 +41,9 @@ distribution as (
 
 -- The most expensive 1% are ranked among the few transactions at or above the 98th percentile, not among all:
 -- interpolating at 0.98 x (n - 1) leaves floor(2% of n + 0.98) >= ceil(1% of n) values at or above it, and the
--- margin of 1e-9 of its size keeps a rounding of the interpolation from leaving out a value equal to it.
+-- margin of 1e-9 of its size keeps a rounding of the interpolation from leaving out a value equal to it. The
+-- most expensive transaction is always among them (no percentile is above the maximum), so the inner joins
+-- below keep every use case and variant.
 top_candidates as (
     select
         transactions.use_case_id,
