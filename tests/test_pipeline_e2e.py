@@ -148,6 +148,11 @@ def _forget(work, lo, hi):
             "delete from marts.fct_focus_cost_and_usage "
             f"where cast(ChargePeriodStart as date) between '{lo}' and '{hi}'"
         )
+        # a month's chargeback needs all its days: the months of the window go whole
+        con.execute(
+            "delete from marts.rpt_capacity_chargeback_monthly "
+            f"where month_start >= date_trunc('month', date '{lo}') and month_start <= date '{hi}'"
+        )
     finally:
         con.close()
 
@@ -168,6 +173,7 @@ def _incremental_rows(work):
             "intermediate.int_requests_daily",
             "marts.rpt_use_case_roi_daily",
             "marts.rpt_waste_daily",
+            "marts.rpt_capacity_chargeback_monthly",
         )
     ]
     return _fact_rows(work), transactions, turns, cache, coverage, *capacity
@@ -188,6 +194,7 @@ INCREMENTAL_MODELS = (
     "int_requests_daily",
     "rpt_use_case_roi_daily",
     "rpt_waste_daily",
+    "rpt_capacity_chargeback_monthly",
 )
 
 

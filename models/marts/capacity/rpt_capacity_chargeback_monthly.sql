@@ -3,12 +3,18 @@
 -- stay with the reservation's owner team as their own lines (or, under capacity_idle_policy 'shared', the
 -- idle of hours with traffic goes to those hours' use cases). The lines of a reservation-month add up to
 -- its committed + overage cost. USD.
+-- Incremental by month: a run rebuilds the whole months that hold the days its window rebuilt upstream
+-- (macros/rebuild_days.sql, rebuild_months); every month of the terms on the first build.
+{{ config(materialized='incremental', on_schema_change='fail', **partition_replace_config('month_start')) }}
+{%- set newest = "coalesce(max(case when line_type = 'use_case' then month_start end), min(month_start))" %}
 with hourly as (
     select * from {{ ref('fct_capacity_hourly') }}
+    where {{ rebuild_months('hour_date', newest) }}
 ),
 
 allocations as (
     select * from {{ ref('int_capacity_allocations_by_reservation') }}
+    where {{ rebuild_months('event_date', newest) }}
 ),
 
 shared_policy as (
