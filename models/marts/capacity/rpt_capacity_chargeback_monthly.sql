@@ -4,7 +4,7 @@
 -- idle of hours with traffic goes to those hours' use cases). The lines of a reservation-month add up to
 -- its committed + overage cost. USD.
 -- Incremental by month: a run rebuilds the whole months that hold the days its window rebuilt upstream
--- (macros/rebuild_days.sql, rebuild_months); every month of the terms on the first build.
+-- (macros/rebuild_months.sql); every month of the terms on the first build.
 {{ config(materialized='incremental', on_schema_change='fail', **partition_replace_config('month_start')) }}
 {%- set newest = "coalesce(max(case when line_type = 'use_case' then month_start end), min(month_start))" %}
 with hourly as (
