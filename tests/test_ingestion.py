@@ -325,8 +325,11 @@ def test_files_read_in_batches_land_as_each_file_alone(tmp_path, monkeypatch):
         sizes.append(len(items))
         return real_ingest_files(ds, items, *args, **kw)
 
+    progress: list[tuple] = []
+
     def load(lake: Path) -> list:
         results = []
+        progress.clear()
         for name, arrivals in (
             ("usage_events", days),
             ("usage_events", ["2026-01-07"]),
@@ -334,13 +337,34 @@ def test_files_read_in_batches_land_as_each_file_alone(tmp_path, monkeypatch):
             ("anthropic_messages", days),
             ("otel_spans", ["2026-01-12", "2026-01-13"]),
         ):  # one worker: the files of both days in one batch per format
-            results += engine.ingest_days(dataset(name), arrivals, str(landing), str(lake), "salt", workers=1)
+            results += engine.ingest_days(
+                dataset(name),
+                arrivals,
+                str(landing),
+                str(lake),
+                "salt",
+                workers=1,
+                on_progress=lambda *done, name=name: progress.append((name, *done)),
+            )
         return [dataclasses.astuple(r)[:-1] for r in results]  # all but the seconds
 
     monkeypatch.setattr(engine, "ingest_files", spy)
     batched = load(tmp_path / "batched")
     # usage_events JSON 8, Parquet 2, CSV 1, Parquet 2 and 2 (read file by file); messages 2; OTel 4
     assert sizes == [8, 2, 1, 2, 2, 2, 4]
+    # a progress call after each batch: files done, files in all, records read so far. A day's JSON files: 10
+    # records of bad_records, 3 good, 0 empty, 2 zipped; then the Parquet files (3 each), then the CSV (1); the
+    # 7th: two Parquet files of 3; the 8th: 3 and the corrupt file's 0; a message per file; the spans as logged
+    otel_read = sum(r[3] for r in batched if r[0] == "otel_spans")
+    assert progress == [
+        ("usage_events", 8, 11, 30),
+        ("usage_events", 10, 11, 36),
+        ("usage_events", 11, 11, 37),
+        ("usage_events", 2, 2, 6),
+        ("usage_events", 2, 2, 3),
+        ("anthropic_messages", 2, 2, 2),
+        ("otel_spans", 4, 4, otel_read),
+    ]
     monkeypatch.setattr(engine, "_batches", lambda tasks, workers: [[i] for i in range(len(tasks))])
     sizes.clear()
     alone = load(tmp_path / "alone")

@@ -37,6 +37,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -940,8 +941,18 @@ def _remove_day_outputs(fs, lake_root: str, ds: Dataset, days: list[str]) -> Non
         fs.rm(path)
     for day in days:
         for name in ("_quarantine", "_ingestion_log"):
-            for p in fs.glob(posixpath.join(lake_root, f"{ds.name}{name}", f"day={day}", f"{day}__*.parquet")):
+            for p in _day_outputs(fs, posixpath.join(lake_root, f"{ds.name}{name}", f"day={day}"), day):
                 fs.rm(p)
+
+
+def _day_outputs(fs, folder: str, day: str) -> list[str]:
+    """The files of a day folder that landing files of that arrival day wrote (`<day>__<key>.parquet`): a
+    listing of the folder (a glob per folder compiles a pattern: ~1 ms, 0.1 s for 31 days of three tables)."""
+    try:
+        entries = fs.ls(folder, detail=False)
+    except FileNotFoundError:
+        return []
+    return [p for p in entries if posixpath.basename(p).startswith(f"{day}__") and p.endswith(".parquet")]
 
 
 def _publish(fs, lake_root: str, ds: Dataset, key: str, day: str, tmp: Path, cleared: bool = False) -> None:
@@ -1039,12 +1050,14 @@ def ingest_days(
     workers: int | None = None,
     naive_timezone: str = "UTC",
     file_timeout_s: float | None = None,
+    on_progress: Callable[[int, int, int], None] | None = None,
 ) -> list[FileResult]:
     """Re-load arrival days: everything their files wrote before is replaced, files gone are removed, and every
     entry of the dataset's landing folder is logged (loaded, unreadable or skipped with its reason). Files
     load in batches (_batches), `workers` batches at a time, each on its own connection to one in-memory DuckDB;
     results in file order, then the skipped entries of those days. `landing_dir` is one landing folder or several
-    (Settings.landing_roots)."""
+    (Settings.landing_roots). `on_progress(files done, files in all, records read)` is called after each batch,
+    in this thread."""
     ensure_lake_schemas(lake_dir, DATASETS if ds in DATASETS else (*DATASETS, ds))
     fs, lake_root = fsspec.core.url_to_fs(lake_dir)
     listing = list_roots(landing_dir, ds.landing)  # one landing folder, or several (landing, pulled)
@@ -1103,9 +1116,13 @@ def ingest_days(
                 cursor.close()
 
         by_task: dict[int, FileResult] = {}
+        records = 0
         with ThreadPoolExecutor(max_workers=min(workers or ingest_workers(), len(batches))) as pool:
             for batch, results in zip(batches, pool.map(load, batches), strict=True):
                 by_task.update(zip(batch, results, strict=True))
+                if on_progress is not None:
+                    records += sum(r.records_read for r in results)
+                    on_progress(len(by_task), len(tasks), records)
         return [by_task[i] for i in range(len(tasks))] + skipped
     finally:
         con.close()
