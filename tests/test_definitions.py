@@ -215,6 +215,37 @@ def test_a_parse_started_in_the_background_is_the_one_the_manifest_comes_from(tm
     assert stamp.read_text() != dbt_manifest.source_fingerprint()  # a failed parse never stamps the manifest
 
 
+def test_a_new_profile_is_parsed_in_the_background_so_the_build_parses_nothing(tmp_path):
+    """dbt parses the whole project again when its partial-parse file was written for another profile (another
+    warehouse path): `start_parse` parses for settings whose profile the target folder does not hold, without
+    rewriting the current manifest or holding up `ensure_manifest` (the build waits for it: `wait_for_parse`), and a
+    dbt command with those settings then finds nothing to parse; settings of the same profile start nothing."""
+    from orchestration.dbt import manifest as dbt_manifest
+
+    target = tmp_path / "target"
+    first = work_settings(tmp_path / "a", dbt_target_dir=str(target))
+    other = work_settings(tmp_path / "b", dbt_target_dir=str(target))
+    assert dbt_manifest.start_parse(first)
+    dbt_manifest.ensure_manifest(first)
+    assert not dbt_manifest.start_parse(first)
+    written = (target / "manifest.json").stat().st_mtime_ns
+    assert dbt_manifest.start_parse(other)  # the dbt files are the same, the warehouse path is not
+    dbt_manifest.ensure_manifest(other)  # current: returned at once, the parse left running for the build
+    assert str(target) in dbt_manifest._parses
+    dbt_manifest.wait_for_parse(other)
+    assert not dbt_manifest._parses and not dbt_manifest.start_parse(other)
+    assert (target / "manifest.json").stat().st_mtime_ns == written  # never rewritten under a reader
+
+    def parse(settings) -> str:
+        env = {**os.environ, **settings.dbt_env()}
+        cmd = [dbt_manifest.dbt_executable(), "parse", "--project-dir", str(PROJECT_DIR), "--target-path", str(target)]
+        out = subprocess.run(cmd, env=env, cwd=PROJECT_DIR, capture_output=True, text=True, check=True)
+        return out.stdout
+
+    assert "Unable to do partial parsing" not in parse(other)
+    assert "Unable to do partial parsing because profile has changed" in parse(first)  # how dbt says it
+
+
 def test_a_background_parse_is_stopped_when_the_command_exits(tmp_path):
     """A command that ends before it needs the manifest (a busy warehouse, an error) leaves no dbt parse running."""
     code = (

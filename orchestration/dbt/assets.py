@@ -25,6 +25,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Failure, 
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.datasets import Dataset
+from orchestration.dbt.manifest import record_profile, wait_for_parse
 from orchestration.dbt.project import dbt_project
 from orchestration.dbt.translator import FinopsDbtTranslator
 from orchestration.ingest.engine import oldest_event_day
@@ -100,9 +101,13 @@ def build_dbt_assets(settings: Settings, manifest: Path, datasets: tuple[Dataset
             # the days this build may change, recorded before it starts: a build that fails halfway has changed
             # some of them too, and the next publish writes them (orchestration/publish.py)
             record_build(finops.duckdb_path, window_start(dbt_vars))
+            # a parse for this profile started in the background by the command (start_parse) writes dbt's
+            # partial-parse file: done before dbt starts, which then finds nothing to parse
+            wait_for_parse(finops)
             with subprocess_env({**finops.dbt_env(), **window_env(dbt_vars)}):
                 invocation = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
             yield from invocation.stream()
+            record_profile(finops)  # dbt's partial-parse file now holds this profile (start_parse reads it)
         context.log.info(step(f"dbt build: {summarize(invocation)} ({time.perf_counter() - started:.1f} s)"))
         if not invocation.is_successful():
             raise Failure(f"dbt build failed: {summarize(invocation)}; see {target / 'dbt.log'}")
