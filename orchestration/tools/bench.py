@@ -329,6 +329,7 @@ def run(
 
         shutil.rmtree(work / "lake")
         (work / "lake").mkdir()
+    from orchestration.dbt.manifest import start_parse
     from orchestration.ingest.assets import return_freed_memory
     from orchestration.pipeline import landing_days, run_pipeline
 
@@ -356,6 +357,7 @@ def run(
             instance = DagsterInstance.ephemeral()
             started_at = time.time()
             t = time.perf_counter()
+            start_parse(settings)  # as `genai-finops run` does: a new warehouse path's parse beside the ingestion
             ok = run_pipeline(
                 settings, first, last, instance=instance, quiet=True, log_file=str(work / "logs" / f"run-{first}.log")
             ).success
@@ -444,6 +446,7 @@ def incremental(events: int, days: int, workdir: str | None, top: int = 15, samp
     lower bound and the per-request calculator of the same run, like `run`."""
     from dagster import DagsterInstance
 
+    from orchestration.dbt.manifest import start_parse
     from orchestration.pipeline import landing_days, run_pipeline
     from orchestration.settings import Settings
 
@@ -475,6 +478,7 @@ def incremental(events: int, days: int, workdir: str | None, top: int = 15, samp
         since = time.time()
         t = time.perf_counter()
         log = str(base / "logs" / f"run-{first}.log")
+        start_parse(settings)  # as `genai-finops run` does: a new warehouse path's parse beside the ingestion
         outcome = run_pipeline(settings, first, last, instance, quiet=True, log_file=log)
         if not outcome.success:
             raise SystemExit(f"the run {first}..{last} failed")
