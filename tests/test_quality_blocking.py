@@ -116,6 +116,37 @@ def test_an_empty_optional_timestamp_is_no_violation():
 
 
 @pytest.mark.unit
+def test_derived_columns_are_computed_as_pandas_would():
+    """The derived columns are computed on Arrow before the frame is made: the same values as pandas' floor
+    division of microseconds, `.str.strip().str.lower()` and `fillna(0)` sums, empty values included."""
+    suite = suites.dataset_suite(USAGE, date(2026, 1, 5))
+    stamps = pd.Series(
+        pd.to_datetime(["2026-01-05 10:00:00.999999", "1969-12-31 23:59:59.5", None, "1970-01-01 00:00:01.000000"])
+    )
+    rows = pd.DataFrame({c: [None] * 4 for c in suite.columns})
+    rows["occurred_at"] = stamps
+    rows["platform"] = pd.Series([" OpenAI\t", "AWS_bedrock\u00a0", None, "\u2003azure_OPENAI"], dtype="object")
+    rows["cached_input_tokens"] = pd.Series([5, None, 1, None], dtype="Int64")
+    rows["cache_write_tokens"] = pd.Series([2, 3, None, None], dtype="Int64")
+    frame = suite.prepare(rows)
+    micros = stamps.astype("int64") // 1000
+    assert frame["occurred_at__unix_s"].tolist()[:2] == (micros[:2] // 1_000_000).tolist() == [1767607200, -1]
+    assert pd.isna(frame["occurred_at__unix_s"][2]) and frame["occurred_at__unix_s"][3] == 1
+    expected = rows["platform"].str.strip().str.lower()
+    assert (
+        frame["platform__lower"].tolist()[:2] + frame["platform__lower"].tolist()[3:]
+        == [
+            "openai",
+            "aws_bedrock",
+            "azure_openai",
+        ]
+        == expected.tolist()[:2] + expected.tolist()[3:]
+    )
+    assert pd.isna(frame["platform__lower"][2])
+    assert frame["subset_0__input_tokens"].tolist() == [7, 3, 1, 0]
+
+
+@pytest.mark.unit
 def test_enumerations_compare_lower_cased_as_ingestion_does():
     assert _validate(_usage_frame(platform=" OpenAI ", status="Success")).failures == []
 

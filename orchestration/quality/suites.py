@@ -17,7 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import great_expectations as gx
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from orchestration.datasets import Dataset
 from orchestration.ingest.contracts import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP
@@ -40,14 +43,49 @@ def _unix_s(day: date) -> int:
     return int(pd.Timestamp(day).timestamp())
 
 
-def unix_seconds(series: pd.Series) -> pd.Series:
-    """A timestamp column as integer seconds: GE's pandas range check on integers is ~30x faster than on
-    datetimes."""
-    stamps = series.astype("datetime64[us]")
-    seconds = stamps.astype("int64") // 1_000_000
-    if stamps.isna().any():  # an empty optional timestamp is no value (NaT would read as the smallest integer)
-        return seconds.astype("float64").mask(stamps.isna())
-    return seconds
+def unix_seconds(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A timestamp column as integer seconds, floored (an empty one stays empty: a frame shows it as NaN, never
+    as the smallest integer): GE's pandas range check on integers is ~30x faster than on datetimes."""
+    if not pa.types.is_timestamp(values.type):
+        values = pc.cast(values, pa.timestamp("us"))
+    # the stored instant in microseconds (a zone changes no stored value)
+    micros = pc.cast(pc.cast(values, pa.timestamp("us", tz=values.type.tz), safe=False), pa.int64())
+    seconds = pc.divide(micros, 1_000_000)  # integer division truncates: one less below a negative remainder
+    return pc.subtract(seconds, pc.cast(pc.greater(pc.multiply(seconds, 1_000_000), micros), pa.int64()))
+
+
+def lowered(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Trimmed of whitespace and lower-cased: the Arrow kernels pandas' `.str.strip().str.lower()` run on
+    Arrow-backed strings."""
+    if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+        values = pc.cast(values, pa.string())
+    return pc.utf8_lower(pc.utf8_trim_whitespace(values))
+
+
+def filled_sum(columns: list[pa.ChunkedArray]) -> pa.ChunkedArray:
+    """The sum of the columns, an empty value counted as 0."""
+    total = None
+    for values in columns:
+        if pa.types.is_null(values.type):
+            values = pc.cast(values, pa.int64())
+        values = pc.fill_null(values, 0)
+        total = values if total is None else pc.add(total, values)
+    return total
+
+
+# strings stay Arrow-backed in pandas (pandas 3's default `str` dtype; pandas 2 would make Python objects of
+# them): Great Expectations validates 1M usage rows in 7.9 s instead of 20.1 s
+ARROW_STRINGS = {
+    pa.string(): pd.StringDtype("pyarrow", na_value=np.nan),
+    pa.large_string(): pd.StringDtype("pyarrow", na_value=np.nan),
+}
+
+
+def to_frame(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table as the frame GE validates: one block per numeric dtype (GE filters the frame once per
+    expectation, a row subset of every column, which would merge scattered blocks each time), strings
+    Arrow-backed."""
+    return table.to_pandas(types_mapper=ARROW_STRINGS.get)
 
 
 def max_batch_rows() -> int:
@@ -66,7 +104,7 @@ class DatasetSuite:
 
     expectations: list
     columns: list[str]
-    prepare: Callable[[pd.DataFrame], pd.DataFrame]
+    prepare: Callable[[pa.Table | pd.DataFrame], pd.DataFrame]
 
 
 def dataset_suite(ds: Dataset, latest_arrival_day: date) -> DatasetSuite:
@@ -83,7 +121,7 @@ def dataset_suite(ds: Dataset, latest_arrival_day: date) -> DatasetSuite:
     contract = ds.contract
     out: list = [_e(E.ExpectColumnValuesToNotBeNull(column=contract.id_field))]
     columns = {contract.id_field}
-    derived: list[tuple[str, Callable[[pd.DataFrame], pd.Series]]] = []
+    derived: list[tuple[str, Callable[[pa.Table], pa.ChunkedArray]]] = []
     for f in contract.fields:
         if f.hashed or f.name == contract.id_field:
             continue
@@ -107,37 +145,39 @@ def dataset_suite(ds: Dataset, latest_arrival_day: date) -> DatasetSuite:
                 )
             )
             columns.add(f.name)
-            derived.append((column, lambda df, name=f.name: unix_seconds(df[name])))
+            derived.append((column, lambda table, name=f.name: unix_seconds(table[name])))
     for name, values in contract.allowed():
         column = f"{name}__lower"
         out.append(_e(E.ExpectColumnValuesToBeInSet(column=column, value_set=list(values))))
         columns.add(name)
-        derived.append((column, lambda df, name=name: df[name].str.strip().str.lower()))
+        derived.append((column, lambda table, name=name: lowered(table[name])))
     for i, rule in enumerate(contract.subset_rules):
         column = f"subset_{i}__{rule.total}"
         out.append(_e(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A=rule.total, column_B=column, or_equal=True)))
         columns.update((rule.total, *rule.parts))
-        derived.append((column, lambda df, parts=rule.parts: sum(df[p].fillna(0) for p in parts)))
+        derived.append((column, lambda table, parts=rule.parts: filled_sum([table[p] for p in parts])))
     for w in ds.warnings:
         columns.add(w.column)
         if w.kind == "not_null":
             out.append(_e(E.ExpectColumnValuesToNotBeNull(column=w.column, mostly=w.mostly), "warn"))
         elif w.kind == "in_set":  # compared trimmed and lower-cased, as accepted values are
-            lowered = f"{w.column}__lower"
+            lowered_column = f"{w.column}__lower"
             values = sorted({v.lower() for v in w.values})
-            out.append(_e(E.ExpectColumnValuesToBeInSet(column=lowered, value_set=values, mostly=w.mostly), "warn"))
-            if all(column != lowered for column, _ in derived):
-                derived.append((lowered, lambda df, name=w.column: df[name].str.strip().str.lower()))
+            out.append(
+                _e(E.ExpectColumnValuesToBeInSet(column=lowered_column, value_set=values, mostly=w.mostly), "warn")
+            )
+            if all(column != lowered_column for column, _ in derived):
+                derived.append((lowered_column, lambda table, name=w.column: lowered(table[name])))
         else:
             raise ValueError(f"dataset {ds.name}: unknown warning kind {w.kind!r}")
 
-    def prepare(df: pd.DataFrame) -> pd.DataFrame:
-        df = df.copy()
+    def prepare(batch: pa.Table | pd.DataFrame) -> pd.DataFrame:
+        """The batch with its derived columns, as GE's frame: computed on Arrow, converted to pandas once (no
+        copy of the frame per derived column)."""
+        table = pa.Table.from_pandas(batch, preserve_index=False) if isinstance(batch, pd.DataFrame) else batch
         for column, compute in derived:
-            df[column] = compute(df)
-        # one block per dtype from here on: GE filters the frame once per expectation (a row subset of every
-        # column), and each of those copies would merge the scattered blocks again (1M usage rows: 3 s of 9)
-        return df.copy()
+            table = table.append_column(column, compute(table))
+        return to_frame(table)
 
     return DatasetSuite(out, sorted(columns), prepare)
 
