@@ -7,9 +7,11 @@ Dagster's whole event stream goes to a log file (`log_file`).
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
-from contextlib import ExitStack, redirect_stdout
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,14 +89,41 @@ def run_pipeline(
     datasets: tuple[Dataset, ...] = DATASETS,
 ) -> RunOutcome:
     """Materialize every asset through Dagster for the landing days in [first_day, last_day] (default: all)."""
-    from orchestration.dbt.assets import subprocess_env
-    from orchestration.definitions import build_definitions
-    from orchestration.jobs import REFRESH_JOB
+    try:
+        with long_lived_loaded():
+            from orchestration.definitions import build_definitions
+            from orchestration.jobs import REFRESH_JOB
 
-    days = require_landing_data(settings, datasets)
-    first, last = first_day or days[0], last_day or days[-1]
-    defs = build_definitions(settings, datasets)
-    job = defs.resolve_job_def(REFRESH_JOB)
+            days = require_landing_data(settings, datasets)
+            first, last = first_day or days[0], last_day or days[-1]
+            job = build_definitions(settings, datasets).resolve_job_def(REFRESH_JOB)
+        return _execute(job, settings, first, last, instance, wait_seconds, log_file, quiet)
+    finally:
+        gc.unfreeze()
+
+
+@contextmanager
+def long_lived_loaded() -> Iterator[None]:
+    """Load what lives as long as the run (Dagster, dagster-dbt, Great Expectations and dbt's manifest imported,
+    the definitions built: ~500,000 objects) with Python's cyclic garbage collector paused, then move it all to
+    the collector's permanent generation (gc.freeze; run_pipeline thaws it when the run ends). Each full pass of
+    the collector walks every object it tracks and holds the interpreter while it does: in the demo, eight passes
+    while these loaded (1.0 s, freeing 0 to 61 objects each), then ten during the run (~0.3 s each, two of them
+    the validation's own). Reference counting still frees what is frozen; what the steps make is collected as
+    before."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+def _execute(job, settings: Settings, first: str, last: str, instance, wait_seconds, log_file, quiet) -> RunOutcome:
+    from orchestration.dbt.assets import subprocess_env
+
     logger_config: dict = {"quiet": quiet}
     if log_file:
         Path(log_file).parent.mkdir(parents=True, exist_ok=True)

@@ -329,3 +329,21 @@ def test_the_dbt_resource_knows_its_version_without_running_dbt(defs, monkeypatc
     elsewhere = type(dbt)(project_dir=dbt.project_dir, dbt_executable=str(other))
     with pytest.raises(AssertionError, match="ran"):
         _ = elsewhere._cli_version
+
+
+def test_what_dbt_loaded_before_the_build_is_out_of_the_cyclic_collector():
+    """The profile's DuckDB output loads the plugin (orchestration/dbt/gc_freeze.py) that moves what dbt holds for
+    the whole command to the collector's permanent generation when dbt opens its first connection."""
+    import gc
+
+    import yaml
+    from dbt.adapters.duckdb.plugins import BasePlugin
+
+    profile = yaml.safe_load((PROJECT_DIR / "profiles.yml").read_text())
+    [plugin] = profile["genai_finops"]["outputs"]["duckdb"]["plugins"]
+    gc.unfreeze()
+    try:
+        BasePlugin.create(plugin["module"])  # as dbt-duckdb does when it opens the first connection
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

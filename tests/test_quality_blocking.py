@@ -171,6 +171,7 @@ def test_a_reader_that_lets_a_bad_record_through_is_stopped_before_dbt(tmp_path,
     instance = DagsterInstance.ephemeral()
     outcome = run_pipeline(work_settings(tmp_path), instance=instance, quiet=True)
     assert not outcome.success
+    assert gc.get_freeze_count() == 0  # the objects the run froze are thawed, the run failed or not
     # the raw data landed, but nothing downstream was built
     assert instance.get_latest_materialization_event(AssetKey(["raw", "usage_events"])) is not None
     assert instance.get_latest_materialization_event(AssetKey(["marts", "fct_genai_requests"])) is None
