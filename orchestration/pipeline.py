@@ -89,6 +89,7 @@ def run_pipeline(
     datasets: tuple[Dataset, ...] = DATASETS,
 ) -> RunOutcome:
     """Materialize every asset through Dagster for the landing days in [first_day, last_day] (default: all)."""
+    thaw = gc.get_freeze_count() == 0  # what a caller froze itself stays frozen
     try:
         with long_lived_loaded():
             from orchestration.definitions import build_definitions
@@ -99,7 +100,8 @@ def run_pipeline(
             job = build_definitions(settings, datasets).resolve_job_def(REFRESH_JOB)
         return _execute(job, settings, first, last, instance, wait_seconds, log_file, quiet)
     finally:
-        gc.unfreeze()
+        if thaw:
+            gc.unfreeze()
 
 
 @contextmanager

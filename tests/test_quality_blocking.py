@@ -147,6 +147,26 @@ def test_derived_columns_are_computed_as_pandas_would():
 
 
 @pytest.mark.unit
+def test_what_a_run_loads_is_loaded_without_the_collector_and_frozen():
+    """run_pipeline loads Dagster and the definitions inside long_lived_loaded: no collection while they load, all
+    of it frozen after, and the collector's state as the caller had it."""
+    from orchestration.pipeline import long_lived_loaded
+
+    gc.unfreeze()
+    try:
+        for caller_enabled in (True, False):
+            (gc.enable if caller_enabled else gc.disable)()
+            with long_lived_loaded():
+                assert not gc.isenabled()
+                loaded = [[i] for i in range(1000)]  # tracked by the collector
+            assert gc.get_freeze_count() >= len(loaded) and gc.isenabled() is caller_enabled
+            gc.unfreeze()
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
+@pytest.mark.unit
 def test_enumerations_compare_lower_cased_as_ingestion_does():
     assert _validate(_usage_frame(platform=" OpenAI ", status="Success")).failures == []
 
