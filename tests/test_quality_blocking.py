@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import tracemalloc
 import weakref
 from datetime import date
 
@@ -66,6 +67,24 @@ def test_a_validated_batch_is_not_kept():
     del batches
     gc.collect()
     assert outcome.rows == 2 and [ref() for ref in kept] == [None, None]
+
+
+@pytest.mark.unit
+def test_validating_does_not_copy_the_frame_for_each_expectation():
+    """GE selects each expectation's rows with a boolean mask; without pandas' copy-on-write, a mask that keeps
+    every row copies the whole frame (every column) once per expectation. Here a frame of 20 MB: 28 MB allocated
+    at the peak of its validation without copy-on-write, 4 MB with it."""
+    frame = pd.concat([_usage_frame()] * 50_000, ignore_index=True)
+    frame["event_id"] = [f"e{i}" for i in range(len(frame))]
+    size = frame.memory_usage(deep=True).sum()
+    tracemalloc.start()
+    try:
+        outcome = _validate_all([frame])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert outcome.rows == 50_000 and outcome.failures == []
+    assert peak < size / 2, f"{peak / 1e6:.1f} MB allocated validating a frame of {size / 1e6:.1f} MB"
 
 
 @pytest.mark.unit

@@ -236,10 +236,15 @@ def validate_batches(suite_name: str, expectations: list, batches: Iterable[pd.D
                 context, batch_definition, suite = _suite(suite_name, expectations)
             # BASIC: the unexpected count and the first unexpected values, all a failure reports. GE's default
             # (SUMMARY) also counts every distinct unexpected value and lists indexes: twice the time (1.4 s vs
-            # 0.77 s per 700k usage rows)
-            result = batch_definition.get_batch(batch_parameters={"dataframe": df}).validate(
-                suite, result_format="BASIC"
-            )
+            # 0.77 s per 700k usage rows).
+            # Copy-on-write: GE selects each expectation's rows with a boolean mask, and pandas without it copies
+            # the whole frame, every column, when the mask keeps every row (nearly always): 282 such copies took
+            # 3.9 s of validating 2M usage rows (9.6 s). With it the selection shares the frame's memory; GE never
+            # writes to it. The option is pandas' own (its default from pandas 3.0), set while GE validates.
+            with pd.option_context("mode.copy_on_write", True):
+                result = batch_definition.get_batch(batch_parameters={"dataframe": df}).validate(
+                    suite, result_format="BASIC"
+                )
             outcome.rows += len(df)
             outcome.batches += 1
             for r in result.results:
