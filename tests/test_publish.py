@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -82,6 +83,12 @@ def test_first_publish_holds_the_marts_only_as_views_over_parquet(setup):
     assert os.readlink(current) == "versions/1"
     days = sorted(p.name for p in (current / "fct_daily").iterdir())
     assert days == [f"event_date=2026-01-0{d}" for d in range(1, 6)]
+    # one file per day, the day inside it too (a reader of the files alone sees the column)
+    assert [sorted(f.name for f in (current / "fct_daily" / d).iterdir()) for d in days] == [["data_0.parquet"]] * 5
+    one_day = duckdb.connect().execute(
+        f"select count(*), min(event_date), max(event_date) from '{current}/fct_daily/event_date=2026-01-03/*.parquet'"
+    )
+    assert one_day.fetchall() == [(200, date(2026, 1, 3), date(2026, 1, 3))]
 
 
 def test_a_second_publish_writes_only_the_days_a_build_changed(setup):
