@@ -190,3 +190,24 @@ def test_pending_days_merge_until_a_publish_writes_them(setup):
     report = publish_marts(str(warehouse), str(published), manifest)
     assert (report.partitions_written, report.partitions_linked) == (1 + 5, 0)  # 01-01..01-05 and rpt_small
     assert not pending_path(str(warehouse)).exists()
+
+
+def test_large_partitions_are_written_one_statement_each_with_the_same_files(setup, monkeypatch):
+    """Partitions of ROWS_PER_STATEMENT rows or more on average are written one COPY each (two at a time); the
+    files, their names and rows are the same as the partitioned COPY's."""
+    import orchestration.publish as publish
+
+    warehouse, manifest, published = setup
+    whole = publish_marts(str(warehouse), str(published), manifest, full=True)
+    monkeypatch.setattr(publish, "ROWS_PER_STATEMENT", 200)  # fct_daily: 200 rows a day
+    calls = []
+    write_partitions = publish._write_partitions
+    monkeypatch.setattr(publish, "_write_partitions", lambda *args: calls.append(args[3]) or write_partitions(*args))
+    split = publish_marts(str(warehouse), str(published), manifest, full=True)
+    assert calls == [[f"2026-01-0{d}" for d in range(1, 6)]]
+    versions = published.parent / "versions"
+    a, b = (json.loads((versions / str(r.version) / "_publish.json").read_text()) for r in (whole, split))
+    assert a == b and (whole.partitions_written, whole.rows_written) == (split.partitions_written, split.rows_written)
+    rows = "select event_id, event_date, cost_usd from '{}/fct_daily/*/*.parquet' order by 1"
+    con = duckdb.connect()
+    assert con.execute(rows.format(versions / "1")).fetchall() == con.execute(rows.format(versions / "2")).fetchall()
