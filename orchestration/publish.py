@@ -30,6 +30,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.parallel import at_once
+
 KEEP = 3  # versions kept: the current one and the two before (readers still on them)
 MANIFEST = "_publish.json"
 LOOKBACK_DAYS = 2  # dbt var lookback_days: days before the window the incremental models rebuild
@@ -119,6 +121,11 @@ def _select(con, mart: str) -> tuple[str, list[list[str]]]:
     ).fetchall()
     exprs = [f'cast("{c}" as bigint) as "{c}"' if t == "HUGEINT" else f'"{c}"' for c, t in columns]
     return f"select {', '.join(exprs)} from marts.{mart}", [list(c) for c in columns]
+
+
+def _day(value: str) -> str:
+    """A partition's day as a SQL date literal (checked to be an ISO date first)."""
+    return f"date '{date.fromisoformat(value).isoformat()}'"
 
 
 def _sql_path(path: Path) -> str:
@@ -239,7 +246,7 @@ def _publish_partitioned(con, mart, column, select, columns, staging, previous, 
         if sum(counts[p] for p in changed) >= ROWS_PER_STATEMENT * len(changed):
             _write_partitions(con, select, column, sorted(changed), target)
         else:
-            days = ", ".join(f"date '{date.fromisoformat(p).isoformat()}'" for p in sorted(changed))
+            days = ", ".join(_day(p) for p in sorted(changed))
             con.execute(
                 f"copy ({select} where \"{column}\" in ({days})) to '{_sql_path(target)}' "
                 f'(format parquet, compression zstd, partition_by ("{column}"), write_partition_columns true, '
@@ -266,7 +273,7 @@ ROWS_PER_STATEMENT = 50_000
 
 def publish_threads() -> int:
     """Partitions written at once (FINOPS_PUBLISH_THREADS; default: the machine's cores, at most 4)."""
-    return max(1, int(os.environ.get("FINOPS_PUBLISH_THREADS", min(4, os.cpu_count() or 1))))
+    return at_once("FINOPS_PUBLISH_THREADS", most=4)
 
 
 def _write_partitions(con, select: str, column: str, values: list[str], target: Path) -> None:
@@ -283,7 +290,7 @@ def _write_partitions(con, select: str, column: str, values: list[str], target: 
         cursor = con.cursor()
         try:
             cursor.execute(
-                f"copy ({select} where \"{column}\" = date '{date.fromisoformat(value).isoformat()}') "
+                f'copy ({select} where "{column}" = {_day(value)}) '
                 f"to '{_sql_path(folder / 'data_0.parquet')}' (format parquet, compression zstd)"
             )
         finally:

@@ -198,11 +198,12 @@ def test_large_partitions_are_written_one_statement_each_with_the_same_files(set
     import orchestration.publish as publish
 
     warehouse, manifest, published = setup
-    whole = publish_marts(str(warehouse), str(published), manifest, full=True)
-    monkeypatch.setattr(publish, "ROWS_PER_STATEMENT", 200)  # fct_daily: 200 rows a day
     calls = []
     write_partitions = publish._write_partitions
     monkeypatch.setattr(publish, "_write_partitions", lambda *args: calls.append(args[3]) or write_partitions(*args))
+    whole = publish_marts(str(warehouse), str(published), manifest, full=True)
+    assert calls == []  # 200 rows a day: one partitioned COPY
+    monkeypatch.setattr(publish, "ROWS_PER_STATEMENT", 200)
     split = publish_marts(str(warehouse), str(published), manifest, full=True)
     assert calls == [[f"2026-01-0{d}" for d in range(1, 6)]]
     versions = published.parent / "versions"

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import atexit
 import math
-import os
 import pickle
 import subprocess
 import sys
@@ -26,6 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
+
+from orchestration.parallel import at_once
 
 SEASON = 7
 BACKTEST_HORIZON = 14
@@ -240,7 +241,7 @@ MIN_SERIES_PER_WORKER = 16  # below this, a worker process costs more than it sa
 
 def forecast_workers() -> int:
     """Processes fitting forecasts at once (FINOPS_FORECAST_WORKERS; default: the machine's cores)."""
-    return max(1, int(os.environ.get("FINOPS_FORECAST_WORKERS", os.cpu_count() or 1)))
+    return at_once("FINOPS_FORECAST_WORKERS")
 
 
 class _Worker:

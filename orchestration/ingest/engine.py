@@ -53,6 +53,7 @@ from orchestration.datasets import DATASETS, Dataset
 from orchestration.ingest.contracts import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, Contract, Field
 from orchestration.ingest.landing import Skipped, list_roots, suffix_of
 from orchestration.ingest.otel import otel_relation
+from orchestration.parallel import at_once
 
 
 @dataclass(frozen=True)
@@ -1037,7 +1038,7 @@ def ingest_workers() -> int:
     """Batches of landing files loaded at once (FINOPS_INGEST_WORKERS; default: the machine's cores). A file of
     fewer than ~120,000 rows is one Parquet row group, which DuckDB reads on one thread: batches side by side
     use the other cores."""
-    return max(1, int(os.environ.get("FINOPS_INGEST_WORKERS", os.cpu_count() or 1)))
+    return at_once("FINOPS_INGEST_WORKERS")
 
 
 def ingest_days(
