@@ -19,3 +19,6 @@ def test_unset_the_cores_at_most_the_cap_set_the_number_never_below_one(monkeypa
     assert parallel.at_once("FINOPS_X_THREADS", most=4) == 6  # a setting is taken as it is
     monkeypatch.setenv("FINOPS_X_THREADS", "0")
     assert parallel.at_once("FINOPS_X_THREADS") == 1
+    monkeypatch.setenv("FINOPS_X_THREADS", "two")
+    with pytest.raises(ValueError, match="FINOPS_X_THREADS='two': expected a whole number"):
+        parallel.at_once("FINOPS_X_THREADS")
