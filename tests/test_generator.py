@@ -162,3 +162,30 @@ def test_real_formats_move_four_use_cases_and_lose_nothing(tmp_path):
     # the usage reports: one page per day with traffic, landing the day after
     assert len(list((tmp_path / "real" / "openai_usage").rglob("*.json"))) == 10
     assert len(list((tmp_path / "real" / "anthropic_usage").rglob("*.json"))) == 10
+
+
+def test_days_written_one_statement_each_or_together_give_the_same_files(tmp_path, monkeypatch):
+    """A day's events are written by a COPY to its file when its run of days is large enough, by a partitioned
+    COPY of several days otherwise: both ways give the same files, each with the same rows."""
+    import orchestration.tools.sample_data.generator as generator
+
+    def files(root):
+        con = duckdb.connect()
+        out = {}
+        for p in sorted(root.rglob("*.parquet")):
+            rows = con.execute(f"select * from read_parquet('{p}') order by all").fetchall()
+            out[p.relative_to(root).as_posix()] = rows
+        return out
+
+    written = {}
+    for rows_per_statement in (1, 10**9):  # each day on its own; all days in one partitioned COPY
+        monkeypatch.setattr(generator, "ROWS_PER_STATEMENT", rows_per_statement)
+        generate(tmp_path / str(rows_per_statement), events=4_000, days=6, seed=11, real_formats=True)
+        written[rows_per_statement] = files(tmp_path / str(rows_per_statement))
+    each, together = written.values()
+    assert sorted(each) == sorted(together)
+    assert {
+        "usage_events/day=2026-01-01/usage_events_0.parquet",
+        "kpi_events/day=2026-01-06/kpi_events_0.parquet",
+    } <= set(each)
+    assert each == together

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import tempfile
 import time
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -37,6 +39,13 @@ US_PER_DAY = 86_400 * US_PER_S
 
 DEFAULT_START = date(2026, 1, 1)
 DEFAULT_DAYS = 90
+
+# the use cases whose traffic real_formats writes the way real systems emit it, instead of as canonical events
+OTEL_CASES = ("support_chatbot",)
+BEDROCK_CASES = ("contract_extractor",)
+LITELLM_CASES = ("sales_email_writer",)
+MESSAGE_CASES = ("doc_summarizer",)
+REAL_FORMAT_CASES = OTEL_CASES + BEDROCK_CASES + LITELLM_CASES + MESSAGE_CASES
 
 
 @dataclass(frozen=True)
@@ -400,23 +409,32 @@ def generate(
     # saturated provisioned deployments spill over to pay-as-you-go or throttle (429)
     ev_all, tables.routes = apply_capacity(ev_all, tables.routes, start)
     n = len(ev_all["ts_us"])
-    ev_all["idx"] = np.arange(n)
     # late and duplicated deliveries land in the next day's file
     late = rng.random(n) < INCIDENTS.late_share
-    ev_all["arrival_lag"] = late.astype(np.int64)
     dup = np.flatnonzero(rng.random(n) < INCIDENTS.duplicate_share)
-    dup_part = {c: a[dup] for c, a in ev_all.items()}
-    dup_part["arrival_lag"] = np.ones(len(dup), dtype=np.int64)
-    ev_all = {c: np.concatenate([ev_all[c], dup_part[c]]) for c in ev_all}
+    rows = np.concatenate([np.arange(n), dup])
+    lag = np.concatenate([late.astype(np.int64), np.ones(len(dup), dtype=np.int64)])
+    # the rows in arrival-day order (the use cases written in other formats first), so that each day's file of
+    # canonical events is written from a slice of them
+    routed_codes = [ui for ui, uc in enumerate(USE_CASES) if real_formats and uc.use_case_id in REAL_FORMAT_CASES]
+    arrival = ev_all["ts_us"][rows] // US_PER_DAY + lag
+    order = np.argsort(np.where(np.isin(ev_all["use_case"][rows], routed_codes), -1, arrival), kind="stable")
+    rows, lag, arrival = rows[order], lag[order], arrival[order]
+    ev_all = {c: a[rows] for c, a in ev_all.items()}
+    ev_all["idx"] = rows
+    ev_all["arrival_lag"] = lag
     kpi_all = {c: np.concatenate([p[c] for p in kpi_parts]) for c in kpi_parts[0]}
+    kpi_day = kpi_all["ts_us"] // US_PER_DAY
+    order = np.argsort(kpi_day, kind="stable")
+    kpi_all, kpi_day = {c: a[order] for c, a in kpi_all.items()}, kpi_day[order]
 
     start_us = int(np.datetime64(start.isoformat(), "us").astype(np.int64))
     con = duckdb.connect()
     con.execute("set preserve_insertion_order=false")
     con.execute("set enable_progress_bar=false")
     con.register("ev", pa.table(ev_all))
-    con.register("kp", pa.table(kpi_all))
-    con.register(
+    _table(
+        con,
         "routes",
         pa.table(
             {
@@ -436,7 +454,8 @@ def generate(
             }
         ),
     )
-    con.register(
+    _table(
+        con,
         "variants",
         pa.table(
             {
@@ -446,7 +465,8 @@ def generate(
             }
         ),
     )
-    con.register(
+    _table(
+        con,
         "use_cases",
         pa.table(
             {
@@ -471,17 +491,13 @@ def generate(
             return f"make_timestamptz({col} + {start_us})"
         return f"strftime(make_timestamp({col} + {start_us}), '%Y-%m-%dT%H:%M:%S.%fZ')"
 
-    otel_cases = ("support_chatbot",) if real_formats else ()
-    bedrock_cases = ("contract_extractor",) if real_formats else ()
-    litellm_cases = ("sales_email_writer",) if real_formats else ()
-    message_cases = ("doc_summarizer",) if real_formats else ()
-    routed = ", ".join(f"'{c}'" for c in otel_cases + bedrock_cases + litellm_cases + message_cases)
-    canonical_only = f"where coalesce(use_case_id, '') not in ({routed})" if routed else ""
-    con.execute(
-        f"""
-        create temp view canonical_events as
+    otel_cases = OTEL_CASES if real_formats else ()
+    bedrock_cases = BEDROCK_CASES if real_formats else ()
+    litellm_cases = LITELLM_CASES if real_formats else ()
+    message_cases = MESSAGE_CASES if real_formats else ()
+    canonical = f"""
           select
-            printf('req_%d_%010d', {seed}, ev.idx) as event_id,
+            printf('req_{seed}_%010d', ev.idx) as event_id,
             {ts_sql("ev.ts_us")} as occurred_at,
             r.platform,
             r.raw_model as model,
@@ -492,8 +508,8 @@ def generate(
             r.service_tier,
             v.use_case_id,
             case when v.use_case_id is null then null else v.variant_id end as variant_id,
-            printf('txn_%d_%09d', {seed}, ev.txn) as transaction_id,
-            case when u.conversational then printf('conv_%d_%09d', {seed}, ev.txn) end as conversation_id,
+            printf('txn_{seed}_%09d', ev.txn) as transaction_id,
+            case when u.conversational then printf('conv_{seed}_%09d', ev.txn) end as conversation_id,
             ev.turn::integer as turn_index,
             ev.turn::integer as step_index,
             u.team,
@@ -521,14 +537,19 @@ def generate(
           join variants v using (variant)
           join use_cases u using (use_case)
         """
-    )
-    con.execute(
-        f"""
-        copy (
-          select * exclude (ts_abs_us) from canonical_events
-          {canonical_only}
-        ) to '{out / "usage_events"}' ({copy_opts}, partition_by (day), filename_pattern 'usage_events_{{i}}')
-        """
+    con.execute(f"create temp view canonical_events as {canonical}")
+    routed = int(np.isin(ev_all["use_case"], routed_codes).sum())
+    _write_days(
+        con,
+        "ev",
+        pa.table(ev_all),
+        arrival,
+        routed,
+        f"select * exclude (ts_abs_us) from ({canonical})",
+        out / "usage_events",
+        ext,
+        copy_opts,
+        start,
     )
     if otel_cases:
         _write_otel(con, out / "otel_spans", otel_cases)
@@ -542,19 +563,23 @@ def generate(
         _write_openai_usage_report(con, out / "openai_usage")
         _write_anthropic_usage_report(con, out / "anthropic_usage")
         write_billing_exports(con, out, start, days, cur_layout=cur_layout)
-    plain_txn = f"printf('txn_%d_%09d', {seed}, kp.txn)"
+    plain_txn = f"printf('txn_{seed}_%09d', kp.txn)"
     trace_id = (
         f"case when v.use_case_id in ({', '.join(repr(c) for c in otel_cases)}) "
         f"then md5({plain_txn}) else {plain_txn} end"
         if otel_cases
         else plain_txn
     )
-    con.execute(
+    _write_days(
+        con,
+        "kp",
+        pa.table(kpi_all),
+        kpi_day,
+        0,
         f"""
-        copy (
           select
             -- one event per transaction and KPI: the pair is the id (no sort of every KPI event to number them)
-            printf('kpi_%d_%010d_%d', {seed}, kp.txn, kp.kpi) as kpi_event_id,
+            printf('kpi_{seed}_%010d_%d', kp.txn, kp.kpi) as kpi_event_id,
             {ts_sql("kp.ts_us")} as occurred_at,
             v.use_case_id,
             v.variant_id,
@@ -565,8 +590,11 @@ def generate(
           from kp
           join variants v using (variant)
           join use_cases u using (use_case)
-        ) to '{out / "kpi_events"}' ({copy_opts}, partition_by (day), filename_pattern 'kpi_events_{{i}}')
-        """
+        """,
+        out / "kpi_events",
+        ext,
+        copy_opts,
+        start,
     )
     if ext == "json":
         for p in out.rglob("*.json"):
@@ -586,6 +614,67 @@ def generate(
     )
     publish_demo(out, destination, asdict(result))
     return result
+
+
+# consecutive days are written by one statement until they hold this many rows: a day each in a 2.5M-event shard
+# (~28k rows a day), about a week each in the demo
+ROWS_PER_STATEMENT = 25_000
+
+
+def _write_days(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    rows: pa.Table,
+    days: np.ndarray,
+    first: int,
+    select: str,
+    folder: Path,
+    ext: str,
+    copy_opts: str,
+    start: date,
+) -> None:
+    """`select` over the rows `first:` of `rows` (the table `name`), one file per day in `folder`:
+    `day=<day>/<folder name>_0.<ext>`. The rows are in day order (`days`: each row's day after `start`; the
+    select's column `day` names the same day). Runs of consecutive days of at least ROWS_PER_STATEMENT rows are
+    written a statement each, the machine's cores at a time on cursors of `con`: a run of one day by a COPY to
+    its file, a run of several by a partitioned COPY (`partition_by (day)`). In a 2.5M-event shard, the
+    partitioned COPY of all days at once took twice as long as a COPY per day (3.8 s against 1.9 s), and one
+    day's rows by a partitioned COPY 1.5 times as long as to its file (91 days: 2.9 s against 1.9 s)."""
+    cuts = np.flatnonzero(np.diff(days[first:])) + 1 + first  # where a day starts
+    runs, lo = [], first
+    for cut in cuts.tolist():
+        if cut - lo >= ROWS_PER_STATEMENT:
+            runs.append((lo, cut))
+            lo = cut
+    if lo < len(days):
+        runs.append((lo, len(days)))
+
+    def write(lo: int, hi: int) -> None:
+        cursor = con.cursor()
+        try:
+            cursor.register(name, rows.slice(lo, hi - lo))
+            if days[lo] == days[hi - 1]:
+                day_folder = folder / f"day={start + timedelta(days=int(days[lo]))}"
+                day_folder.mkdir(parents=True)
+                target = f"'{day_folder / f'{folder.name}_0.{ext}'}' ({copy_opts})"
+                cursor.execute(f"copy (select * exclude (day) from ({select})) to {target}")
+            else:
+                cursor.execute(
+                    f"copy ({select}) to '{folder}' ({copy_opts}, partition_by (day), overwrite_or_ignore true, "
+                    f"filename_pattern '{folder.name}_{{i}}')"
+                )
+        finally:
+            cursor.close()
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        list(pool.map(lambda run: write(*run), runs))
+
+
+def _table(con: duckdb.DuckDBPyConnection, name: str, rows: pa.Table) -> None:
+    """A small dimension table in the database, so that the connection's cursors see it too."""
+    con.register(f"{name}_rows", rows)
+    con.execute(f"create table {name} as select * from {name}_rows")
+    con.unregister(f"{name}_rows")
 
 
 MANIFEST = "_manifest.json"
