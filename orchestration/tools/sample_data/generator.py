@@ -418,7 +418,9 @@ def generate(
     # canonical events is written from a slice of them
     routed_codes = [ui for ui, uc in enumerate(USE_CASES) if real_formats and uc.use_case_id in REAL_FORMAT_CASES]
     arrival = ev_all["ts_us"][rows] // US_PER_DAY + lag
-    order = np.argsort(np.where(np.isin(ev_all["use_case"][rows], routed_codes), -1, arrival), kind="stable")
+    is_routed = np.isin(ev_all["use_case"][rows], routed_codes)
+    routed = int(is_routed.sum())  # the rows before the first canonical event
+    order = np.argsort(np.where(is_routed, -1, arrival), kind="stable")
     rows, lag, arrival = rows[order], lag[order], arrival[order]
     ev_all = {c: a[rows] for c, a in ev_all.items()}
     ev_all["idx"] = rows
@@ -538,7 +540,6 @@ def generate(
           join use_cases u using (use_case)
         """
     con.execute(f"create temp view canonical_events as {canonical}")
-    routed = int(np.isin(ev_all["use_case"], routed_codes).sum())
     _write_days(
         con,
         "ev",
