@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pytest
 from dagster import AssetCheckKey, AssetKey
 
-from orchestration.dbt.assets import window_env
+from orchestration.dbt.assets import dbt_log_env, window_env
 from tests.conftest import query, run_dbt
 from tests.reference_pricing import ReferencePricer
 
@@ -215,6 +217,20 @@ def test_incremental_runs_equal_full_refresh(built_copy):
     assert _incremental_rows(work) == full
     run_dbt(work, "run", "--full-refresh", "--select", *INCREMENTAL_MODELS)
     assert _incremental_rows(work) == full
+
+
+def test_the_builds_dbt_log_file_keeps_warnings_and_errors(built, monkeypatch):
+    """The refresh job's dbt build writes dbt's log file at `warn` (dbt_log_env): dbt's own events of the build
+    are in Dagster's event log, the file keeps what went wrong. A user's DBT_LOG_LEVEL_FILE stands."""
+    work, _, instance, ok = built
+    assert ok
+    log = Path(os.environ["FINOPS_DBT_TARGET_DIR"]) / "dbt.log"
+    lines = log.read_text().splitlines() if log.exists() else []
+    assert {json.loads(line)["info"]["level"] for line in lines} <= {"warn", "error"}
+    monkeypatch.delenv("DBT_LOG_LEVEL_FILE", raising=False)
+    assert dbt_log_env() == {"DBT_LOG_LEVEL_FILE": "warn"}
+    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")
+    assert dbt_log_env() == {"DBT_LOG_LEVEL_FILE": "debug"}
 
 
 def test_a_window_from_the_environment_keeps_dbt_partial_parsing(built_copy):

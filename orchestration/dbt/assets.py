@@ -67,6 +67,14 @@ def window_env(dbt_vars: Mapping[str, str]) -> dict[str, str]:
     return {f"FINOPS_WINDOW_{name.upper()}": dbt_vars.get(name, "") for name in WINDOW_VARS}
 
 
+def dbt_log_env() -> dict[str, str]:
+    """dbt's log file (<target>/dbt.log) in the refresh job's build: `warn`, unless DBT_LOG_LEVEL_FILE says
+    otherwise. dbt writes it at `debug` by default (every statement: 7.1 MB of JSON lines for the demo's build),
+    and the build's own events are in Dagster's event log already (dagster-dbt streams them from dbt's standard
+    output), so the file keeps the warnings and errors. A dbt command run by hand keeps dbt's default."""
+    return {"DBT_LOG_LEVEL_FILE": os.environ.get("DBT_LOG_LEVEL_FILE", "warn")}
+
+
 @contextmanager
 def subprocess_env(values: Mapping[str, str]) -> Iterator[None]:
     """The environment a subprocess starts with (dagster-dbt passes os.environ to dbt): set while dbt starts,
@@ -104,7 +112,7 @@ def build_dbt_assets(settings: Settings, manifest: Path, datasets: tuple[Dataset
             # a parse for this profile started in the background by the command (start_parse) writes dbt's
             # partial-parse file: done before dbt starts, which then finds nothing to parse
             wait_for_parse(finops)
-            with subprocess_env({**finops.dbt_env(), **window_env(dbt_vars)}):
+            with subprocess_env({**finops.dbt_env(), **window_env(dbt_vars), **dbt_log_env()}):
                 invocation = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
             yield from invocation.stream()
             record_profile(finops)  # dbt's partial-parse file now holds this profile (start_parse reads it)
