@@ -406,7 +406,8 @@ def _exploded_relation(contract: Contract, files: list[tuple[str, str]]) -> str:
         lines as (
             select {carried}, unnest(range(1, len(l) + 1)) as line_no, unnest(l) as line from documents
         ),
-        docs as (
+        -- materialized: read twice (the objects' levels, the other lines), each line split and validated once
+        docs as materialized (
             select {carried}, line_no, line as l0, trim(line) = {_sql_str(INVALID_UTF8_MARKER)} as is_invalid_utf8,
                    json_valid(line) as is_json_valid,
                    case when json_valid(line) then json_type(line::json) = 'OBJECT' else false end as is_object
