@@ -162,8 +162,8 @@ def otel_relation(texts: str, field_names: tuple[str, ...], carried: tuple[str, 
         lines as (
             select {c}, unnest(range(1, len(l) + 1)) as line_no, unnest(l) as line from split
         ),
-        -- materialized: read twice (the objects parsed, the other lines kept as records to quarantine), and
-        -- inlined twice DuckDB would split, validate and type every line of every file twice
+        -- materialized: read twice (the objects parsed, the other lines kept as records to quarantine);
+        -- inlined into both, every line of every file was split, validated and typed twice
         docs as materialized (
             select {c}, line_no, line, json_valid(line) as is_json_valid,
                    case when json_valid(line) then json_type(line::json) = 'OBJECT' else false end as is_object
