@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, redirect_stdout
 from dataclasses import dataclass
@@ -149,12 +151,39 @@ def _execute(job, settings: Settings, first: str, last: str, instance, wait_seco
         # planned event per day.
         if os.environ.get("FINOPS_PLAN_PER_PARTITION", "") not in ("1", "true"):
             stack.enter_context(subprocess_env({"DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true"}))
-        result = job.execute_in_process(
-            instance=instance if instance is not None else dagster_instance(),
-            # execute_in_process takes one partition key; a range run is requested with the tags Dagster's own
-            # single-run backfills set (the assets read the range back through context.partition_key_range)
-            tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
-            run_config={"loggers": {"console": {"config": logger_config}}},
-            raise_on_error=False,
-        )
+        # Dagster holds SIGINT and SIGTERM while it executes (its handlers replace the command's, and it puts back
+        # Python's Ctrl-C handler for both when it ends): the command's own SIGTERM handler is restored after
+        on_sigterm = signal.getsignal(signal.SIGTERM) if threading.current_thread() is threading.main_thread() else None
+        try:
+            result = job.execute_in_process(
+                instance=instance if instance is not None else dagster_instance(),
+                # execute_in_process takes one partition key; a range run is requested with the tags Dagster's own
+                # single-run backfills set (the assets read the range back through context.partition_key_range)
+                tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
+                run_config={"loggers": {"console": {"config": logger_config}}},
+                raise_on_error=False,
+            )
+        finally:
+            if on_sigterm is not None:
+                signal.signal(signal.SIGTERM, on_sigterm)
+    if interrupted(result.all_events):
+        # a stop request (Ctrl-C, SIGTERM) during a step: Dagster ends the run as failed; the caller sees the stop
+        raise KeyboardInterrupt("the run was interrupted")
     return RunOutcome(result.success, result.run_id, first, last)
+
+
+INTERRUPTS = ("DagsterExecutionInterruptedError", "KeyboardInterrupt")
+
+
+def interrupted(events) -> bool:
+    """Whether a run was stopped by an interrupt: a step or the run failed with Dagster's interruption error
+    (what Dagster raises in a step when SIGINT or SIGTERM arrives while it executes)."""
+    for event in events:
+        error = getattr(event.event_specific_data, "error", None)
+        if (event.is_step_failure or event.is_job_failure) and error is not None:
+            chain = [error]
+            while chain[-1].cause is not None:
+                chain.append(chain[-1].cause)
+            if any(e.cls_name in INTERRUPTS for e in chain):
+                return True
+    return False

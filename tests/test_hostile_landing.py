@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -382,19 +383,25 @@ def test_a_file_that_reads_too_long_is_interrupted_and_logged(tmp_path, monkeypa
     assert (fine.status, fine.records_loaded) == ("loaded", 1)
 
 
-def test_sigterm_stops_the_run_and_frees_the_warehouse(tmp_path):
-    """SIGTERM while ingestion reads: the run stops, says so, and the writer lock is free for the next run."""
+@pytest.mark.parametrize("moment", ["run_started", "ingestion_step"])
+def test_sigterm_stops_the_run_and_frees_the_warehouse(tmp_path, moment):
+    """SIGTERM once the run holds the writer lock, or once Dagster runs the ingestion step (Dagster then holds the
+    signal and raises its interruption in the step): the run stops, says so (exit 130), and the writer lock is free
+    for the next run."""
     from orchestration.warehouse import writer_lock
 
     day = tmp_path / "landing" / "usage_events" / f"day={DAY}"
     day.mkdir(parents=True)
     for k in range(4):
         (day / f"big{k}.jsonl").write_text(jsonl(*[event(f"b{k}_{i}") for i in range(150_000)]))
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
     env = {
         "FINOPS_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"),
         "FINOPS_LAKE_DIR": str(tmp_path / "lake"),
         "FINOPS_INGEST_WORKERS": "1",
         "FINOPS_HASH_SALT": "s",
+        "TMPDIR": str(scratch),  # where a batch being read has its scratch folder
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "orchestration.cli", "run", "--landing", str(tmp_path / "landing")],
@@ -407,9 +414,16 @@ def test_sigterm_stops_the_run_and_frees_the_warehouse(tmp_path):
     for line in proc.stdout:  # the event: the run has started building
         if "Dagster's event stream" in line:
             break
+    run_log = Path(line.split(": ", 1)[1].strip())
     lock = Path(env["FINOPS_DUCKDB_PATH"] + ".lock")
     while proc.poll() is None and (not lock.exists() or not lock.read_text()):  # the run holds the writer lock
         pass
+    if moment == "ingestion_step":  # Dagster's step of the usage events reads its first file
+        while proc.poll() is None and not (
+            "ingest_usage_events - STEP_START" in (run_log.read_text() if run_log.exists() else "")
+            and any(scratch.glob("finops_ingest_*"))
+        ):
+            time.sleep(0.01)
     proc.send_signal(signal.SIGTERM)
     rest = proc.stdout.read()
     assert proc.wait(timeout=300) == 130, rest
