@@ -383,6 +383,47 @@ def test_a_file_that_reads_too_long_is_interrupted_and_logged(tmp_path, monkeypa
     assert (fine.status, fine.records_loaded) == ("loaded", 1)
 
 
+def test_a_stop_inside_a_dagster_step_reaches_the_command_and_its_sigterm_handler_is_put_back(tmp_path):
+    """pipeline._execute on two one-step jobs: Dagster replaces the command's SIGTERM handler while it executes and
+    leaves Python's Ctrl-C handler behind; the command's own is put back after a run, and a step stopped by an
+    interrupt (which Dagster records as a failed run) reaches the command as the stop it is."""
+    from dagster import job, op
+
+    from orchestration import pipeline
+    from orchestration.logs import finops_console
+
+    @op
+    def quiet():
+        return None
+
+    @op
+    def stopped():
+        raise KeyboardInterrupt("Ctrl-C while a step runs")
+
+    @job(logger_defs={"console": finops_console})
+    def finishes():
+        quiet()
+
+    @job(logger_defs={"console": finops_console})
+    def interrupted_in_a_step():
+        stopped()
+
+    def commands_own(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    settings = work_settings(tmp_path)
+    previous = signal.signal(signal.SIGTERM, commands_own)
+    try:
+        outcome = pipeline._execute(finishes, settings, DAY, DAY, DagsterInstance.ephemeral(), None, None, True)
+        assert outcome.success
+        assert signal.getsignal(signal.SIGTERM) is commands_own
+        with pytest.raises(KeyboardInterrupt, match="interrupted"):
+            pipeline._execute(interrupted_in_a_step, settings, DAY, DAY, DagsterInstance.ephemeral(), None, None, True)
+        assert signal.getsignal(signal.SIGTERM) is commands_own
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @pytest.mark.parametrize("moment", ["run_started", "ingestion_step"])
 def test_sigterm_stops_the_run_and_frees_the_warehouse(tmp_path, moment):
     """SIGTERM once the run holds the writer lock, or once Dagster runs the ingestion step (Dagster then holds the
