@@ -4,18 +4,19 @@
 -- hour, summed over the pool's models) and its pay-as-you-go list cost (USD; the shadow price of provisioned
 -- traffic). All of a model's traffic on the platform counts: on demand, provisioned and spillover alike.
 -- Scenario 'observed' is the traffic as it ran; 'forecast' scales each model's hours by the forecast growth of
--- its tokens (the next 30 forecast days against the observed days).
+-- its tokens (the next 30 forecast days against the observed days). Reads hours (int_capacity_plan_hourly) and
+-- days (int_requests_daily), not calls.
 {%- set days = var('capacity_plan_history_days', 28) | int %}
 with origin as (
     select max(event_date) as origin_date
-    from {{ ref('fct_genai_requests') }}
+    from {{ ref('int_requests_daily') }}
 ),
 
-requests as (
-    select requests.*
-    from {{ ref('fct_genai_requests') }} as requests
+hours as (
+    select hours.*
+    from {{ ref('int_capacity_plan_hourly') }} as hours
     cross join origin
-    where requests.event_date > {{ dbt.dateadd('day', -days, 'origin.origin_date') }}
+    where hours.event_date > {{ dbt.dateadd('day', -days, 'origin.origin_date') }}
 ),
 
 throughput as (
@@ -32,15 +33,17 @@ hourly as (
         members.pool_id,
         members.platform,
         members.model_id,
-        {{ dbt.date_trunc('hour', 'requests.occurred_at') }} as hour_at,
+        hours.hour_at,
         -- exact sums, then doubles: the same figures whatever the order of the rows
-        cast(sum({{ capacity_weighted_tokens('requests', 'throughput') }}) as double)
+        cast(sum(hours.weighted_tokens) as double)
         / max(cast(throughput.tokens_per_minute_per_unit as double) * 60) as units_needed,
-        cast(sum(coalesce(requests.list_equivalent_cost_usd, 0)) as double) as payg_cost_usd
-    from requests
+        cast(sum(hours.payg_cost_usd) as double) as payg_cost_usd
+    from hours
     inner join members
-        on requests.platform = members.platform
-        and requests.model_id = members.model_id
+        on hours.platform = members.platform
+        and hours.model_id = members.model_id
+        and hours.capacity_model = members.capacity_model
+        and hours.dimension = members.dimension
     inner join throughput
         on members.capacity_model = throughput.capacity_model
         and members.dimension = throughput.dimension
@@ -63,10 +66,12 @@ forecast_tokens as (
 
 observed_tokens as (
     select
-        platform,
-        model_id,
-        sum(input_tokens + output_tokens) / {{ days }} as observed_daily_tokens
-    from requests
+        daily.platform,
+        daily.model_id,
+        sum(daily.input_tokens + daily.output_tokens) / {{ days }} as observed_daily_tokens
+    from {{ ref('int_requests_daily') }} as daily
+    cross join origin
+    where daily.event_date > {{ dbt.dateadd('day', -days, 'origin.origin_date') }}
     group by 1, 2
 ),
 
