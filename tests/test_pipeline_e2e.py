@@ -142,6 +142,7 @@ def _forget(work, lo, hi):
             "intermediate.int_capacity_allocations",
             "intermediate.int_requests_daily",
             "intermediate.int_capacity_plan_hourly",
+            "marts.rpt_unpriced_usage",
             "marts.rpt_use_case_roi_daily",
             "marts.rpt_waste_daily",
         ):
@@ -175,6 +176,7 @@ def _incremental_rows(work):
             "marts.fct_focus_cost_and_usage",
             "intermediate.int_requests_daily",
             "intermediate.int_capacity_plan_hourly",
+            "marts.rpt_unpriced_usage",
             "marts.rpt_use_case_roi_daily",
             "marts.rpt_waste_daily",
             "marts.rpt_capacity_chargeback_monthly",
@@ -197,6 +199,7 @@ INCREMENTAL_MODELS = (
     "fct_focus_cost_and_usage",
     "int_requests_daily",
     "int_capacity_plan_hourly",
+    "rpt_unpriced_usage",
     "rpt_use_case_roi_daily",
     "rpt_waste_daily",
     "rpt_capacity_chargeback_monthly",

@@ -1,8 +1,11 @@
+{{ config(materialized='incremental', on_schema_change='fail', **window_replace_config('event_date', lookback=false)) }}
 -- One row per day, platform, raw model and reason for requests that could not be priced: what to add to
--- the price book. Tokens are counts; no cost is shown because none is known.
+-- the price book. Tokens are counts; no cost is shown because none is known. Incremental by event_date like
+-- the request fact: a day rebuilt there (a price added, then its days backfilled) is rebuilt here, so a day
+-- whose calls are all priced now has no row.
 with requests as (
     select * from {{ ref('fct_genai_requests') }}
-    where pricing_status = 'unpriced'
+    where pricing_status = 'unpriced' and {{ incremental_window('event_date', lookback=false) }}
 ),
 
 final as (

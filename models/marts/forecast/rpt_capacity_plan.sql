@@ -1,11 +1,11 @@
 -- One row per capacity pool (int_capacity_plan_pools: a reservation, or one model that could run on capacity),
 -- capacity option (SKU and term of the pool's capacity model) and scenario ('observed': the last
 -- `capacity_plan_history_days` days of traffic, var 28; 'forecast': the same hours scaled by the forecast growth).
--- Per option, every unit count from 0 to the peak hour's need (and the reservation's current units) is costed
--- over the window's hours: units x the unit's hourly price for every hour, plus, each hour, the share of the
--- traffic above the units' capacity at its pay-as-you-go price (spillover). The recommended count costs least
--- among those whose spillover share stays within `capacity_plan_max_spillover_share` (var, 1.0: any spill is
--- acceptable, it is billed on demand). Also: the saving against pay-as-you-go and against the reservation as it
+-- Per option, every unit count from 0 to the peak hour's need (and the reservation's current units; at most
+-- 999,999) is costed over the window's hours: units x the unit's hourly price for every hour, plus, each hour,
+-- the share of the traffic above the units' capacity at its pay-as-you-go price (spillover). The recommended
+-- count costs least among those whose spillover share stays within `capacity_plan_max_spillover_share` (var,
+-- 1.0: any spill is acceptable, it is billed on demand). Also: the saving against pay-as-you-go and against the reservation as it
 -- is, the utilization of the recommended units, the break-even utilization (a unit's hourly price over the
 -- pay-as-you-go price of a unit-hour of traffic) and the hours a day above which a fully used unit beats
 -- pay-as-you-go (docs/design.md worked example 4: $100 an hour reserved against $500 an hour on demand: 4.8
@@ -88,49 +88,121 @@ sized as (
         and pools.pool_id = totals.pool_id
 ),
 
-candidates as (
+-- every unit count from 0 to the peak hour's need (and the reservation's current units), up to 999,999
+limits as (
+    select
+        scenario,
+        pool_kind,
+        pool_id,
+        max(greatest(units_for_peak, coalesce(current_units, 0))) as max_units
+    from sized
+    group by 1, 2, 3
+),
+
+thousands as (
+    {{ integers(1000) }}
+),
+
+ones as (
     {{ integers(1000) }}
 ),
 
 unit_counts as (
     select
-        sized.*,
-        candidates.n as units
-    from sized
-    cross join candidates
-    where candidates.n <= greatest(sized.units_for_peak, coalesce(sized.current_units, 0))
+        limits.scenario,
+        limits.pool_kind,
+        limits.pool_id,
+        thousands.n * 1000 + ones.n as units
+    from limits
+    inner join thousands
+        on thousands.n * 1000 <= limits.max_units
+    inner join ones
+        on thousands.n * 1000 + ones.n <= limits.max_units
+),
+
+-- a unit count's spillover is what the hours needing more units need above it: the hours and the unit counts in
+-- one order per pool and scenario (units descending), so that running sums at each unit count cover the hours
+-- above it (an hour needing exactly as many adds nothing either way). One pass over hours and counts instead of
+-- every count against every hour: hours needing more than n units spill sum(units) - n x hours of them and
+-- sum(cost) - n x sum(cost per unit) of their pay-as-you-go cost.
+sweep as (
+    select
+        scenario,
+        pool_kind,
+        pool_id,
+        units_needed as sweep_units,
+        1 as is_hour,
+        cast(null as {{ dbt.type_bigint() }}) as units,
+        units_needed,
+        payg_cost_usd,
+        payg_cost_usd / units_needed as payg_cost_per_unit
+    from demand
+    where units_needed > 0
+    union all
+    select
+        scenario,
+        pool_kind,
+        pool_id,
+        cast(units as double) as sweep_units,
+        0 as is_hour,
+        units,
+        cast(null as double) as units_needed,
+        cast(null as double) as payg_cost_usd,
+        cast(null as double) as payg_cost_per_unit
+    from unit_counts
+),
+
+swept as (
+    select
+        scenario,
+        pool_kind,
+        pool_id,
+        is_hour,
+        units,
+        sum(is_hour) over (
+            partition by scenario, pool_kind, pool_id
+            order by sweep_units desc, is_hour asc
+            rows between unbounded preceding and current row
+        ) as hours_above,
+        coalesce(sum(units_needed) over (
+            partition by scenario, pool_kind, pool_id
+            order by sweep_units desc, is_hour asc
+            rows between unbounded preceding and current row
+        ), 0) as units_needed_above,
+        coalesce(sum(payg_cost_usd) over (
+            partition by scenario, pool_kind, pool_id
+            order by sweep_units desc, is_hour asc
+            rows between unbounded preceding and current row
+        ), 0) as payg_cost_above,
+        coalesce(sum(payg_cost_per_unit) over (
+            partition by scenario, pool_kind, pool_id
+            order by sweep_units desc, is_hour asc
+            rows between unbounded preceding and current row
+        ), 0) as payg_cost_per_unit_above
+    from sweep
 ),
 
 evaluated as (
+    -- an hour needing u > n units spills u - n of them and that share of its pay-as-you-go cost
     select
-        unit_counts.pool_kind,
-        unit_counts.pool_id,
-        unit_counts.sku,
-        unit_counts.term,
-        unit_counts.scenario,
-        unit_counts.units,
-        max(unit_counts.unit_hours_needed) as unit_hours_needed,
-        max(unit_counts.payg_cost_usd) as payg_cost_usd,
-        max(unit_counts.unit_price_usd_per_hour) as unit_price_usd_per_hour,
-        max(unit_counts.units * unit_counts.unit_price_usd_per_hour * {{ window_hours }}) as committed_cost_usd,
-        sum(
-            case
-                when demand.units_needed > unit_counts.units then demand.units_needed - unit_counts.units else 0
-            end
-        ) as spillover_unit_hours,
-        sum(
-            case
-                when demand.units_needed > unit_counts.units
-                    then demand.payg_cost_usd * (demand.units_needed - unit_counts.units) / demand.units_needed
-                else 0
-            end
-        ) as spillover_cost_usd
-    from unit_counts
-    inner join demand
-        on unit_counts.scenario = demand.scenario
-        and unit_counts.pool_kind = demand.pool_kind
-        and unit_counts.pool_id = demand.pool_id
-    group by 1, 2, 3, 4, 5, 6
+        sized.pool_kind,
+        sized.pool_id,
+        sized.sku,
+        sized.term,
+        sized.scenario,
+        swept.units,
+        sized.unit_hours_needed,
+        sized.payg_cost_usd,
+        sized.unit_price_usd_per_hour,
+        swept.units * sized.unit_price_usd_per_hour * {{ window_hours }} as committed_cost_usd,
+        greatest(swept.units_needed_above - swept.units * swept.hours_above, 0) as spillover_unit_hours,
+        greatest(swept.payg_cost_above - swept.units * swept.payg_cost_per_unit_above, 0) as spillover_cost_usd
+    from sized
+    inner join swept
+        on sized.scenario = swept.scenario
+        and sized.pool_kind = swept.pool_kind
+        and sized.pool_id = swept.pool_id
+        and swept.is_hour = 0
 ),
 
 costed as (
