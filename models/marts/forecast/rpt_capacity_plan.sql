@@ -159,27 +159,16 @@ swept as (
         pool_id,
         is_hour,
         units,
-        sum(is_hour) over (
-            partition by scenario, pool_kind, pool_id
-            order by sweep_units desc, is_hour asc
-            rows between unbounded preceding and current row
-        ) as hours_above,
-        coalesce(sum(units_needed) over (
-            partition by scenario, pool_kind, pool_id
-            order by sweep_units desc, is_hour asc
-            rows between unbounded preceding and current row
-        ), 0) as units_needed_above,
-        coalesce(sum(payg_cost_usd) over (
-            partition by scenario, pool_kind, pool_id
-            order by sweep_units desc, is_hour asc
-            rows between unbounded preceding and current row
-        ), 0) as payg_cost_above,
-        coalesce(sum(payg_cost_per_unit) over (
-            partition by scenario, pool_kind, pool_id
-            order by sweep_units desc, is_hour asc
-            rows between unbounded preceding and current row
-        ), 0) as payg_cost_per_unit_above
+        sum(is_hour) over running as hours_above,
+        coalesce(sum(units_needed) over running, 0) as units_needed_above,
+        coalesce(sum(payg_cost_usd) over running, 0) as payg_cost_above,
+        coalesce(sum(payg_cost_per_unit) over running, 0) as payg_cost_per_unit_above
     from sweep
+    window running as (
+        partition by scenario, pool_kind, pool_id
+        order by sweep_units desc, is_hour asc
+        rows between unbounded preceding and current row
+    )
 ),
 
 evaluated as (
