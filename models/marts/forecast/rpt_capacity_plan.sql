@@ -5,11 +5,11 @@
 -- 999,999) is costed over the window's hours: units x the unit's hourly price for every hour, plus, each hour,
 -- the share of the traffic above the units' capacity at its pay-as-you-go price (spillover). The recommended
 -- count costs least among those whose spillover share stays within `capacity_plan_max_spillover_share` (var,
--- 1.0: any spill is acceptable, it is billed on demand). Also: the saving against pay-as-you-go and against the reservation as it
--- is, the utilization of the recommended units, the break-even utilization (a unit's hourly price over the
--- pay-as-you-go price of a unit-hour of traffic) and the hours a day above which a fully used unit beats
--- pay-as-you-go (docs/design.md worked example 4: $100 an hour reserved against $500 an hour on demand: 4.8
--- hours). 30-day figures, USD at list prices.
+-- 1.0: any spill is acceptable, it is billed on demand). Also: the saving against pay-as-you-go and against the
+-- reservation as it is, the utilization of the recommended units, the break-even utilization (a unit's hourly
+-- price over the pay-as-you-go price of a unit-hour of traffic) and the hours a day above which a fully used unit
+-- beats pay-as-you-go (docs/design.md worked example 4: $100 an hour reserved against $500 an hour on demand:
+-- 4.8 hours). 30-day figures, USD at list prices.
 {%- set days = var('capacity_plan_history_days', 28) | int %}
 {%- set max_spill = var('capacity_plan_max_spillover_share', 1.0) %}
 {%- set window_hours = days * 24 %}
@@ -88,7 +88,7 @@ sized as (
         and pools.pool_id = totals.pool_id
 ),
 
--- every unit count from 0 to the peak hour's need (and the reservation's current units), up to 999,999
+-- the largest unit count costed per pool and scenario (the peak hour's need or the current units)
 limits as (
     select
         scenario,
