@@ -38,7 +38,21 @@ CHECKS = {
         "where event_id = "
         "(select min(event_id) from marts.fct_genai_requests where capacity_cost_status = 'allocated')",
     ),
+    "request_lost": (
+        "assert_no_event_lost_between_lake_and_fact",
+        "delete from marts.fct_genai_requests where event_id = (select min(event_id) from marts.fct_genai_requests "
+        "where source_format not in ('openai_usage', 'anthropic_usage'))",
+    ),
 }
+
+# the per-request usage sources' staging views (macro usage_sources('usage'))
+USAGE_VIEWS = (
+    "stg_canonical__usage_events",
+    "stg_otel__genai_spans",
+    "stg_bedrock__invocations",
+    "stg_litellm__spend_logs",
+    "stg_anthropic__messages",
+)
 
 
 @pytest.fixture
@@ -61,6 +75,33 @@ def test_the_check_fails_on_its_planted_defect(work, defect):
     proc = run_dbt(work, "test", "--select", name, check=False)
     assert proc.returncode == 1, proc.stdout[-3000:]
     assert "ERROR=1" in proc.stdout and f"FAIL 1 {name}" in proc.stdout.replace("\x1b[31m", "").replace("\x1b[0m", "")
+
+
+def test_a_late_call_lost_from_a_daily_window_fails_the_no_event_lost_check(work):
+    """A daily run (a window) checks what arrived in it, read only from the day partitions its files wrote to
+    (macro lake_days_arrived): a call that arrived on the window's day but happened the day before (late data),
+    missing from the request fact, fails the check; on the untouched warehouse the same window passes."""
+    arrived = " union all ".join(f"select event_id, event_date, arrival_date from staging.{v}" for v in USAGE_VIEWS)
+    with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+        [(day,)] = con.execute(f"select max(arrival_date) from ({arrived})").fetchall()
+        [(event_id, event_day)] = con.execute(
+            f"select event_id, event_date from ({arrived}) where arrival_date = ? and event_date < arrival_date "
+            "order by event_id limit 1",
+            [day],
+        ).fetchall()
+    window = {
+        "FINOPS_WINDOW_MIN_DATE": str(day),
+        "FINOPS_WINDOW_MAX_DATE": str(day),
+        "FINOPS_WINDOW_REBUILD_FROM": str(event_day),
+    }
+    name = "assert_no_event_lost_between_lake_and_fact"
+    assert run_dbt(work, "test", "--select", name, check=False, env=window).returncode == 0
+    with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+        [(deleted,)] = con.execute("delete from marts.fct_genai_requests where event_id = ?", [event_id]).fetchall()
+    assert deleted == 1
+    proc = run_dbt(work, "test", "--select", name, check=False, env=window)
+    assert proc.returncode == 1, proc.stdout[-3000:]
+    assert "Got 1 result" in proc.stdout, proc.stdout[-3000:]
 
 
 def test_every_unit_test_passes(work):

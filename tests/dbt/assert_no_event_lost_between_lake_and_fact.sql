@@ -2,7 +2,12 @@
 -- day it happened on, so late data older than the lookback is caught too) is a row of the request fact; on
 -- a run without a window, every call in the lake. Aggregated reports count only where no per-request source
 -- covers their platform and day (rpt_usage_report_coverage). Fails with the ids that were lost.
+-- Windowed, the calls that arrived are read from the day partitions the window's files wrote to (found from
+-- the lake's file names, macro lake_days_arrived), not from every file of the lake.
 {%- set windowed = window_var('min_date') and window_var('max_date') %}
+{%- set arrived_days = lake_days_arrived('usage', window_var('min_date'), window_var('max_date')) if windowed %}
+{%- set day_list = [] %}
+{%- for day in arrived_days or [] %}{% do day_list.append("cast('" ~ day ~ "' as date)") %}{% endfor %}
 with arrived as (
     {%- for source_model in usage_sources('usage') %}
     select
@@ -11,6 +16,9 @@ with arrived as (
     from {{ source_model }}
     {%- if windowed %}
     where arrival_date between cast('{{ window_var('min_date') }}' as date) and cast('{{ window_var('max_date') }}' as date)
+    {%- if arrived_days is not none %}
+        and {% if day_list %}event_date in ({{ day_list | join(', ') }}){% else %}1 = 0{% endif %}
+    {%- endif %}
     {%- endif %}
     {%- if not loop.last %}
     union all
