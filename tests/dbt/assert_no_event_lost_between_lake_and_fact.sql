@@ -5,7 +5,9 @@
 -- Windowed, the calls that arrived are read from the day partitions the window's files wrote to (found from
 -- the lake's file names, macro lake_days_arrived), not from every file of the lake.
 {%- set windowed = window_var('min_date') and window_var('max_date') %}
-{%- set arrived_days = lake_days_arrived('usage', window_var('min_date'), window_var('max_date')) if windowed %}
+{%- set first_day = "cast('" ~ window_var('min_date') ~ "' as date)" %}
+{%- set last_day = "cast('" ~ window_var('max_date') ~ "' as date)" %}
+{%- set arrived_days = lake_days_arrived(raw_datasets('usage'), first_day, last_day) if windowed else none %}
 {%- set day_list = [] %}
 {%- for day in arrived_days or [] %}{% do day_list.append("cast('" ~ day ~ "' as date)") %}{% endfor %}
 with arrived as (
@@ -15,7 +17,7 @@ with arrived as (
         source_file
     from {{ source_model }}
     {%- if windowed %}
-    where arrival_date between cast('{{ window_var('min_date') }}' as date) and cast('{{ window_var('max_date') }}' as date)
+    where arrival_date between {{ first_day }} and {{ last_day }}
     {%- if arrived_days is not none %}
         and {% if day_list %}event_date in ({{ day_list | join(', ') }}){% else %}1 = 0{% endif %}
     {%- endif %}
