@@ -214,10 +214,13 @@ def publish_marts(
 
 
 def _publish_partitioned(con, mart, column, select, columns, staging, previous, old, report, changed_from, tail):
+    # counted by the column's own values, then cast: one cast per partition, not one per row (the 3.0M rows of
+    # rpt_context_creep_turns at 10M events: 0.11 s cast row by row, 0.01 s)
     counts = {
         str(value): rows
         for value, rows in con.execute(
-            f'select cast("{column}" as varchar), count(*) from marts.{mart} group by 1'
+            f'select cast("{column}" as varchar), partition_rows from '
+            f'(select "{column}", count(*) as partition_rows from marts.{mart} group by 1) as by_partition'
         ).fetchall()
     }
     old_parts = (old or {}).get("partitions", {}) if old and old.get("columns") == columns else {}
