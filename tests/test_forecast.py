@@ -139,6 +139,43 @@ def test_series_fitted_in_worker_processes_give_the_rows_of_one_process(monkeypa
 
 
 @pytest.mark.unit
+def test_series_with_the_same_data_are_fitted_once_and_get_the_rows_of_their_own_fit(monkeypatch):
+    """A series whose days and values repeat another's (a team with one use case, a use case on one model) is
+    backtested and forecast once: its rows are those its own fit gives. The same values a day later, or one
+    value apart, are series of their own; so is a copy forecast by another method."""
+    history = synthetic(5, series=3, days=84)
+    s0 = history[history["unique_id"] == "s0"]
+    nudged = s0["y"].where(s0["ds"] != s0["ds"].max(), s0["y"] + 1e-9)
+    history = pd.concat(
+        [
+            history,
+            s0.assign(unique_id="s0_copy"),
+            s0.assign(unique_id="s0_later", ds=s0["ds"] + pd.Timedelta(days=1)),
+            s0.assign(unique_id="s0_nudged", y=nudged),
+        ],
+        ignore_index=True,
+    )
+    assert core.same_data(history) == {"s0_copy": "s0"}
+    methods = ("seasonal_naive", "ets")
+    fitted: list[set] = []
+    each = core.backtest_series(history, methods)  # every series fitted, the copy too
+    real = core.backtest_series
+    monkeypatch.setattr(core, "backtest_series", lambda h, m: fitted.append(set(h["unique_id"])) or real(h, m))
+    once = core.backtest(history, methods, workers=1)
+    assert fitted == [set(history["unique_id"]) - {"s0_copy"}]
+    pd.testing.assert_frame_equal(once, each, check_exact=True)
+    chosen = core.methods_for(core.plan(history), core.accuracy(once))
+    assert chosen["s0_copy"] == chosen["s0"]
+    pd.testing.assert_frame_equal(
+        core.forecast(history, chosen, 30, workers=1), core.forecast_series(history, chosen, 30), check_exact=True
+    )
+    other = {**chosen, "s0_copy": "ets" if chosen["s0"] == "seasonal_naive" else "seasonal_naive"}
+    pd.testing.assert_frame_equal(
+        core.forecast(history, other, 30, workers=1), core.forecast_series(history, other, 30), check_exact=True
+    )
+
+
+@pytest.mark.unit
 def test_candidates_always_include_seasonal_naive():
     assert core.candidates(None) == ("seasonal_naive", "ets", "mstl")
     assert core.candidates("ets, arima") == ("seasonal_naive", "ets", "arima")

@@ -212,8 +212,11 @@ def accuracy(points: pd.DataFrame) -> pd.DataFrame:
 
 
 def forecast(history: pd.DataFrame, methods: dict[str, str], horizon: int, workers: int | None = None) -> pd.DataFrame:
-    """forecast_series of every series, the series split among `workers` processes (by_series)."""
-    return by_series(forecast_series, history, workers, sorted(set(methods.values())), methods, horizon)
+    """forecast_series of every series, the series split among `workers` processes (by_series); series with the
+    same data are the same only when their methods are too."""
+    return by_series(
+        forecast_series, history, workers, sorted(set(methods.values())), methods, horizon, same=methods.get
+    )
 
 
 def forecast_series(history: pd.DataFrame, methods: dict[str, str], horizon: int) -> pd.DataFrame:
@@ -300,12 +303,45 @@ def _close_pool() -> None:
             worker.process.kill()
 
 
-def by_series(function, history: pd.DataFrame, workers: int | None, method_order: list[str], *args) -> pd.DataFrame:
+def same_data(history: pd.DataFrame, same=None) -> dict[str, str]:
+    """Series whose data repeat an earlier series' exactly (the same days, the same values to the bit, and the
+    same `same(unique_id)` where given): each one's first series (by unique_id). A team with a single use case, a
+    use case on a single model, a platform serving one use case: the scopes repeat each other's series."""
+    first: dict = {}
+    out = {}
+    for uid, part in history.sort_values(["unique_id", "ds"]).groupby("unique_id", sort=True):
+        key = (part["ds"].to_numpy().tobytes(), part["y"].to_numpy(float).tobytes(), same(uid) if same else None)
+        if key in first:
+            out[uid] = first[key]
+        else:
+            first[key] = uid
+    return out
+
+
+def by_series(function, history: pd.DataFrame, workers: int | None, method_order: list[str], *args, same=None):
     """function(history, *args) with the series of `history` (unique_id) split among worker processes, the rows
     in the order one call on all series gives (by method in `method_order`, then series). Every series is fitted
-    on its own data only, so the split changes no number. The fits hold the interpreter: in processes of their
-    own they use the other cores and leave dbt's own threads (in whose process a Python model runs) free; the
-    processes stay for the next split (the forecasts after the backtests: no second start-up)."""
+    on its own data only, so the split changes no number, and a series whose data repeat another's (same_data)
+    is fitted once: its rows are the other's under its own id. The fits hold the interpreter: in processes of
+    their own they use the other cores and leave dbt's own threads (in whose process a Python model runs) free;
+    the processes stay for the next split (the forecasts after the backtests: no second start-up)."""
+    ids = history["unique_id"].drop_duplicates().sort_values().tolist()
+    copies = same_data(history, same)
+    fitted = history[~history["unique_id"].isin(copies)] if copies else history
+    out = _split(function, fitted, workers, method_order, *args)
+    if not copies or out.empty:
+        return out
+    repeated = [out[out["unique_id"] == source].assign(unique_id=copy) for copy, source in copies.items()]
+    out = pd.concat([out, *repeated], ignore_index=True)
+    rank = {uid: i for i, uid in enumerate(ids)}
+    method_rank = {m: i for i, m in enumerate(method_order)}
+    order = np.lexsort((out["unique_id"].map(rank).to_numpy(), out["method"].map(method_rank).to_numpy()))
+    return out.iloc[order].reset_index(drop=True)
+
+
+def _split(function, history: pd.DataFrame, workers: int | None, method_order: list[str], *args) -> pd.DataFrame:
+    """function(history, *args), the series split among `workers` processes (at most one per
+    MIN_SERIES_PER_WORKER series), the rows by method, then series, as one call gives them."""
     ids = history["unique_id"].drop_duplicates().sort_values().tolist()
     workers = min(forecast_workers() if workers is None else workers, len(ids) // MIN_SERIES_PER_WORKER)
     if workers <= 1:
