@@ -28,7 +28,8 @@
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
     {% call statement('main') -%}
         delete from {{ target_relation }}
-        where {{ incremental_window(day_column, lookback=config.get('meta', {}).get('window_lookback', true)) }};
+        where {{ incremental_window(day_column, lookback=config.get('meta', {}).get('window_lookback', true),
+                                    late=config.get('meta', {}).get('window_late', true)) }};
         insert into {{ target_relation }} ({{ columns }})
         select {{ columns }} from (
             {{ compiled_code }}
