@@ -333,10 +333,7 @@ def by_series(function, history: pd.DataFrame, workers: int | None, method_order
         return out
     repeated = [out[out["unique_id"] == source].assign(unique_id=copy) for copy, source in copies.items()]
     out = pd.concat([out, *repeated], ignore_index=True)
-    rank = {uid: i for i, uid in enumerate(ids)}
-    method_rank = {m: i for i, m in enumerate(method_order)}
-    order = np.lexsort((out["unique_id"].map(rank).to_numpy(), out["method"].map(method_rank).to_numpy()))
-    return out.iloc[order].reset_index(drop=True)
+    return _in_order(out, ids, method_order)
 
 
 def _split(function, history: pd.DataFrame, workers: int | None, method_order: list[str], *args) -> pd.DataFrame:
@@ -359,6 +356,11 @@ def _split(function, history: pd.DataFrame, workers: int | None, method_order: l
     if not parts:
         return function(history.iloc[:0], *args)
     out = pd.concat(parts, ignore_index=True)
+    return _in_order(out, ids, method_order)
+
+
+def _in_order(out: pd.DataFrame, ids: list[str], method_order: list[str]) -> pd.DataFrame:
+    """Rows by method (in `method_order`), then series (in `ids`), each series' own rows in the order they came."""
     rank = {uid: i for i, uid in enumerate(ids)}
     method_rank = {m: i for i, m in enumerate(method_order)}
     order = np.lexsort((out["unique_id"].map(rank).to_numpy(), out["method"].map(method_rank).to_numpy()))
