@@ -3,18 +3,16 @@
   window, min_date minus `lookback_days` (min_date itself with lookback=false: incremental_window), or
   `rebuild_from` when that is earlier; else the newest
   `this_date_column` already built (or the SQL expression `newest` over the model's rows) minus the lookback,
-  read when the model compiles. late=false leaves `rebuild_from` out: for the models by arrival day (the
-  ingestion log and its reconciliation), whose window is the arrival days the run ingested, not the event days
-  its late data touched. Always a constant, so engines prune the lake's day partitions, and the days a
+  read when the model compiles. Always a constant, so engines prune the lake's day partitions, and the days a
   run deletes are the days its query selects even when both run in one statement (a subquery over the model's
   table would see it after the delete).
 #}
-{% macro incremental_window_start(this_date_column, newest=none, lookback=true, late=true) -%}
+{% macro incremental_window_start(this_date_column, newest=none, lookback=true) -%}
     {%- set lookback_days = var('lookback_days', 2) | int -%}
     {%- if window_var('min_date') and window_var('max_date') -%}
         {%- set before = lookback_days if lookback else 0 -%}
         {%- set first = modules.datetime.date.fromisoformat(window_var('min_date') | string) - modules.datetime.timedelta(days=before) -%}
-        {%- if late and window_var('rebuild_from') -%}
+        {%- if window_var('rebuild_from') -%}
             {%- set late = modules.datetime.date.fromisoformat(window_var('rebuild_from') | string) -%}
             {%- set first = late if late < first else first -%}
         {%- endif -%}

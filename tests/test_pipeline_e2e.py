@@ -152,9 +152,6 @@ def _forget(work, lo, hi):
             "delete from marts.fct_focus_cost_and_usage "
             f"where cast(ChargePeriodStart as date) between '{lo}' and '{hi}'"
         )
-        # the ingestion log and its reconciliation are by arrival day
-        for table in ("staging.stg_lake__ingestion_log", "marts.rpt_ingestion_reconciliation"):
-            con.execute(f"delete from {table} where arrival_date between '{lo}' and '{hi}'")
         # a month's chargeback needs all its days: the months of the window go whole
         con.execute(
             "delete from marts.rpt_capacity_chargeback_monthly "
@@ -183,8 +180,6 @@ def _incremental_rows(work):
             "marts.rpt_use_case_roi_daily",
             "marts.rpt_waste_daily",
             "marts.rpt_capacity_chargeback_monthly",
-            "staging.stg_lake__ingestion_log",
-            "marts.rpt_ingestion_reconciliation",
         )
     ]
     return _fact_rows(work), transactions, turns, cache, coverage, *capacity
@@ -208,8 +203,6 @@ INCREMENTAL_MODELS = (
     "rpt_use_case_roi_daily",
     "rpt_waste_daily",
     "rpt_capacity_chargeback_monthly",
-    "stg_lake__ingestion_log",
-    "rpt_ingestion_reconciliation",
 )
 
 

@@ -28,8 +28,7 @@
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
     {% call statement('main') -%}
         delete from {{ target_relation }}
-        where {{ incremental_window(day_column, lookback=config.get('meta', {}).get('window_lookback', true),
-                                    late=config.get('meta', {}).get('window_late', true)) }};
+        where {{ incremental_window(day_column, lookback=config.get('meta', {}).get('window_lookback', true)) }};
         insert into {{ target_relation }} ({{ columns }})
         select {{ columns }} from (
             {{ compiled_code }}

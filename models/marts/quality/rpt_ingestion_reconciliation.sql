@@ -1,19 +1,8 @@
 -- One row per entry of a landing folder: records read, loaded and quarantined (from the ingestion log), the
 -- rows of that file actually found in the lake and in quarantine, and whether it all adds up. Skipped
 -- entries (not landing files) are listed with their reason and read nothing.
--- Incremental by arrival day like the log: a run reconciles the files of its window's arrival days. Their
--- lake rows are read from the day partitions those files wrote to (macro lake_days_arrived: the lake's file
--- names), not from every file of the lake.
-{{ config(materialized='incremental', on_schema_change='fail', **window_replace_config('arrival_date', lookback=false, late=false)) }}
-{%- set windowed = window_var('min_date') and window_var('max_date') %}
-{%- set first_day = incremental_window_start('arrival_date', lookback=false, late=false) %}
-{%- set arrived_days = lake_days_arrived(raw_datasets(), first_day, "cast('" ~ window_var('max_date') ~ "' as date)") if windowed else none %}
-{%- set day_list = [] %}
-{%- for day in arrived_days or [] %}{% do day_list.append("cast('" ~ day ~ "' as date)") %}{% endfor %}
-
 with ingestion_log as (
     select * from {{ ref('stg_lake__ingestion_log') }}
-    where {{ incremental_window('arrival_date', lookback=false, late=false) }}
 ),
 
 quarantine as (
@@ -22,7 +11,6 @@ quarantine as (
         file_key,
         count(*) as quarantine_rows
     from {{ ref('stg_lake__quarantine') }}
-    where {{ incremental_window('arrival_date', lookback=false, late=false) }}
     group by 1, 2
 ),
 
@@ -33,10 +21,6 @@ lake_rows as (
         _source_file as source_file,
         count(*) as lake_rows
     from {{ source('lake', ds.name) }}
-    where {{ incremental_window('cast(_arrival_date as date)', this_date_column='arrival_date', lookback=false, late=false) }}
-    {%- if arrived_days is not none %}
-        and {% if day_list %}{{ ds.partition_column }} in ({{ day_list | join(', ') }}){% else %}1 = 0{% endif %}
-    {%- endif %}
     group by 1, 2
     {%- if not loop.last %}
     union all
