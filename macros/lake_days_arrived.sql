@@ -4,8 +4,8 @@
   (`<partition>=<day>/<arrival day>__<key>.part<n>.parquet`, orchestration/ingest/engine.py) without opening a
   file: a sorted list of 'YYYY-MM-DD'. A query that wants the rows of some arrival days filters the partitions
   by this list, and the engine opens only their files, not every file of the lake (one per landing file and day
-  it held) to compare its arrival column. none where the engine cannot list files, or while parsing: then every
-  partition is read.
+  it held) to compare its arrival column. none where the engine cannot list files, while parsing, or when no
+  file name matches: then every partition is read (a check never reads nothing because names were not understood).
 #}
 {% macro lake_days_arrived(datasets, first_day, last_day) -%}
     {{ return(adapter.dispatch('lake_days_arrived', 'genai_finops')(datasets, first_day, last_day)) }}
@@ -29,5 +29,5 @@
         where try_cast(split_part(parse_filename(file), '__', 1) as date) between {{ first_day }} and {{ last_day }}
         order by 1
     {%- endset -%}
-    {{ return(run_query(sql).columns[0].values() | map('string') | list) }}
+    {{ return(run_query(sql).columns[0].values() | map('string') | list or none) }}
 {%- endmacro %}

@@ -19,7 +19,7 @@ with arrived as (
     {%- if windowed %}
     where arrival_date between {{ first_day }} and {{ last_day }}
     {%- if arrived_days is not none %}
-        and {% if day_list %}event_date in ({{ day_list | join(', ') }}){% else %}1 = 0{% endif %}
+        and event_date in ({{ day_list | join(', ') }})
     {%- endif %}
     {%- endif %}
     {%- if not loop.last %}
