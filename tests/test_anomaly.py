@@ -199,6 +199,52 @@ def test_an_episodes_other_signals_are_the_other_metrics_of_its_series_and_perio
     assert other_signals(flagged, (None, "m1"), pd.Series([day]), "requests") is None
 
 
+def test_an_episodes_expected_cost_is_the_median_of_its_own_series_four_weeks_before():
+    """build_episodes reads each series' components together (only the episodes' periods and the same weekday
+    of the four weeks before): the expected cost of a day is still the median of that series' own four lags.
+    Two use cases in one frame, every other day at $5: use case a's Thursdays before 2026-01-29 cost $10, $12,
+    $14 and $40 (1 to 4 weeks back): median $13.00, then $100 -> impact $87.00; b's $1, $2, $3, $4: median
+    $2.50, then $50 -> impact $47.50. A lag left out (read as $0) or another series' rows would move them."""
+    from orchestration.anomaly.frames import build_episodes
+
+    day = pd.Timestamp("2026-01-29")
+    special = {
+        "a": {0: 100.0, 7: 10.0, 14: 12.0, 21: 14.0, 28: 40.0},
+        "b": {0: 50.0, 7: 1.0, 14: 2.0, 21: 3.0, 28: 4.0},
+    }
+    rows = []
+    for use_case, costs in special.items():
+        for back in range(28, -1, -1):
+            cost = costs.get(back, 5.0)
+            event_date = day - pd.Timedelta(days=back)
+            rows.append(
+                {
+                    "use_case_id": use_case, "platform": "openai", "model_id": "m", "model": "openai/m",
+                    "route": "payg", "deployment_id": None, "hour_at": event_date + pd.Timedelta(hours=12),
+                    "event_date": event_date, "requests": 10.0, "failed_requests": 0.0, "transactions": 10.0,
+                    "tokens": cost * 1000, "ok_tokens": cost * 1000, "input_tokens": cost * 1000,
+                    "cached_input_tokens": 0.0, "cost_usd": cost, "list_cost_usd": cost,
+                    "no_cache_list_cost_usd": cost, "spillover_requests": 0.0, "capacity_requests": 0.0,
+                }
+            )  # fmt: skip
+    components = pd.DataFrame(rows)
+    signals = pd.DataFrame(
+        [
+            {
+                "grain": "day", "level": "use_case", "use_case_id": use_case, "platform": None, "model_id": None,
+                "deployment_id": None, "period_start": day, "metric": "cost_usd", "value": costs[0],
+                "expected": 0.0, "scale": 1.0, "z": 9.0,
+            }
+            for use_case, costs in special.items()
+        ]
+    )  # fmt: skip
+    episodes = build_episodes(components, signals).set_index("use_case_id")
+    assert episodes.loc["a", ["observed_cost_usd", "expected_cost_usd", "impact_usd"]].tolist() == [100.0, 13.0, 87.0]
+    assert episodes.loc["b", ["observed_cost_usd", "expected_cost_usd", "impact_usd"]].tolist() == [50.0, 2.5, 47.5]
+    drivers = [f"{d}_usd" for d in (*core.DRIVERS, "other")]
+    assert round(episodes.loc["a", drivers].sum(), 2) == 87.0 and round(episodes.loc["b", drivers].sum(), 2) == 47.5
+
+
 def test_the_weekly_pattern_alone_raises_nothing_and_a_spike_is_found():
     for seed in range(5):
         values = weekly_series(10, seed)

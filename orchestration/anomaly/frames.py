@@ -186,17 +186,12 @@ def other_signals(flagged: dict, key_values: tuple, periods, metric: str) -> str
 
 
 class SeriesComponents:
-    """One series' components per period, for the decomposition of its periods against their baseline."""
+    """One series' components per period, for the decomposition of its periods against their baseline: `routes`
+    {period: {(model, route): [tokens, cost, list_cost, no_cache_list_cost]}}, `transactions` and `ok_tokens`
+    {period: sum} (series_components builds them)."""
 
-    def __init__(self, frame: pd.DataFrame, level: str, grain: str):
-        self.level, self.grain = level, grain
-        calls = frame[frame["route"].notna()]
-        summed = calls.groupby(["period", "model", "route"])[list(ROUTE_VALUES)].sum()
-        self.routes: dict = {}
-        for (period, model, route), values in zip(summed.index, summed.to_numpy(float), strict=True):
-            self.routes.setdefault(period, {})[(model, route)] = values
-        self.transactions = frame.groupby("period")["transactions"].sum().to_dict()
-        self.ok_tokens = calls.groupby("period")["ok_tokens"].sum().to_dict()
+    def __init__(self, routes: dict, transactions: dict, ok_tokens: dict, grain: str):
+        self.routes, self.transactions, self.ok_tokens = routes, transactions, ok_tokens
         self.step = core.PERIOD[grain] * core.SEASON[grain]
 
     def observed(self, period) -> dict:
@@ -216,6 +211,34 @@ class SeriesComponents:
             "ok_tokens": _median([lag["ok_tokens"] for lag in lags]),
             "routes": {k: _median_of_rows(np.stack([lag["routes"].get(k, zero) for lag in lags])) for k in keys},
         }
+
+
+def series_components(frame: pd.DataFrame, keys: list[str], wanted: set, grain: str) -> dict:
+    """The SeriesComponents of the series of `frame` (rows of one level and grain, keyed by `keys`) whose key
+    values are in `wanted`: one grouping of their rows for all of them, each series' sums the same as grouping
+    its rows alone (the rows in the frame's order). A series with a missing key value has no rows (a missing
+    value equals nothing), as one without any."""
+    if keys:
+        if len(keys) == 1:
+            mine = frame[keys[0]].isin([k[0] for k in wanted])
+        else:
+            mine = pd.MultiIndex.from_frame(frame[keys]).isin(list(wanted))
+        frame = frame[np.asarray(mine)]
+    calls = frame[frame["route"].notna()]
+    routes: dict = {}
+    summed = calls.groupby([*keys, "period", "model", "route"])[list(ROUTE_VALUES)].sum()
+    for (*key, period, model, route), values in zip(summed.index, summed.to_numpy(float), strict=True):
+        routes.setdefault(tuple(key), {}).setdefault(period, {})[(model, route)] = values
+    sums: dict = {"transactions": {}, "ok_tokens": {}}
+    for name, rows in (("transactions", frame), ("ok_tokens", calls)):
+        summed = rows.groupby([*keys, "period"])[name].sum()
+        index = summed.index if keys else [(period,) for period in summed.index]
+        for (*key, period), value in zip(index, summed.to_numpy(), strict=True):
+            sums[name].setdefault(tuple(key), {})[period] = value
+    return {
+        k: SeriesComponents(routes.get(k, {}), sums["transactions"].get(k, {}), sums["ok_tokens"].get(k, {}), grain)
+        for k in wanted
+    }
 
 
 def _median(values: list[float]) -> float:
@@ -256,62 +279,70 @@ def build_episodes(components: pd.DataFrame, signals: pd.DataFrame) -> pd.DataFr
     for (grain, level), part in signals.groupby(["grain", "level"]):
         keys = core.LEVELS.get(level, ["deployment_id"])
         step = core.PERIOD[grain]
-        frame = by_grain(level_frame(components, level), grain)
         # the end of the data: its newest hour, or the newest day that the data covers to its last hour
         data_through = components["hour_at"].max() + core.PERIOD["hour"]
         if grain == "day":
             data_through = data_through.floor("D")
         flagged = core.episodes(part.rename(columns={"period_start": "period"}).assign(is_anomalous=True), keys, grain)
-        series_cache: dict = {}
-        # the rows of each series (a series with a missing key has none, as no row equals a missing value)
-        series_rows = frame.groupby(keys, sort=False).indices if keys and level != DEPLOYMENT else {}
+        if flagged.empty:
+            continue
         flagged_metrics = metrics_by_series_and_period(part, keys)
-        for _, episode in flagged.groupby("episode"):
-            first = episode.iloc[0]
-            key_values = tuple(first[k] for k in keys)
-            if key_values not in series_cache and level != DEPLOYMENT:
-                lookup = key_values if len(keys) > 1 else key_values[0] if keys else None
-                picked = frame.iloc[series_rows.get(lookup, [])] if keys else frame
-                series_cache[key_values] = SeriesComponents(picked, level, grain)
-            core_series = series_cache.get(key_values)
+        # the episodes are runs of rows (sorted by series, metric and period): each one a slice of these columns
+        numbers = flagged["episode"].to_numpy()
+        starts = np.flatnonzero(np.r_[True, numbers[1:] != numbers[:-1]])
+        ends = np.r_[starts[1:], len(numbers)]
+        periods = list(flagged["period"])
+        key_columns = {k: flagged[k].tolist() for k in keys}
+        metrics = flagged["metric"].tolist()
+        values, expecteds, zs = (flagged[c].to_numpy(float) for c in ("value", "expected", "z"))
+        series_of = [tuple(key_columns[k][start] for k in keys) for start in starts]
+        # a deployment's cost is its reservation's (fct_capacity_hourly): no use-case cost to decompose. The
+        # decomposition reads the episodes' periods and the same slot of the BASELINE_WEEKS weeks before
+        components_of = {}
+        if level != DEPLOYMENT:
+            season = step * core.SEASON[grain]
+            read = list({period - w * season for period in periods for w in range(core.BASELINE_WEEKS + 1)})
+            frame = level_frame(components, level)
+            frame = by_grain(frame[(frame["hour_at"] if grain == "hour" else frame["event_date"]).isin(read)], grain)
+            components_of = series_components(frame, keys, set(series_of), grain)
+        for start, end, key_values in zip(starts, ends, series_of, strict=True):
+            episode_periods = periods[start:end]
+            first_values = dict(zip(keys, key_values, strict=True))
+            metric = metrics[start]
             totals = dict.fromkeys((*core.DRIVERS, "other"), 0.0)
             expected_cost = observed_cost = 0.0
-            # a deployment's cost is its reservation's (fct_capacity_hourly): no use-case cost to decompose
-            for period in episode["period"] if level != DEPLOYMENT else []:
-                expected, observed, contributions = core.decompose(
-                    core_series.baseline(period), core_series.observed(period)
-                )
+            for period in episode_periods if level != DEPLOYMENT else []:
+                series = components_of[key_values]
+                expected, observed, contributions = core.decompose(series.baseline(period), series.observed(period))
                 expected_cost += expected
                 observed_cost += observed
                 for driver, amount in contributions.items():
                     totals[driver] += amount
             impact_cents = int(round(observed_cost * 100)) - int(round(expected_cost * 100))
             cents = core.to_cents(totals, impact_cents)
-            peak = episode.loc[episode["z"].abs().idxmax()]
-            direction = "up" if peak["z"] > 0 else "down"
+            peak = start + int(np.argmax(np.abs(zs[start:end])))  # the first of equal peaks
+            direction = "up" if zs[peak] > 0 else "down"
             moving = {d: c for d, c in cents.items() if d != "other"}
             top = (max if impact_cents >= 0 else min)(moving, key=lambda d: moving[d]) if impact_cents else None
-            others = other_signals(flagged_metrics, key_values, episode["period"], first["metric"])
-            series_key = _key(
-                grain, level, *[first.get(k) if k in keys else None for k in SERIES_KEYS], first["metric"]
-            )
-            started = episode["period"].min()
+            others = other_signals(flagged_metrics, key_values, episode_periods, metric)
+            series_key = _key(grain, level, *[first_values.get(k) for k in SERIES_KEYS], metric)
+            started, last = min(episode_periods), max(episode_periods)
             rows.append(
                 {
                     "anomaly_key": _key(series_key, started.isoformat()),
                     "series_key": series_key,
                     "grain": grain,
                     "level": level,
-                    **{k: (first[k] if k in keys else None) for k in SERIES_KEYS},
-                    "metric": first["metric"],
+                    **{k: first_values.get(k) for k in SERIES_KEYS},
+                    "metric": metric,
                     "direction": direction,
                     "started_at": started,
-                    "ended_at": episode["period"].max() + step,
-                    "anomalous_periods": len(episode),
-                    "peak_at": peak["period"],
-                    "peak_value": peak["value"],
-                    "peak_expected": peak["expected"],
-                    "peak_z": peak["z"],
+                    "ended_at": last + step,
+                    "anomalous_periods": end - start,
+                    "peak_at": periods[peak],
+                    "peak_value": values[peak],
+                    "peak_expected": expecteds[peak],
+                    "peak_z": zs[peak],
                     **(
                         {
                             "observed_cost_usd": round(observed_cost, 2),
@@ -325,7 +356,7 @@ def build_episodes(components: pd.DataFrame, signals: pd.DataFrame) -> pd.DataFr
                     "top_driver": top,
                     "signals": others,
                     # open while the series is still anomalous in the newest period of the data
-                    "status": "open" if episode["period"].max() + step >= data_through else "resolved",
+                    "status": "open" if last + step >= data_through else "resolved",
                     "data_through": data_through,
                 }
             )
