@@ -88,6 +88,35 @@ def test_validating_does_not_copy_the_frame_for_each_expectation():
 
 
 @pytest.mark.unit
+def test_empty_optional_values_do_not_make_ge_copy_the_frame():
+    """GE skips an empty value by selecting the other rows of the whole batch, every column, for each expectation
+    on a column that has one. Where every value must pass (no `mostly`), the expectation reads a column whose
+    empty values are a passing value instead: 50,000 rows with `ttft_ms` and `cache_write_ttl` empty in one row
+    of ten allocate at the peak of their validation 4.5 MB of a 22.9 MB frame (the columns read as they are:
+    13.2 MB of 16.5 MB). A bad value among the empty ones still fails, alone."""
+    n = 50_000
+    raw = pd.concat([_usage_frame()[suites.dataset_suite(USAGE, date(2026, 1, 5)).columns]] * n, ignore_index=True)
+    raw["event_id"] = [f"e{i}" for i in range(n)]
+    raw["ttft_ms"] = pd.array(([None] + [250] * 9) * (n // 10), dtype="Int64")
+    raw["cache_write_ttl"] = ([None] + ["5m"] * 9) * (n // 10)
+    prepare = suites.dataset_suite(USAGE, date(2026, 1, 5)).prepare
+    frame = prepare(raw)
+    size = frame.memory_usage(deep=True).sum()
+    _validate(prepare(raw.iloc[:10]))  # GE's own first-call allocations
+    tracemalloc.start()
+    try:
+        outcome = _validate(frame)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert outcome.failures == [] and outcome.rows == n
+    assert peak < size / 3, f"{peak / 1e6:.1f} MB allocated validating a frame of {size / 1e6:.1f} MB"
+    raw.loc[4, "ttft_ms"], raw.loc[6, "cache_write_ttl"] = -5, "2h"
+    failures = [(f.column, f.unexpected_count, f.sample) for f in _validate(prepare(raw)).failures]
+    assert failures == [("ttft_ms__filled", 1, ["-5"]), ("cache_write_ttl__lower", 1, ["2h"])]
+
+
+@pytest.mark.unit
 def test_clean_batch_passes():
     outcome = _validate(_usage_frame())
     # id, 5 required fields, 14 integer ranges, the time range, 5 accepted-value sets, 3 subset rules, 2 drift
@@ -137,7 +166,8 @@ def test_an_empty_optional_timestamp_is_no_violation():
 @pytest.mark.unit
 def test_derived_columns_are_computed_as_pandas_would():
     """The derived columns are computed on Arrow before the frame is made: the same values as pandas' floor
-    division of microseconds, `.str.strip().str.lower()` and `fillna(0)` sums, empty values included."""
+    division of microseconds, `.str.strip().str.lower()` and `fillna(0)` sums; an empty value, which GE would
+    skip, as one that passes (the time range's first second, the first accepted value)."""
     suite = suites.dataset_suite(USAGE, date(2026, 1, 5))
     stamps = pd.Series(
         pd.to_datetime(["2026-01-05 10:00:00.999999", "1969-12-31 23:59:59.5", None, "1970-01-01 00:00:01.000000"])
@@ -150,7 +180,7 @@ def test_derived_columns_are_computed_as_pandas_would():
     frame = suite.prepare(rows)
     micros = stamps.astype("int64") // 1000
     assert frame["occurred_at__unix_s"].tolist()[:2] == (micros[:2] // 1_000_000).tolist() == [1767607200, -1]
-    assert pd.isna(frame["occurred_at__unix_s"][2]) and frame["occurred_at__unix_s"][3] == 1
+    assert frame["occurred_at__unix_s"][2] == 1577836800 and frame["occurred_at__unix_s"][3] == 1  # 2020-01-01
     expected = rows["platform"].str.strip().str.lower()
     assert (
         frame["platform__lower"].tolist()[:2] + frame["platform__lower"].tolist()[3:]
@@ -161,7 +191,7 @@ def test_derived_columns_are_computed_as_pandas_would():
         ]
         == expected.tolist()[:2] + expected.tolist()[3:]
     )
-    assert pd.isna(frame["platform__lower"][2])
+    assert frame["platform__lower"][2] == dict(USAGE.contract.allowed())["platform"][0] == "anthropic"
     assert frame["subset_0__input_tokens"].tolist() == [7, 3, 1, 0]
 
 

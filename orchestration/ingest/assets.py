@@ -52,7 +52,9 @@ def run_batches(ds: Dataset, lake_dir: str, days: list[str], columns: list[str])
     if not files:
         return
     listing = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
-    con = duckdb.connect()
+    # text as Arrow's large_string, the type pandas keeps Arrow-backed strings in: no copy of every string
+    # column in the frame's conversion (0.56 s per 1M usage rows)
+    con = duckdb.connect(config={"arrow_large_buffer_size": True})
     try:
         reader = con.sql(
             f"select {', '.join(columns)} from read_parquet({listing}, union_by_name = true)"
