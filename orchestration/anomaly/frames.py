@@ -90,8 +90,13 @@ def level_frame(components: pd.DataFrame, level: str) -> pd.DataFrame:
     return calls
 
 
+def period_of(components: pd.DataFrame, grain: str) -> pd.Series:
+    """Each row's period at the grain: its hour, or its day."""
+    return components["hour_at"] if grain == "hour" else components["event_date"]
+
+
 def by_grain(components: pd.DataFrame, grain: str) -> pd.DataFrame:
-    return components.assign(period=components["hour_at"] if grain == "hour" else components["event_date"])
+    return components.assign(period=period_of(components, grain))
 
 
 def detect(components: pd.DataFrame, threshold: float, min_impact_usd: float) -> pd.DataFrame:
@@ -303,7 +308,7 @@ def build_episodes(components: pd.DataFrame, signals: pd.DataFrame) -> pd.DataFr
             season = step * core.SEASON[grain]
             read = list({period - w * season for period in periods for w in range(core.BASELINE_WEEKS + 1)})
             frame = level_frame(components, level)
-            frame = by_grain(frame[(frame["hour_at"] if grain == "hour" else frame["event_date"]).isin(read)], grain)
+            frame = by_grain(frame[period_of(frame, grain).isin(read)], grain)
             components_of = series_components(frame, keys, set(series_of), grain)
         for start, end, key_values in zip(starts, ends, series_of, strict=True):
             episode_periods = periods[start:end]
