@@ -6,6 +6,7 @@ import hashlib
 from datetime import date
 
 import duckdb
+import numpy as np
 import pytest
 
 from orchestration.tools.sample_data.generator import generate
@@ -42,6 +43,35 @@ def test_same_seed_same_files(tmp_path):
     assert a.events == b.events
     assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
     assert _digest(tmp_path / "a") != _digest(tmp_path / "c")
+
+
+def test_narrow_columns_keep_every_value_and_the_files_their_types(demo):
+    """The generator holds its event columns in the narrowest integer type that holds them (less memory to write
+    and copy); a column with a value that does not fit keeps its type, the ids are zero-padded as printf pads
+    them, and the files' columns have the types they always had."""
+    from orchestration.tools.sample_data.generator import _narrow, _padded
+
+    cols = _narrow({"turn": np.array([0, 32_767]), "user": np.array([-1, 40_000]), "ts_us": np.array([0, 2**40])})
+    assert (cols["turn"].dtype, cols["turn"].tolist()) == (np.int16, [0, 32_767])
+    assert (cols["user"].dtype, cols["user"].tolist()) == (np.int64, [-1, 40_000])
+    assert cols["ts_us"].dtype == np.int64
+    con = duckdb.connect()
+    for width, value in ((10, 0), (10, 9_999_999_999), (9, 123), (4, 4_999)):
+        padded, printed = con.execute(
+            f"select {_padded('p_', f'{value}::bigint', width)}, printf('p_%0{width}d', {value}::bigint)"
+        ).fetchone()
+        assert padded == printed
+    out, _, _ = demo
+    day = sorted((out / "usage_events").glob("day=*/*.parquet"))[10]
+    types = dict(duckdb.connect().execute(f"select column_name, column_type from (describe '{day}')").fetchall())
+    assert {c: types[c] for c in ("input_tokens", "ttft_ms", "latency_ms", "turn_index", "attempt")} == {
+        "input_tokens": "BIGINT",
+        "ttft_ms": "BIGINT",
+        "latency_ms": "BIGINT",
+        "turn_index": "INTEGER",
+        "attempt": "INTEGER",
+    }
+    assert types["user_id"] == types["event_id"] == "VARCHAR"
 
 
 def test_size_and_split_per_day(demo):
