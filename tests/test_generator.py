@@ -74,6 +74,14 @@ def test_narrow_columns_keep_every_value_and_the_files_their_types(demo):
     assert types["user_id"] == types["event_id"] == "VARCHAR"
 
 
+def test_a_billion_events_in_one_call_are_refused(tmp_path):
+    """The ids are padded to nine and ten digits: one call writes fewer than 10**9 events (the bench shards more),
+    and says so before it draws anything."""
+    with pytest.raises(ValueError, match="at most 999,999,999 events"):
+        generate(tmp_path / "big", events=10**9)
+    assert not (tmp_path / "big").exists()
+
+
 def test_size_and_split_per_day(demo):
     out, result, con = demo
     assert abs(result.events - 60_000) / 60_000 < 0.02
