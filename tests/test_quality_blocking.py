@@ -9,6 +9,7 @@ import weakref
 from datetime import date
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from dagster import AssetCheckKey, AssetKey, DagsterInstance
 
@@ -114,6 +115,41 @@ def test_empty_optional_values_do_not_make_ge_copy_the_frame():
     raw.loc[4, "ttft_ms"], raw.loc[6, "cache_write_ttl"] = -5, "2h"
     failures = [(f.column, f.unexpected_count, f.sample) for f in _validate(prepare(raw)).failures]
     assert failures == [("ttft_ms__filled", 1, ["-5"]), ("cache_write_ttl__lower", 1, ["2h"])]
+
+
+@pytest.mark.unit
+def test_batches_are_made_and_validated_on_arrows_system_pool(monkeypatch):
+    """A suite's batches are pulled (read, converted to pandas) and validated on Arrow's system pool, not on
+    pyarrow's default (mimalloc in its wheels, which spends twice the system CPU here). The pool before is back
+    after, also when validating raises; a pool chosen with ARROW_DEFAULT_MEMORY_POOL is left as it is."""
+    seen = []
+
+    def batches(fail: bool = False):
+        for i in range(2):
+            seen.append(pa.default_memory_pool().backend_name)
+            yield _usage_frame(event_id=f"e{i}")
+        if fail:
+            raise OSError("lake file gone")
+
+    before = pa.default_memory_pool()
+    pa.set_memory_pool(pa.mimalloc_memory_pool())
+    try:
+        monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+
+        def expectations():
+            return suites.dataset_suite(USAGE, date(2026, 1, 5)).expectations
+
+        assert suites.validate_batches("t", expectations(), batches()).rows == 2
+        assert seen == ["system", "system"] and pa.default_memory_pool().backend_name == "mimalloc"
+        with pytest.raises(OSError):
+            suites.validate_batches("t", expectations(), batches(fail=True))
+        assert pa.default_memory_pool().backend_name == "mimalloc"
+        seen.clear()
+        monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "mimalloc")
+        suites.validate_batches("t", expectations(), batches())
+        assert seen == ["mimalloc", "mimalloc"]
+    finally:
+        pa.set_memory_pool(before)
 
 
 @pytest.mark.unit

@@ -242,6 +242,7 @@ def validate_batches(suite_name: str, expectations: list, batches: Iterable[pd.D
     is made on the first non-empty batch (a run that loaded nothing has nothing to validate)."""
     outcome = SuiteOutcome(suite=suite_name)
     context = batch_definition = suite = None
+    previous_pool = _arrow_pool_for_validation()
     try:
         for df in batches:
             if df.empty:
@@ -277,12 +278,27 @@ def validate_batches(suite_name: str, expectations: list, batches: Iterable[pd.D
                     )
                 )
     finally:
+        pa.set_memory_pool(previous_pool)
         if context is not None:
             # GE keeps its ephemeral context as the process's project context, and the context keeps the last
             # batch in its pandas engine's cache: dropped with the data source, or the process holds the frame
             # through the dbt build that follows
             context.data_sources.delete("lake")
     return outcome
+
+
+def _arrow_pool_for_validation() -> pa.MemoryPool:
+    """Arrow's system allocator (glibc's malloc) while a suite validates, unless ARROW_DEFAULT_MEMORY_POOL
+    chooses one; returns the pool to restore. The batches are made and converted to pandas as the loop pulls
+    them, and pandas computes on Arrow-backed strings with Arrow's default pool: mimalloc in pyarrow's wheels,
+    which on this machine class spends twice the time in the kernel (`validate_run` of 3M usage rows in a new
+    process, five runs each: 4.6-6.2 s, system CPU 3.0-4.6 s, 240k page faults; on the system pool 3.6-4.1 s,
+    1.7-2.0 s, 600k faults; docs/benchmarks.md). What the system pool keeps after is returned by malloc_trim
+    (ingest.assets.return_freed_memory)."""
+    previous = pa.default_memory_pool()
+    if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        pa.set_memory_pool(pa.system_memory_pool())
+    return previous
 
 
 def capacity_hourly_expectations() -> list:
