@@ -310,8 +310,7 @@ def run(
     """Time the pipeline on a fresh warehouse. Big backfills run as consecutive windows of arrival days (one
     Dagster run each, the incremental models appending), as a scheduler would catch up: a window's exact sorts
     and de-duplication spill in proportion to the window, not to the whole history."""
-    from dagster import DagsterInstance
-
+    from orchestration.event_storage import ephemeral_instance
     from orchestration.settings import Settings
 
     work = Path(workdir or tempfile.mkdtemp(prefix="finops_bench_"))
@@ -353,7 +352,7 @@ def run(
         arrival_days = landing_days(settings)
         t1 = time.perf_counter()
         for first, last in windows(arrival_days, window_days):
-            instance = DagsterInstance.ephemeral()
+            instance = ephemeral_instance()
             started_at = time.time()
             t = time.perf_counter()
             start_parse(settings)  # as `genai-finops run` does: a new warehouse path's parse beside the ingestion
@@ -443,9 +442,8 @@ def incremental(events: int, days: int, workdir: str | None, top: int = 15, samp
     side by side, and the dbt nodes whose time grows most with the history (what a daily run still reads beyond
     its days). The history and the new day together are the whole landing folder end to end: printed with the
     lower bound and the per-request calculator of the same run, like `run`."""
-    from dagster import DagsterInstance
-
     from orchestration.dbt.manifest import start_parse, wait_for_parse
+    from orchestration.event_storage import ephemeral_instance
     from orchestration.pipeline import landing_days, run_pipeline
     from orchestration.settings import Settings
 
@@ -473,7 +471,7 @@ def incremental(events: int, days: int, workdir: str | None, top: int = 15, samp
     def timed(first: str, last: str) -> tuple[float, dict[str, float], dict[str, float]]:
         """Seconds of the run [first, last], its Dagster steps' seconds and its dbt nodes' seconds."""
         settings = Settings.from_env()
-        instance = DagsterInstance.ephemeral()
+        instance = ephemeral_instance()
         # a daily run on its own warehouse finds dbt's partial parse current: the parse for this workdir's path
         # (the day alone follows the history's workdir) is done before the clock starts
         start_parse(settings)
