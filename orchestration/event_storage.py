@@ -34,11 +34,9 @@ class HeldConnectionEventLogStorage(InMemoryEventLogStorage):
     def __init__(self, inst_data=None, preload=None):
         self._owner = threading.get_ident()
         self._tables: set[str] = set()
+        # the PRAGMAs Dagster's storage runs on each new connection are not run on the one it holds: the journal
+        # mode of an in-memory database is `memory` whatever is asked, and the event log's tables have no foreign keys
         super().__init__(inst_data, preload)
-        # what the storage's own connections set on each one, set once on the one it holds (foreign keys; the
-        # journal mode of an in-memory database is `memory` whatever is asked)
-        with self._held_conn.begin():
-            self._held_conn.execute(db.text("PRAGMA foreign_keys=ON;")).close()
 
     @contextmanager
     def _connect(self) -> Iterator[db.Connection]:

@@ -39,9 +39,11 @@ def _connections(storage) -> list[int]:
 
 def test_a_run_without_dagster_home_gets_the_held_connection_storage(monkeypatch, tmp_path):
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    assert type(dagster_instance().event_log_storage) is HeldConnectionEventLogStorage
+    with dagster_instance() as instance:
+        assert type(instance.event_log_storage) is HeldConnectionEventLogStorage
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
-    assert type(dagster_instance().event_log_storage) is not HeldConnectionEventLogStorage
+    with dagster_instance() as instance:
+        assert type(instance.event_log_storage) is not HeldConnectionEventLogStorage
 
 
 def test_writes_after_the_first_open_no_connection():
@@ -59,12 +61,12 @@ def test_writes_after_the_first_open_no_connection():
 def test_another_thread_writes_through_connections_of_its_own():
     with ephemeral_instance() as instance:
         opened = _connections(instance.event_log_storage)
-        failures: list[BaseException] = []
+        failures: list[Exception] = []
 
         def write() -> None:
             try:
                 _report(instance, range(1, 4))
-            except BaseException as exc:  # noqa: BLE001 - the assertion below shows it
+            except Exception as exc:  # the assertion below shows it
                 failures.append(exc)
 
         thread = threading.Thread(target=write)
