@@ -5,6 +5,9 @@ budget outlooks and their Dagster check, and the forecast marts of a whole pipel
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 from datetime import date, timedelta
 
 import duckdb
@@ -13,6 +16,7 @@ import pandas as pd
 import pytest
 
 from orchestration.forecast import core
+from orchestration.settings import PROJECT_DIR
 from tests.conftest import copy_of, query, run_dbt
 
 DAYS = 154  # 22 weeks of history per synthetic series
@@ -136,6 +140,29 @@ def test_series_fitted_in_worker_processes_give_the_rows_of_one_process(monkeypa
     assert [w.process.pid for w in core._workers] == started  # the backtests' processes forecast too
     with pytest.raises(RuntimeError, match="(?s)forecast worker failed.*unknown forecasting method 'theta'"):
         core.backtest(history, ("seasonal_naive", "theta"), workers=2)  # an error in a worker is the caller's
+
+
+@pytest.mark.unit
+def test_a_worker_answers_then_exits_without_the_interpreters_teardown(monkeypatch, tmp_path):
+    """A forecast worker whose input closes exits at once with status 0 after its last answer: the exit functions
+    of a normal exit (here one that `sitecustomize` registers in the worker) do not run."""
+    marker = tmp_path / "torn_down"
+    (tmp_path / "sitecustomize.py").write_text(
+        f"import atexit, pathlib\natexit.register(pathlib.Path({str(marker)!r}).touch)\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", str(PROJECT_DIR))]))
+    worker = core._Worker()
+    try:
+        plan = worker.call("plan", synthetic(6, series=2, days=84))
+        assert sorted(plan["unique_id"]) == ["s0", "s1"]
+        worker.close()
+        assert worker.process.wait(timeout=60) == 0
+    finally:
+        worker.process.kill()
+    assert not marker.exists()
+    # the same site customization in a Python that exits normally does touch the marker
+    subprocess.run([sys.executable, "-c", "pass"], check=True, env={**os.environ})
+    assert marker.exists()
 
 
 @pytest.mark.unit
