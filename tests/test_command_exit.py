@@ -1,0 +1,52 @@
+"""The `genai-finops` command ends without the interpreter's exit walking its whole heap again
+(orchestration.cli.end_of_command): what is garbage when the command returns is collected, its finalizers run;
+the rest goes to the collector's permanent generation before the exit functions run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from orchestration.settings import PROJECT_DIR
+
+pytestmark = pytest.mark.unit
+
+# loaded by the command's interpreter first (PYTHONPATH): a reference cycle with a finalizer that only a
+# collection can free (the collector is off, so no collection of the command's own frees it first), and an exit
+# function, registered first so that it runs last, that records how many objects are frozen by then
+SITE = """
+import atexit, gc, pathlib
+out = pathlib.Path({out!r})
+gc.disable()
+
+
+class Cycle:
+    def __del__(self):
+        (out / "finalized").touch()
+
+
+cycle = Cycle()
+cycle.itself = cycle
+del cycle
+atexit.register(lambda: (out / "frozen").write_text(str(gc.get_freeze_count())))
+"""
+
+
+def test_the_command_collects_its_garbage_then_freezes_what_is_alive(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(SITE.format(out=str(tmp_path)))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(PROJECT_DIR)])}
+    proc = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "generate-dbt", "--check"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "finalized").exists()  # the garbage's finalizer ran
+    assert int((tmp_path / "frozen").read_text()) > 10_000  # the modules and what they hold
