@@ -109,6 +109,14 @@ def work_settings(work: Path, landing: Path | None = None, **overrides) -> Setti
     )
 
 
+def site_customized(folder: Path, code: str) -> str:
+    """A PYTHONPATH under which a new Python runs `code` first (`sitecustomize.py` in `folder`), then finds the
+    project."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sitecustomize.py").write_text(code)
+    return os.pathsep.join([str(folder), str(PROJECT_DIR)])
+
+
 def dbt_env(workdir: Path) -> dict[str, str]:
     return {**os.environ, **workdir_env(workdir), "DBT_PROFILES_DIR": str(PROJECT_DIR)}
 

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from orchestration.settings import PROJECT_DIR
+from tests.conftest import site_customized
 
 pytestmark = pytest.mark.unit
 
@@ -36,10 +36,7 @@ atexit.register(lambda: (out / "frozen").write_text(str(gc.get_freeze_count())))
 
 
 def test_the_command_collects_its_garbage_then_freezes_what_is_alive(tmp_path):
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "sitecustomize.py").write_text(SITE.format(out=str(tmp_path)))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(PROJECT_DIR)])}
+    env = {**os.environ, "PYTHONPATH": site_customized(tmp_path / "site", SITE.format(out=str(tmp_path)))}
     proc = subprocess.run(
         [sys.executable, "-m", "orchestration.cli", "generate-dbt", "--check"],
         env=env,

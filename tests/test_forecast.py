@@ -16,8 +16,7 @@ import pandas as pd
 import pytest
 
 from orchestration.forecast import core
-from orchestration.settings import PROJECT_DIR
-from tests.conftest import copy_of, query, run_dbt
+from tests.conftest import copy_of, query, run_dbt, site_customized
 
 DAYS = 154  # 22 weeks of history per synthetic series
 HOLDOUT = 28
@@ -147,10 +146,10 @@ def test_a_worker_answers_then_exits_without_the_interpreters_teardown(monkeypat
     """A forecast worker whose input closes exits at once with status 0 after its last answer: the exit functions
     of a normal exit (here one that `sitecustomize` registers in the worker) do not run."""
     marker = tmp_path / "torn_down"
-    (tmp_path / "sitecustomize.py").write_text(
-        f"import atexit, pathlib\natexit.register(pathlib.Path({str(marker)!r}).touch)\n"
+    site = site_customized(
+        tmp_path / "site", f"import atexit, pathlib\natexit.register(pathlib.Path({str(marker)!r}).touch)\n"
     )
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", str(PROJECT_DIR))]))
+    monkeypatch.setenv("PYTHONPATH", site)
     worker = core._Worker()
     try:
         plan = worker.call("plan", synthetic(6, series=2, days=84))
