@@ -22,7 +22,7 @@
 {%- set newest = "cast(max(case when x_ChargeType in ('usage', 'capacity_used') then ChargePeriodStart end) as date)" %}
 {%- set newest = "coalesce(" ~ newest ~ ", cast(min(ChargePeriodStart) as date))" %}
 -- `requests` is read twice (pay-as-you-go lines, capacity lines), each time with the columns and calls it needs:
--- kept inline, not written out whole (10M calls: 8-10 s against 2.3-2.9 s for the model; docs/benchmarks.md)
+-- kept inline, not written out whole (10M calls: 8.3-9.8 s against 2.8-2.9 s for the model; docs/benchmarks.md)
 with requests as {{ not_materialized() }} (
     select * from {{ ref('fct_genai_requests') }}
     where pricing_status <> 'unpriced' and {{ rebuild_days('event_date', newest) }}

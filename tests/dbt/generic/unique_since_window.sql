@@ -4,15 +4,23 @@
 -- counted, against the whole table: an id they
 -- share with an older row is still found, and older rows were checked by the runs that wrote them. The cost
 -- then follows the new data (one scan of the column, no aggregate over all history: 12-14 s per unique test
--- at 70M events). Without a window (a plain `dbt build`, a full refresh) every row is counted.
-{%- set min_date = window_var('min_date') %}
+-- at 70M events). Without a window (a plain `dbt build`, a full refresh), or when the window reaches back to
+-- the table's oldest day (a first build, a backfill's first window), every row is counted, without the
+-- lookup of the window's ids.
+{%- set start = incremental_window_start(date_column) if window_var('min_date') else none %}
+{%- set whole_table = not start %}
+{%- if start and execute %}
+    {#- one row older than the window is enough to know: the day column's zone maps skip the rest #}
+    {%- set older = run_query('select 1 from ' ~ model ~ ' where ' ~ date_column ~ ' < ' ~ start ~ ' limit 1') %}
+    {%- set whole_table = older.rows | length == 0 %}
+{%- endif %}
 select {{ column_name }}, count(*) as occurrences
 from {{ model }}
-{%- if min_date %}
+{%- if not whole_table %}
 where {{ column_name }} in (
     select {{ column_name }}
     from {{ model }}
-    where {{ date_column }} >= {{ incremental_window_start(date_column) }}
+    where {{ date_column }} >= {{ start }}
 )
 {%- endif %}
 group by 1
