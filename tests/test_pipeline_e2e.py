@@ -452,9 +452,11 @@ def test_a_window_from_the_oldest_day_counts_every_row_without_the_lookup(built_
         (sql,) = [p.read_text() for p in compiled.glob("unique_since_window_fct_genai_requests_event_id*.sql")]
         return proc.returncode, sql
 
-    # the window's first day minus lookback_days (2) is the oldest day
-    assert "where event_id in" not in test_sql(oldest + timedelta(days=2))[1]
-    assert "where event_id in" in test_sql(oldest + timedelta(days=3))[1]
+    # the window's first day minus lookback_days (2) is the oldest day; no duplicate yet: both pass
+    returncode, sql = test_sql(oldest + timedelta(days=2))
+    assert returncode == 0 and "where event_id in" not in sql
+    returncode, sql = test_sql(oldest + timedelta(days=3))
+    assert returncode == 0 and "where event_id in" in sql
     _duplicate_request(work, oldest + timedelta(days=1), oldest + timedelta(days=20))
     try:
         returncode, sql = test_sql(oldest + timedelta(days=2))
