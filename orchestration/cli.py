@@ -697,10 +697,20 @@ def end_of_command() -> None:
     gc.freeze()
 
 
+def forget_caught_interrupt() -> None:
+    """CPython (3.11) marks an interrupt unhandled when a KeyboardInterrupt leaves code run by exec() or eval() of
+    a string, even when a caller catches it, and the interpreter then ends by killing itself with SIGINT instead
+    of exiting with the command's code (cpython gh-128130). A stop request (SIGTERM, Ctrl-C) that arrives while a
+    module is imported lands there often: namedtuple() and alembic's proxies build their code with exec(). The
+    command catches the stop and returns 130; a string run to its end clears the mark."""
+    exec("pass")
+
+
 def entry() -> None:
     """The `genai-finops` command (and `python -m orchestration.cli`): main(), then end_of_command()."""
     code = main()
     end_of_command()
+    forget_caught_interrupt()
     sys.exit(code)
 
 
