@@ -699,10 +699,11 @@ def end_of_command() -> None:
 
 def forget_caught_interrupt() -> None:
     """CPython (3.11) marks an interrupt unhandled when a KeyboardInterrupt leaves code run by exec() or eval() of
-    a string, even when a caller catches it, and the interpreter then ends by killing itself with SIGINT instead
-    of exiting with the command's code (cpython gh-128130). A stop request (SIGTERM, Ctrl-C) that arrives while a
-    module is imported lands there often: namedtuple() and alembic's proxies build their code with exec(). The
-    command catches the stop and returns 130; a string run to its end clears the mark."""
+    a string, even when a caller catches it, and the interpreter started as `python -m` then ends by killing
+    itself with SIGINT instead of exiting with the command's code (cpython gh-128130). A stop request (SIGTERM,
+    Ctrl-C) that arrives while a module is imported lands there often: namedtuple() and alembic's proxies build
+    their code with exec(). The command catches the stop and returns 130; a string run to its end clears the
+    mark."""
     exec("pass")
 
 
