@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from datetime import date, timedelta
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -132,11 +133,11 @@ def test_series_fitted_in_worker_processes_give_the_rows_of_one_process(monkeypa
     pd.testing.assert_frame_equal(split, alone, check_exact=True)
     chosen = core.methods_for(core.plan(history), core.accuracy(alone))
     assert set(chosen.values()) == {"seasonal_naive", "ets"}  # both methods forecast some series
-    started = [w.process.pid for w in core._workers]
+    started = list(core._workers)
     pd.testing.assert_frame_equal(
         core.forecast(history, chosen, 30, workers=2), core.forecast(history, chosen, 30, workers=1), check_exact=True
     )
-    assert [w.process.pid for w in core._workers] == started  # the backtests' processes forecast too
+    assert core._workers == started  # the backtests' processes forecast too
     with pytest.raises(RuntimeError, match="(?s)forecast worker failed.*unknown forecasting method 'theta'"):
         core.backtest(history, ("seasonal_naive", "theta"), workers=2)  # an error in a worker is the caller's
 
@@ -150,7 +151,7 @@ def test_a_worker_answers_then_exits_without_the_interpreters_teardown(monkeypat
         tmp_path / "site", f"import atexit, pathlib\natexit.register(pathlib.Path({str(marker)!r}).touch)\n"
     )
     monkeypatch.setenv("PYTHONPATH", site)
-    worker = core._Worker()
+    worker = core._Worker.spawn()[0]
     try:
         plan = worker.call("plan", synthetic(6, series=2, days=84))
         assert sorted(plan["unique_id"]) == ["s0", "s1"]
@@ -162,6 +163,29 @@ def test_a_worker_answers_then_exits_without_the_interpreters_teardown(monkeypat
     # the same site customization in a Python that exits normally does touch the marker
     subprocess.run([sys.executable, "-c", "pass"], check=True, env={**os.environ})
     assert marker.exists()
+
+
+@pytest.mark.unit
+def test_workers_started_together_are_one_interpreter_and_its_forks():
+    """Two workers started together are one new interpreter, which imports the forecasting libraries once and
+    forks the second (a child of the first, the same command line); both answer, and closing their input ends
+    both: the first exits with status 0 once the one it forked has ended."""
+    workers = core._Worker.spawn(2)
+    first = workers[0].process
+    try:
+        history = synthetic(6, series=2, days=84)
+        for worker in workers:
+            assert sorted(worker.call("plan", history)["unique_id"]) == ["s0", "s1"]
+        children = Path(f"/proc/{first.pid}/task/{first.pid}/children").read_text().split()
+        assert len(children) == 1 and workers[1].process is None
+        forked = Path(f"/proc/{children[0]}")
+        assert (forked / "cmdline").read_bytes() == Path(f"/proc/{first.pid}/cmdline").read_bytes()
+        for worker in workers:
+            worker.close()
+        assert first.wait(timeout=60) == 0
+        assert not forked.exists()  # ended and reaped by the first
+    finally:
+        first.kill()
 
 
 @pytest.mark.unit

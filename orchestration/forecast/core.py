@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import math
+import os
 import pickle
 import subprocess
 import sys
@@ -248,32 +249,54 @@ def forecast_workers() -> int:
 
 
 class _Worker:
-    """A worker process (orchestration.forecast.worker), kept for the next split: a new interpreter (python -m),
-    not a fork of this one (dbt's process has threads whose locks a fork would copy held, and multiprocessing's
-    spawn would run the caller's main script again). It exits when this process closes its input."""
+    """A worker process (orchestration.forecast.worker), kept for the next split. `spawn(n)` starts n of them
+    from one new interpreter (python -m), not a fork of this one (dbt's process has threads whose locks a fork
+    would copy held, and multiprocessing's spawn would run the caller's main script again): the first imports
+    the forecasting libraries and forks the others (their pipes passed to it), so they are imported once, not
+    once per worker. A worker exits when this process closes its input."""
 
-    def __init__(self):
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "orchestration.forecast.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
-        )
+    def __init__(self, requests, results, process: subprocess.Popen | None = None):
+        self.requests = requests
+        self.results = results
+        self.process = process  # the first worker of a spawn; the others are its children
+        self.failed = False
+
+    @classmethod
+    def spawn(cls, n: int = 1) -> list[_Worker]:
+        pipes = [(os.pipe(), os.pipe()) for _ in range(n - 1)]  # (requests, results) of each forked worker
+        theirs = [fd for requests, results in pipes for fd in (requests[0], results[1])]
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "orchestration.forecast.worker", *map(str, theirs)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                pass_fds=theirs,
+            )
+        finally:
+            for fd in theirs:
+                os.close(fd)
+        first = cls(process.stdin, process.stdout, process)
+        return [first] + [cls(os.fdopen(requests[1], "wb"), os.fdopen(results[0], "rb")) for requests, results in pipes]
 
     def alive(self) -> bool:
-        return self.process.poll() is None
+        return not self.failed and (self.process is None or self.process.poll() is None)
 
     def call(self, name: str, *args):
         try:
-            pickle.dump((name, args), self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            self.process.stdin.flush()
-            status, value = pickle.load(self.process.stdout)
+            pickle.dump((name, args), self.requests, protocol=pickle.HIGHEST_PROTOCOL)
+            self.requests.flush()
+            status, value = pickle.load(self.results)
         except (OSError, EOFError, pickle.UnpicklingError) as exc:
+            self.failed = True
             self.close()
-            raise RuntimeError(f"forecast worker failed ({name}, exit {self.process.wait()}): {exc!r}") from exc
+            exit_code = self.process.wait() if self.process is not None else "unknown"
+            raise RuntimeError(f"forecast worker failed ({name}, exit {exit_code}): {exc!r}") from exc
         if status != "ok":
             raise RuntimeError(f"forecast worker failed ({name}): {value}")
         return value
 
     def close(self) -> None:
-        for stream in (self.process.stdin, self.process.stdout):
+        for stream in (self.requests, self.results):
             try:
                 stream.close()
             except OSError:
@@ -285,10 +308,10 @@ _pool_lock = threading.Lock()
 
 
 def _pool(n: int) -> list[_Worker]:
-    """n worker processes: the ones still running from before, and new ones."""
+    """n worker processes: the ones still running from before, and new ones (started together)."""
     _workers[:] = [w for w in _workers if w.alive()]
-    while len(_workers) < n:
-        _workers.append(_Worker())
+    if len(_workers) < n:
+        _workers.extend(_Worker.spawn(n - len(_workers)))
     return _workers[:n]
 
 
@@ -296,7 +319,9 @@ def _pool(n: int) -> list[_Worker]:
 def _close_pool() -> None:
     for worker in _workers:
         worker.close()
-    for worker in _workers:
+    for worker in _workers:  # a first worker waits for the ones it forked before it exits
+        if worker.process is None:
+            continue
         try:
             worker.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
