@@ -227,3 +227,28 @@ def test_days_written_one_statement_each_or_together_give_the_same_files(tmp_pat
         "kpi_events/day=2026-01-06/kpi_events_0.parquet",
     } <= set(each)
     assert each == together
+
+
+def test_publishing_moves_folders_whole_and_merges_shared_ones(tmp_path):
+    """The generation folder's content enters the demo folder by renaming what the demo folder lacks whole
+    (a dataset's day folders keep their inodes: none created and removed per file) and merging the folders both
+    hold; the manifest lists every file, and nothing of the generation folder is left."""
+    import json
+
+    from orchestration.tools.sample_data.generator import MANIFEST, publish_demo
+
+    out = tmp_path / "landing"
+    written = out / ".generating-x"
+    for rel in ("usage_events/day=2026-01-01/a.jsonl", "usage_events/day=2026-01-02/b.jsonl", "_bucket/cur/m.json"):
+        (written / rel).parent.mkdir(parents=True, exist_ok=True)
+        (written / rel).write_text(rel)
+    (out / "_bucket").mkdir()  # a folder both hold
+    day_inode = (written / "usage_events" / "day=2026-01-01").stat().st_ino
+
+    files = publish_demo(written, out, {"events": 3})
+
+    assert files == ["_bucket/cur/m.json", "usage_events/day=2026-01-01/a.jsonl", "usage_events/day=2026-01-02/b.jsonl"]
+    assert all((out / rel).read_text() == rel for rel in files)
+    assert (out / "usage_events" / "day=2026-01-01").stat().st_ino == day_inode
+    assert not written.exists()
+    assert json.loads((out / MANIFEST).read_text())["files"] == files

@@ -406,3 +406,31 @@ def test_batches_split_by_format_size_and_workers(tmp_path, monkeypatch):
     monkeypatch.setattr(engine, "BATCH_BYTES", 10_000)
     assert engine._batches(tasks, workers=1) == [[0, 1, 2, 5], [3], [4]]
     assert engine._batches(tasks, workers=2) == [[0, 1], [2, 5], [3], [4]]  # two workers: two JSON batches
+
+
+def test_outputs_are_moved_into_a_local_lake_and_copied_across_file_systems(tmp_path):
+    """A finished output enters a local lake by a rename (the same inode: no copy, no second file created and
+    deleted); from another file system (tmpfs here) it is copied, the same bytes."""
+    import os
+    import tempfile
+
+    import fsspec
+
+    from orchestration.ingest.engine import _put
+
+    fs = fsspec.filesystem("file")
+    src = tmp_path / "staged.parquet"
+    src.write_bytes(b"PAR1 staged")
+    inode = src.stat().st_ino
+    (tmp_path / "lake").mkdir()
+    _put(fs, src, str(tmp_path / "lake" / "moved.parquet"))
+    assert not src.exists()
+    assert (tmp_path / "lake" / "moved.parquet").stat().st_ino == inode
+
+    if not Path("/dev/shm").is_dir() or os.stat("/dev/shm").st_dev == tmp_path.stat().st_dev:
+        pytest.skip("no second file system (/dev/shm) on this machine")
+    with tempfile.TemporaryDirectory(dir="/dev/shm") as other:
+        far = Path(other) / "staged.parquet"
+        far.write_bytes(b"PAR1 from tmpfs")
+        _put(fs, far, str(tmp_path / "lake" / "copied.parquet"))
+        assert (tmp_path / "lake" / "copied.parquet").read_bytes() == b"PAR1 from tmpfs"

@@ -29,6 +29,7 @@ each with that time limit).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import posixpath
@@ -864,7 +865,7 @@ def ensure_dataset_schema(ds: Dataset, lake_dir: str) -> None:
             else:
                 con.execute(f"copy ({sql[name]}) to {_sql_str(str(local))} (format parquet)")
             fs.makedirs(posixpath.dirname(target), exist_ok=True)
-            fs.put_file(str(local), target)
+            _put(fs, local, target)
         for target in targets.values():  # the hidden name of lake layout 2
             legacy = posixpath.join(posixpath.dirname(target), "_schema.parquet")
             if fs.exists(legacy):
@@ -967,13 +968,27 @@ def _publish(fs, lake_root: str, ds: Dataset, key: str, day: str, tmp: Path, cle
         for f in sorted(good.rglob("*.parquet")):
             folder = posixpath.join(lake_root, ds.name, f.parent.relative_to(good).as_posix())
             fs.makedirs(folder, exist_ok=True)
-            fs.put_file(str(f), posixpath.join(folder, f"{key}.{f.name}"))
+            _put(fs, f, posixpath.join(folder, f"{key}.{f.name}"))
     for sub, name in (("quarantine", "_quarantine"), ("log", "_ingestion_log")):
         src = tmp / sub / (key + ".parquet")
         if src.exists():
             dest_dir = posixpath.join(lake_root, f"{ds.name}{name}", f"day={day}")
             fs.makedirs(dest_dir, exist_ok=True)
-            fs.put_file(str(src), posixpath.join(dest_dir, key + ".parquet"))
+            _put(fs, src, posixpath.join(dest_dir, key + ".parquet"))
+
+
+def _put(fs, src: Path, dest: str) -> None:
+    """A finished output into the lake: renamed when the lake is a local folder on the same file system as the
+    private folder (one atomic step; no copy, and no second file created then deleted), else copied (an object
+    store, another file system)."""
+    if isinstance(fs, fsspec.implementations.local.LocalFileSystem):
+        try:
+            os.replace(src, dest)
+            return
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+    fs.put_file(str(src), dest)
 
 
 UNDATED = "undated"  # log file of the entries outside any day folder (in the log's schema partition)
@@ -1011,7 +1026,7 @@ def _log_skips(
             local = tmp / "undated.parquet"
             _write_log_rows(rows, local)
             fs.makedirs(posixpath.dirname(undated_target), exist_ok=True)
-            fs.put_file(str(local), undated_target)
+            _put(fs, local, undated_target)
             return
         for s in skipped:
             key = file_key(day, s.path)
