@@ -1,13 +1,21 @@
 """The in-memory instance's event log storage writes through the connection it holds, and stores what Dagster's
-own in-memory storage stores."""
+own in-memory storage stores, event by event or a batch at a time."""
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
 import sqlalchemy as db
-from dagster import AssetCheckEvaluation, AssetKey, AssetMaterialization, DagsterInstance
+from dagster import (
+    AssetCheckEvaluation,
+    AssetKey,
+    AssetMaterialization,
+    AssetObservation,
+    DagsterEventType,
+    DagsterInstance,
+)
 from dagster._core.storage.event_log import InMemoryEventLogStorage
 from dagster._serdes import deserialize_value
 
@@ -103,3 +111,89 @@ def test_the_same_rows_as_dagsters_own_in_memory_storage():
     dagsters, held = stored
     assert len(dagsters["event_logs"]) == 6 and len(dagsters["asset_check_executions"]) == 1
     assert held == dagsters
+
+
+def _events(report) -> list:
+    """The events `report(instance)` stores, as Dagster's own in-memory instance stored them (in order)."""
+    with DagsterInstance.ephemeral() as instance:
+        report(instance)
+        with instance.event_log_storage._engine.connect() as conn:
+            return [deserialize_value(e) for (e,) in conn.execute(db.text("select event from event_logs order by id"))]
+
+
+def test_a_batch_of_materializations_stores_the_rows_of_one_event_at_a_time():
+    other = AssetKey(["raw", "kpi_events"])
+
+    def report(instance) -> None:
+        _report(instance, range(1, 4))
+        tags = {"dagster/data_version": "v"}  # an indexed tag: a row of asset_event_tags each
+        for day in (1, 2):
+            instance.report_runless_asset_event(
+                AssetMaterialization(asset_key=other, partition=f"2026-01-{day:02d}", tags=tags)
+            )
+        for day in (4, 5):
+            instance.report_runless_asset_event(AssetMaterialization(asset_key=KEY, partition=f"2026-01-{day:02d}"))
+        instance.report_runless_asset_event(AssetObservation(asset_key=KEY, partition="2026-01-05"))
+
+    events = _events(report)
+    assert len(events) == 9
+    dagsters = InMemoryEventLogStorage()
+    for event in events:
+        dagsters.store_event(event)
+    held = HeldConnectionEventLogStorage()
+    held.store_event_batch(events[:3])  # three days of one asset
+    held.store_event(events[3])  # a check evaluation: never in a batch
+    held.store_event_batch(events[4:7])  # two assets in one batch
+    held.store_event_batch(events[7:])  # a materialization, then an observation of the same asset
+    expected, stored = _tables(dagsters), _tables(held)
+    assert len(expected["event_logs"]) == 9 and len(expected["asset_keys"]) == 2
+    assert len(expected["asset_event_tags"]) == 2
+    assert stored == expected
+    assert held._storage_id == dagsters._storage_id == 9
+    dagsters.dispose()
+    held.dispose()
+
+
+def test_a_run_over_many_days_hands_each_assets_materializations_over_as_one_batch(monkeypatch):
+    from dagster import BackfillPolicy, DailyPartitionsDefinition, Definitions, MaterializeResult, asset
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+    batches: list[tuple[int, set]] = []  # each batch's size and kinds of event
+    store_event_batch = HeldConnectionEventLogStorage.store_event_batch
+
+    def counted(self, events) -> None:
+        batches.append((len(events), {e.dagster_event_type for e in events}))
+        store_event_batch(self, events)
+
+    monkeypatch.setattr(HeldConnectionEventLogStorage, "store_event_batch", counted)
+
+    @asset(partitions_def=DailyPartitionsDefinition("2026-01-01"), backfill_policy=BackfillPolicy.single_run())
+    def landing(context):
+        return MaterializeResult(metadata={"days": len(context.partition_keys)})
+
+    job = Definitions(assets=[landing]).resolve_implicit_global_asset_job_def()
+    tags = {ASSET_PARTITION_RANGE_START_TAG: "2026-01-01", ASSET_PARTITION_RANGE_END_TAG: "2026-01-31"}
+    with ephemeral_instance() as instance:
+        assert job.execute_in_process(instance=instance, tags=tags).success
+        records = instance.fetch_materializations(landing.key, limit=100).records
+        planned, materialized = DagsterEventType.ASSET_MATERIALIZATION_PLANNED, DagsterEventType.ASSET_MATERIALIZATION
+        assert batches == [(31, {planned}), (31, {materialized})]
+        assert sorted(r.partition_key for r in records) == [f"2026-01-{d:02d}" for d in range(1, 32)]
+        assert instance.get_latest_materialization_event(landing.key).dagster_event.partition == "2026-01-31"
+    batches.clear()
+    monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "0")  # batching off: Dagster stores event by event
+    with ephemeral_instance() as instance:
+        assert job.execute_in_process(instance=instance, tags=tags).success
+        assert batches == []
+        assert len(instance.fetch_materializations(landing.key, limit=100).records) == 31
+
+
+def test_the_event_bench_runs_both_ways_and_leaves_the_environment_as_it_was(monkeypatch, capsys):
+    from orchestration.tools import event_bench
+
+    monkeypatch.delenv("DAGSTER_EVENT_BATCH_SIZE", raising=False)
+    assert event_bench.main(["--assets", "2", "--days", "3", "--checks", "1", "--repeats", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "2 assets x 3 days, 1 checks each"
+    assert [line.split(":")[0].strip() for line in lines[1:]] == ["batched", "event by event"]
+    assert "DAGSTER_EVENT_BATCH_SIZE" not in os.environ
