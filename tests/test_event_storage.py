@@ -192,8 +192,10 @@ def test_the_event_bench_runs_both_ways_and_leaves_the_environment_as_it_was(mon
     from orchestration.tools import event_bench
 
     monkeypatch.delenv("DAGSTER_EVENT_BATCH_SIZE", raising=False)
+    monkeypatch.delenv("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", raising=False)
     assert event_bench.main(["--assets", "2", "--days", "3", "--checks", "1", "--repeats", "1"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "2 assets x 3 days, 1 checks each"
     assert [line.split(":")[0].strip() for line in lines[1:]] == ["batched", "event by event"]
     assert "DAGSTER_EVENT_BATCH_SIZE" not in os.environ
+    assert "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS" not in os.environ

@@ -61,35 +61,27 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore")  # backfill_policy is beta: one warning per asset
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+    from orchestration.dbt.assets import subprocess_env
     from orchestration.event_storage import ephemeral_instance
 
     last = date(2026, 1, 1) + timedelta(days=args.days - 1)
     tags = {ASSET_PARTITION_RANGE_START_TAG: "2026-01-01", ASSET_PARTITION_RANGE_END_TAG: last.isoformat()}
     refresh = job(args.assets, args.checks)
     # as the refresh job runs (orchestration.pipeline): the event stream to a log file, the terminal quiet, the
-    # planned materializations one per asset with its days
+    # planned materializations one per asset with its days; the environment as it was afterwards
     log_file = tempfile.NamedTemporaryFile(prefix="event_bench_", suffix=".log", delete=False).name
     run_config = {"loggers": {"console": {"config": {"quiet": True, "log_file": log_file}}}}
-    os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
-    saved = os.environ.get("DAGSTER_EVENT_BATCH_SIZE")
     print(f"{args.assets} assets x {args.days} days, {args.checks} checks each")
     try:
-        for _ in range(args.repeats):
-            for label, size in (("batched", saved), ("event by event", "0")):
-                if size is None:
-                    os.environ.pop("DAGSTER_EVENT_BATCH_SIZE", None)
-                else:
-                    os.environ["DAGSTER_EVENT_BATCH_SIZE"] = size
-                with ephemeral_instance() as instance:
-                    started = time.perf_counter()
-                    assert refresh.execute_in_process(instance=instance, tags=tags, run_config=run_config).success
-                    print(f"  {label}: {time.perf_counter() - started:.2f} s", flush=True)
+        with subprocess_env({"DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true"}):
+            for _ in range(args.repeats):
+                for label, batches in (("batched", {}), ("event by event", {"DAGSTER_EVENT_BATCH_SIZE": "0"})):
+                    with subprocess_env(batches), ephemeral_instance() as instance:
+                        started = time.perf_counter()
+                        assert refresh.execute_in_process(instance=instance, tags=tags, run_config=run_config).success
+                        print(f"  {label}: {time.perf_counter() - started:.2f} s", flush=True)
     finally:
         os.unlink(log_file)
-        if saved is None:
-            os.environ.pop("DAGSTER_EVENT_BATCH_SIZE", None)
-        else:
-            os.environ["DAGSTER_EVENT_BATCH_SIZE"] = saved
     return 0
 
 
