@@ -93,7 +93,11 @@ def run_pipeline(
     datasets: tuple[Dataset, ...] = DATASETS,
 ) -> RunOutcome:
     """Materialize every asset through Dagster for the landing days in [first_day, last_day] (default: all)."""
+    from orchestration.quality import validation
+
     thaw = gc.get_freeze_count() == 0  # what a caller froze itself stays frozen
+    # Great Expectations is imported in a process of its own from here, beside Dagster's definitions and plan
+    stop_worker = validation.start_worker()
     try:
         with long_lived_loaded():
             from orchestration.definitions import build_definitions
@@ -104,13 +108,15 @@ def run_pipeline(
             job = build_definitions(settings, datasets).resolve_job_def(REFRESH_JOB)
         return _execute(job, settings, first, last, instance, wait_seconds, log_file, quiet)
     finally:
+        if stop_worker:
+            validation.stop_worker()
         if thaw:
             gc.unfreeze()
 
 
 @contextmanager
 def long_lived_loaded() -> Iterator[None]:
-    """Load what lives as long as the run (Dagster, dagster-dbt, Great Expectations and dbt's manifest imported,
+    """Load what lives as long as the run (Dagster, dagster-dbt and dbt's manifest imported,
     the definitions built: ~500,000 objects) with Python's cyclic garbage collector paused, then move it all to
     the collector's permanent generation (gc.freeze; run_pipeline thaws it when the run ends). Each full pass of
     the collector walks every object it tracks and holds the interpreter while it does: in the demo, five passes

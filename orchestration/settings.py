@@ -15,9 +15,9 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-# reference data (dbt seeds) that Python reads too: the price book, capacity SKUs, use cases, platforms
-SEEDS_DIR = PROJECT_DIR / "seeds" / "reference"
+from orchestration.paths import PROJECT_DIR
+from orchestration.paths import SEEDS_DIR as SEEDS_DIR  # re-exported: the project imports both from here
+
 DEMO_SALT = "genai-finops-demo-salt"  # public: only for the generated demo data
 
 

@@ -50,7 +50,7 @@ def test_pipeline_ran_and_the_reconciliation_check_passed(reconciled):
 
 def test_reconciliation_check_warns_above_the_tolerance(tmp_path):
     """The same check on a warehouse whose bill has 3% more than any category explains on one day."""
-    from orchestration.quality.mart_checks import billing_reconciliation_outcome
+    from orchestration.quality.validation import billing_reconciliation_outcome
 
     path = tmp_path / "w.duckdb"
     con = duckdb.connect(str(path))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from orchestration.quality.mart_checks import three_way_outcome
+from orchestration.quality.validation import three_way_outcome
 from tests.conftest import query
 
 pytestmark = pytest.mark.pipeline

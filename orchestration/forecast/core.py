@@ -18,7 +18,6 @@ from __future__ import annotations
 import atexit
 import math
 import os
-import pickle
 import subprocess
 import sys
 import threading
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from orchestration.parallel import at_once
+from orchestration.workers import WorkerProcess
 
 SEASON = 7
 BACKTEST_HORIZON = 14
@@ -248,18 +248,14 @@ def forecast_workers() -> int:
     return at_once("FINOPS_FORECAST_WORKERS")
 
 
-class _Worker:
+class _Worker(WorkerProcess):
     """A worker process (orchestration.forecast.worker), kept for the next split. `spawn(n)` starts n of them
     from one new interpreter (python -m), not a fork of this one (dbt's process has threads whose locks a fork
     would copy held, and multiprocessing's spawn would run the caller's main script again): the first imports
     the forecasting libraries and forks the others (their pipes passed to it), so they are imported once, not
     once per worker. A worker exits when this process closes its input."""
 
-    def __init__(self, requests, results, process: subprocess.Popen | None = None):
-        self.requests = requests
-        self.results = results
-        self.process = process  # the first worker of a spawn; the others are its children
-        self.failed = False
+    what = "forecast worker"
 
     @classmethod
     def spawn(cls, n: int = 1) -> list[_Worker]:
@@ -277,30 +273,6 @@ class _Worker:
                 os.close(fd)
         first = cls(process.stdin, process.stdout, process)
         return [first] + [cls(os.fdopen(requests[1], "wb"), os.fdopen(results[0], "rb")) for requests, results in pipes]
-
-    def alive(self) -> bool:
-        return not self.failed and (self.process is None or self.process.poll() is None)
-
-    def call(self, name: str, *args):
-        try:
-            pickle.dump((name, args), self.requests, protocol=pickle.HIGHEST_PROTOCOL)
-            self.requests.flush()
-            status, value = pickle.load(self.results)
-        except (OSError, EOFError, pickle.UnpicklingError) as exc:
-            self.failed = True
-            self.close()
-            exit_code = self.process.wait() if self.process is not None else "unknown"
-            raise RuntimeError(f"forecast worker failed ({name}, exit {exit_code}): {exc!r}") from exc
-        if status != "ok":
-            raise RuntimeError(f"forecast worker failed ({name}): {value}")
-        return value
-
-    def close(self) -> None:
-        for stream in (self.requests, self.results):
-            try:
-                stream.close()
-            except OSError:
-                pass
 
 
 _workers: list[_Worker] = []

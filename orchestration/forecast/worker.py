@@ -17,16 +17,16 @@ this way (docs/benchmarks.md). A worker holds nothing that its exit must write."
 from __future__ import annotations
 
 import os
-import pickle
 import sys
 import traceback
 from typing import BinaryIO
 
+from orchestration.workers import private_results, serve
+
 
 def main(pairs: list[tuple[int, int]]) -> None:
     requests: BinaryIO = sys.stdin.buffer
-    results = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # what the libraries print goes to stderr, never into the results
+    results = private_results()  # what the libraries print goes to stderr, never into the results
     from orchestration.forecast import core
 
     children = []
@@ -56,25 +56,6 @@ def main(pairs: list[tuple[int, int]]) -> None:
             os.close(pair[0])
             os.close(pair[1])
     serve(core, requests, results, children)
-
-
-def serve(core, requests: BinaryIO, results: BinaryIO, children: list[int]) -> None:
-    while True:
-        try:
-            name, args = pickle.load(requests)
-        except EOFError:
-            results.close()
-            sys.stdout.flush()
-            sys.stderr.flush()
-            for pid in children:  # the forked workers end when their own input closes
-                os.waitpid(pid, 0)
-            os._exit(0)
-        try:
-            answer = ("ok", getattr(core, name)(*args))
-        except Exception:
-            answer = ("error", traceback.format_exc())
-        pickle.dump(answer, results, protocol=pickle.HIGHEST_PROTOCOL)
-        results.flush()
 
 
 if __name__ == "__main__":

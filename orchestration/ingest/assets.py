@@ -13,15 +13,10 @@ it): Dagster records one materialization per asset and day, so a 92-day backfill
   its reason (a stray file never passes in silence).
 """
 
-import ctypes
-import gc
 import time
 from collections import Counter
-from collections.abc import Iterator
-from datetime import date
 
 import duckdb
-import pyarrow as pa
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -37,75 +32,16 @@ from dagster import (
 )
 
 from orchestration.datasets import Dataset
-from orchestration.ingest.engine import FileResult, ingest_days, lake_files, run_files
+from orchestration.ingest.engine import FileResult, ingest_days, lake_files
 from orchestration.logs import step
 from orchestration.partitions import single_run
-from orchestration.quality import suites
+from orchestration.quality import suites, validation
 from orchestration.settings import Settings
 from orchestration.warehouse import writer_lock
 
-
-def run_batches(ds: Dataset, lake_dir: str, days: list[str], columns: list[str]) -> Iterator[pa.Table]:
-    """The rows the run loaded (files of its arrival days), in Arrow tables of at most FINOPS_GE_MAX_BATCH_ROWS
-    (the suite's prepare makes GE's frame of each)."""
-    files = run_files(lake_dir, ds.name, days)
-    if not files:
-        return
-    listing = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
-    # text as Arrow's large_string, the type pandas keeps Arrow-backed strings in: no copy of every string
-    # column in the frame's conversion (0.56 s per 1M usage rows)
-    con = duckdb.connect(config={"arrow_large_buffer_size": True})
-    try:
-        reader = con.sql(
-            f"select {', '.join(columns)} from read_parquet({listing}, union_by_name = true)"
-        ).to_arrow_reader(suites.max_batch_rows())
-        # Arrow batches (one per small file) gathered into a table converted once: a conversion per batch costs
-        # ~2 ms however few its rows (a run of 91 small files: 0.2-0.4 s)
-        pending: list[pa.RecordBatch] = []
-        size = 0
-        for batch in reader:
-            pending.append(batch)
-            size += batch.num_rows
-            if size >= suites.max_batch_rows():
-                yield pa.Table.from_batches(pending)
-                pending, size = [], 0
-        if pending:
-            yield pa.Table.from_batches(pending)
-    finally:
-        con.close()
-
-
-def validate_run(ds: Dataset, lake_dir: str, days: list[str]) -> suites.SuiteOutcome:
-    suite = suites.dataset_suite(ds, date.fromisoformat(max(days)))
-    batches = (suite.prepare(table) for table in run_batches(ds, lake_dir, days, suite.columns))
-    outcome = None
-    try:
-        outcome = suites.validate_batches(f"raw_{ds.name}", suite.expectations, batches)
-        return outcome
-    finally:
-        # returned to the system here, or the process would hold the batches' memory through the dbt build
-        # that follows (ingesting and validating 10M usage rows: 1.19 GiB held after, 0.53 GiB with it returned
-        # and GE's batch cache dropped in validate_batches; 0.39 GiB the libraries alone). Not after a small
-        # run: the collection costs ~0.3 s in the pipeline's process, more than a few frames are worth
-        if outcome is None or outcome.rows >= RETURN_MEMORY_ROWS:
-            return_freed_memory()
-
-
-RETURN_MEMORY_ROWS = 100_000
 # a progress line at most this often while a run's landing files load (one call for all its days: the files
 # read in batches across days; a call per 31 days cost ~0.15 s each in statements and listings)
 PROGRESS_SECONDS = 10.0
-
-
-def return_freed_memory() -> None:
-    """The freed batches' memory back to the system: GE's objects hold the frames in reference cycles (freed by
-    the collector), Arrow's allocator keeps what it freed, and glibc's heap its free pages (malloc_trim)."""
-    gc.collect()
-    pa.default_memory_pool().release_unused()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to return this way
-        pass
 
 
 def contract_check_result(ds: Dataset, outcome: suites.SuiteOutcome) -> AssetCheckResult:
@@ -228,7 +164,7 @@ def build_ingest_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsD
                 )
             )
         validation_started = time.perf_counter()
-        outcome = validate_run(ds, finops.lake_dir, days)
+        outcome = validation.outcome("validate_run", ds, finops.lake_dir, days)
         if outcome.rows:
             context.log.info(
                 step(

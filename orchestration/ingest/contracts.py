@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, replace
 
-from orchestration.settings import SEEDS_DIR
+from orchestration.paths import SEEDS_DIR
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Great Expectations checks on the marts, run after dbt has built them (the DuckDB file is read
-read-only once dbt has released it; this runs in the same run, after the dbt step)."""
+read-only once dbt has released it; this runs in the same run, after the dbt step). What each suite computes is
+in orchestration.quality.validation (the run's validation worker computes it)."""
 
 from dagster import (
     AssetCheckExecutionContext,
@@ -11,20 +12,8 @@ from dagster import (
 )
 
 from orchestration.logs import step
-from orchestration.quality import suites
+from orchestration.quality import suites, validation
 from orchestration.settings import Settings
-
-
-def capacity_hourly_outcome(duckdb_path: str) -> suites.SuiteOutcome:
-    import duckdb
-
-    con = duckdb.connect(duckdb_path, read_only=True)
-    try:
-        reader = con.sql(suites.CAPACITY_HOURLY_SQL).to_arrow_reader(suites.max_batch_rows())
-        batches = (batch.to_pandas() for batch in reader)
-        return suites.validate_batches("marts_fct_capacity_hourly", suites.capacity_hourly_expectations(), batches)
-    finally:
-        con.close()
 
 
 @asset_check(
@@ -36,7 +25,7 @@ def capacity_hourly_outcome(duckdb_path: str) -> suites.SuiteOutcome:
     ),
 )
 def ge_capacity_invariants(context: AssetCheckExecutionContext, finops: Settings) -> AssetCheckResult:
-    outcome = capacity_hourly_outcome(finops.duckdb_path)
+    outcome = validation.outcome("capacity_hourly_outcome", finops.duckdb_path)
     context.log.info(
         step(f"capacity invariants: Great Expectations validated {outcome.rows:,} rows, {len(outcome.failures)} failed")
     )
@@ -55,27 +44,6 @@ def _check_result(outcome: suites.SuiteOutcome, **metadata) -> AssetCheckResult:
     )
 
 
-def _frame_outcome(duckdb_path: str, sql: str, suite: str, expectations: list) -> suites.SuiteOutcome:
-    """A Great Expectations suite over one query's result (a mart summarised to a frame), read-only."""
-    import duckdb
-
-    con = duckdb.connect(duckdb_path, read_only=True)
-    try:
-        frame = con.sql(sql).df()
-    finally:
-        con.close()
-    return suites.validate_batches(suite, expectations, [frame])
-
-
-def billing_reconciliation_outcome(duckdb_path: str, tolerance_pct: float) -> suites.SuiteOutcome:
-    return _frame_outcome(
-        duckdb_path,
-        suites.RECONCILIATION_SQL,
-        "marts_rpt_billing_reconciliation",
-        suites.reconciliation_expectations(tolerance_pct),
-    )
-
-
 @asset_check(
     asset=AssetKey(["marts", "rpt_billing_reconciliation_daily"]),
     name="ge_billing_reconciliation",
@@ -86,7 +54,7 @@ def billing_reconciliation_outcome(duckdb_path: str, tolerance_pct: float) -> su
 )
 def ge_billing_reconciliation(context: AssetCheckExecutionContext, finops: Settings) -> AssetCheckResult:
     tolerance = suites.reconciliation_tolerance_pct()
-    outcome = billing_reconciliation_outcome(finops.duckdb_path, tolerance)
+    outcome = validation.outcome("billing_reconciliation_outcome", finops.duckdb_path, tolerance)
     context.log.info(
         step(
             f"billing reconciliation: {outcome.rows:,} platform-days against a {tolerance}% tolerance, "
@@ -94,15 +62,6 @@ def ge_billing_reconciliation(context: AssetCheckExecutionContext, finops: Setti
         )
     )
     return _check_result(outcome, platform_days_validated=outcome.rows, tolerance_pct=tolerance)
-
-
-def three_way_outcome(duckdb_path: str, tolerance_pct: float) -> suites.SuiteOutcome:
-    return _frame_outcome(
-        duckdb_path,
-        suites.THREE_WAY_SQL,
-        "marts_rpt_three_way_reconciliation",
-        suites.three_way_expectations(tolerance_pct),
-    )
 
 
 @asset_check(
@@ -115,7 +74,7 @@ def three_way_outcome(duckdb_path: str, tolerance_pct: float) -> suites.SuiteOut
 )
 def ge_three_way_reconciliation(context: AssetCheckExecutionContext, finops: Settings) -> AssetCheckResult:
     tolerance = suites.reconciliation_tolerance_pct()
-    outcome = three_way_outcome(finops.duckdb_path, tolerance)
+    outcome = validation.outcome("three_way_outcome", finops.duckdb_path, tolerance)
     context.log.info(
         step(
             f"three-way reconciliation: {outcome.rows:,} platform-days against a {tolerance}% tolerance, "

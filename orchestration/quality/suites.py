@@ -10,13 +10,13 @@ DuckDB reading the lake files a run wrote, at most `FINOPS_GE_MAX_BATCH_ROWS` ro
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-import great_expectations as gx
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -28,15 +28,24 @@ from orchestration.ingest.contracts import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-# GE's pandas engine fingerprints every batch below HASH_THRESHOLD bytes (an md5 of pandas' row hashes, twice per
-# validation: once per get_batch) for batch markers this project never reads: 2.5 s of 6 s per 1M usage rows.
-# Nothing validated depends on it (tests/test_quality_blocking.py: the suites still fail on planted defects).
-try:
-    from great_expectations.execution_engine import pandas_execution_engine as _pandas_engine
 
-    _pandas_engine.HASH_THRESHOLD = 0
-except (ImportError, AttributeError):  # another GE layout: the fingerprint only costs time
-    pass
+@functools.cache
+def great_expectations():
+    """Great Expectations, imported on first use: ~2.5 s of CPU, paid in the process that validates (a run's
+    validation worker, orchestration.quality.validation), not in every process that imports this module."""
+    import great_expectations as gx
+
+    # GE's pandas engine fingerprints every batch below HASH_THRESHOLD bytes (an md5 of pandas' row hashes, twice
+    # per validation: once per get_batch) for batch markers this project never reads: 2.5 s of 6 s per 1M usage
+    # rows. Nothing validated depends on it (tests/test_quality_blocking.py: the suites still fail on planted
+    # defects).
+    try:
+        from great_expectations.execution_engine import pandas_execution_engine as _pandas_engine
+
+        _pandas_engine.HASH_THRESHOLD = 0
+    except (ImportError, AttributeError):  # another GE layout: the fingerprint only costs time
+        pass
+    return gx
 
 
 def _unix_s(day: date) -> int:
@@ -131,7 +140,7 @@ def dataset_suite(ds: Dataset, latest_arrival_day: date) -> DatasetSuite:
     after the day after the run's latest arrival day are impossible.
     Drift part (severity warn): the registry's `warnings` (attribution share, success share, charge types).
     """
-    E = gx.expectations
+    E = great_expectations().expectations
     contract = ds.contract
     out: list = [_e(E.ExpectColumnValuesToNotBeNull(column=contract.id_field))]
     columns = {contract.id_field}
@@ -224,6 +233,7 @@ class SuiteOutcome:
 
 def _suite(suite_name: str, expectations: list):
     """An ephemeral GE context with a pandas dataframe asset and the suite: (context, batch definition, suite)."""
+    gx = great_expectations()
     context = gx.get_context(mode="ephemeral")
     try:
         context.variables.progress_bars = gx.data_context.types.base.ProgressBarsConfig(globally=False)
@@ -303,7 +313,7 @@ def _arrow_pool_for_validation() -> pa.MemoryPool:
 
 def capacity_hourly_expectations() -> list:
     """Invariants of marts.fct_capacity_hourly: nothing lost, nothing negative, utilization a fraction."""
-    E = gx.expectations
+    E = great_expectations().expectations
     out = [
         # used + idle + unallocated - committed - overage, in USD: exactly 0 for every row
         _e(E.ExpectColumnValuesToBeBetween(column="conservation_gap_usd", min_value=0, max_value=0)),
@@ -382,7 +392,7 @@ THREE_WAY_SQL = """
 def three_way_expectations(tolerance_pct: float) -> list:
     """Warn (never block) when a platform-day's bill and the provider's own cost report differ by more than the
     tolerance, or when the logged requests fall short of (or exceed) the provider's count by more than it."""
-    E = gx.expectations
+    E = great_expectations().expectations
     return [
         _e(
             E.ExpectColumnValuesToBeBetween(column="billed_vs_reported_pct_abs", max_value=tolerance_pct),
@@ -399,7 +409,7 @@ def three_way_expectations(tolerance_pct: float) -> list:
 
 def reconciliation_expectations(tolerance_pct: float) -> list:
     """Warn (never block) when a platform-day's unexplained variance exceeds the tolerance."""
-    E = gx.expectations
+    E = great_expectations().expectations
     return [
         _e(E.ExpectColumnValuesToNotBeNull(column="unexplained_usd")),
         _e(E.ExpectColumnValuesToBeBetween(column="unexplained_pct_abs", max_value=tolerance_pct), "warn"),

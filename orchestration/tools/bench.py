@@ -328,8 +328,8 @@ def run(
         shutil.rmtree(work / "lake")
         (work / "lake").mkdir()
     from orchestration.dbt.manifest import start_parse
-    from orchestration.ingest.assets import return_freed_memory
     from orchestration.pipeline import landing_days, run_pipeline
+    from orchestration.quality.validation import return_freed_memory
 
     if window_days is None:
         window_days = WINDOW_DAYS if events > WINDOW_EVENTS else 0
