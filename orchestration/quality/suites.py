@@ -304,7 +304,7 @@ def _arrow_pool_for_validation() -> pa.MemoryPool:
     which on this machine class spends twice the time in the kernel (`validate_run` of 3M usage rows in a new
     process, five runs each: 4.6-6.2 s, system CPU 3.0-4.6 s, 240k page faults; on the system pool 3.6-4.1 s,
     1.7-2.0 s, 600k faults; docs/benchmarks.md). What the system pool keeps after is returned by malloc_trim
-    (ingest.assets.return_freed_memory)."""
+    (validation.return_freed_memory)."""
     previous = pa.default_memory_pool()
     if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
         pa.set_memory_pool(pa.system_memory_pool())

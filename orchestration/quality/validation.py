@@ -1,13 +1,13 @@
 """What the run's Great Expectations checks compute (a SuiteOutcome each): a raw dataset's rows that a run
 loaded (`validate_run`), and the mart suites after dbt. Nothing here imports Dagster.
 
-A run validates in a process of its own (`start_worker`, called when `run_pipeline` starts, or earlier by a
-command): a new interpreter that imports Great Expectations (~2.5 s of CPU) on the machine's other core while
-the pipeline's process imports Dagster and dagster-dbt, builds the definitions and plans the run; the pipeline's
-process never imports it. `outcome(name, *args)` asks the worker, or computes in this process when none was
-started (`dagster dev`, a test calling a step's function, FINOPS_VALIDATION_WORKER=0), importing Great
-Expectations then. The worker reads the lake and the warehouse itself; only the outcomes come back. Each request
-carries this process's environment, so the worker validates with the settings of the moment."""
+A run validates in a process of its own (`start_worker`, called when `run_pipeline` starts): a new interpreter
+that imports Great Expectations (~2.5 s of CPU) on the machine's other core while the pipeline's process imports
+Dagster and dagster-dbt, builds the definitions and plans the run; the pipeline's process never imports it.
+`outcome(name, *args)` asks the worker, or computes in this process when none was started (`dagster dev`, a test
+calling a step's function, FINOPS_VALIDATION_WORKER=0), importing Great Expectations then. The worker reads the
+lake and the warehouse itself; only the outcomes come back. Each request carries this process's environment, so
+the worker validates with the settings of the moment."""
 
 from __future__ import annotations
 
@@ -71,7 +71,8 @@ def validate_run(ds: Dataset, lake_dir: str, days: list[str]) -> suites.SuiteOut
         # returned to the system here, or the process would hold the batches' memory through the dbt build
         # that follows (ingesting and validating 10M usage rows: 1.19 GiB held after, 0.53 GiB with it returned
         # and GE's batch cache dropped in validate_batches; 0.39 GiB the libraries alone). Not after a small
-        # run: the collection costs ~0.3 s in a process holding Dagster, more than a few frames are worth
+        # run: the collection costs ~0.3 s when this runs in the pipeline's process (no worker), which holds
+        # Dagster's objects, more than a few frames are worth
         if outcome is None or outcome.rows >= RETURN_MEMORY_ROWS:
             return_freed_memory()
 
