@@ -124,6 +124,10 @@ def _fact_rows(work):
     return sorted(query(work, "select * exclude (price_valid_from) from marts.fct_genai_requests"), key=lambda r: r[0])
 
 
+def _event_rows(work):
+    return sorted(query(work, "select * from intermediate.int_usage_events"), key=lambda r: r[0])
+
+
 def _forget(work, lo, hi):
     con = duckdb.connect(str(work / "warehouse.duckdb"))
     try:
@@ -222,6 +226,63 @@ def test_incremental_runs_equal_full_refresh(built_copy):
     run_dbt(work, "run", "--select", *INCREMENTAL_MODELS)
     assert _incremental_rows(work) == full
     run_dbt(work, "run", "--full-refresh", "--select", *INCREMENTAL_MODELS)
+    assert _incremental_rows(work) == full
+
+
+def test_a_late_day_rebuilds_only_its_calls_delivered_again(built_copy):
+    """A daily run whose files carried late events of the day before (rebuild_from) rebuilds, on that late day,
+    the events delivered again in the run (late calls, second copies) and, in the request fact, the provisioned
+    calls (a late call changes its hour's capacity shares); the late day's other rows stay as they were. The
+    rows then equal the full build's. The state before the run: its own day forgotten, the late day without the
+    calls that arrived with it, a marker on a call left alone and on a provisioned call of the late day."""
+    work = built_copy
+    day, late = "2026-01-20", "2026-01-19"
+    full, events = _incremental_rows(work), _event_rows(work)
+    delivered = (
+        f"select event_id from intermediate.int_usage_events where event_date = '{late}' and arrival_date = '{day}'"
+    )
+    [(arrived,)] = query(work, f"select count(*) from ({delivered})")
+    assert arrived > 20
+    left_alone, provisioned = (
+        query(
+            work,
+            f"select min(event_id) from marts.fct_genai_requests where event_date = '{late}' "
+            f"and capacity_type {op} 'provisioned' and event_id not in ({delivered})",
+        )[0][0]
+        for op in ("<>", "=")
+    )
+    line = "select source_line from intermediate.int_usage_events where event_id = '{}'"
+    status = "select http_status from marts.fct_genai_requests where event_id = '{}'"
+    [(source_line,)], [(left_status,)], [(provisioned_status,)] = (
+        query(work, line.format(left_alone)),
+        query(work, status.format(left_alone)),
+        query(work, status.format(provisioned)),
+    )
+    con = duckdb.connect(str(work / "warehouse.duckdb"))
+    try:
+        for table in ("marts.fct_genai_requests", "intermediate.int_usage_events"):
+            con.execute(f"delete from {table} where event_date = '{late}' and event_id in ({delivered})")
+        con.execute(f"update intermediate.int_usage_events set source_line = -7 where event_id = '{left_alone}'")
+        con.execute(
+            f"update marts.fct_genai_requests set http_status = -7 where event_id in ('{left_alone}', '{provisioned}')"
+        )
+    finally:
+        con.close()
+    _forget(work, day, day)
+    window = json.dumps({"min_date": day, "max_date": day, "rebuild_from": late})
+    run_dbt(work, "run", "--select", *INCREMENTAL_MODELS, "--vars", window)
+    assert query(work, line.format(left_alone)) == [(-7,)]  # left as it was
+    assert query(work, status.format(left_alone)) == [(-7,)]
+    assert query(work, status.format(provisioned)) == [(provisioned_status,)]  # rebuilt
+    con = duckdb.connect(str(work / "warehouse.duckdb"))
+    try:
+        con.execute(
+            f"update intermediate.int_usage_events set source_line = {source_line} where event_id = '{left_alone}'"
+        )
+        con.execute(f"update marts.fct_genai_requests set http_status = {left_status} where event_id = '{left_alone}'")
+    finally:
+        con.close()
+    assert _event_rows(work) == events
     assert _incremental_rows(work) == full
 
 

@@ -1,11 +1,13 @@
-{{ config(materialized='incremental', on_schema_change='fail', **window_replace_config('event_date', lookback=false)) }}
+{{ config(materialized='incremental', on_schema_change='fail', **window_replace_config('event_date', lookback=false, late_rows=true)) }}
+{%- set late = late_rows() %}
 -- One row per model call from every usage source, de-duplicated on event_id, with its canonical model.
 -- Duplicates (the same event_id delivered twice, by one source or several): the latest delivery wins (latest
 -- arrival day, then the later file and line); `delivered_copies` counts the deliveries and
 -- `has_conflicting_copies` says whether they disagreed on what the call was (time, model, tokens, status).
 -- Incremental by day: the rebuild window (incremental_window: the run's days and any older day that files
 -- arriving in the window brought events for; without a window the newest day minus `lookback_days`) is
--- replaced whole. An event's row depends on its own day's deliveries only: no lookback under a window.
+-- replaced whole. An event's row depends on its own day's deliveries only: no lookback under a window. On the
+-- late days before the window, only the events delivered again (macro late_rows) are rebuilt on DuckDB.
 with
 {%- for cte, role in [('per_request', 'usage'), ('aggregated', 'usage_report')] %}
 {{ cte }} as {{ not_materialized() }} (
@@ -28,7 +30,7 @@ covered as (
     from per_request
 ),
 
-unioned as {{ not_materialized() }} (
+delivered as {{ not_materialized() }} (
     select * from per_request
     union all
     select aggregated.*
@@ -37,6 +39,13 @@ unioned as {{ not_materialized() }} (
         on aggregated.platform = covered.platform
         and aggregated.event_date = covered.event_date
     where covered.platform is null
+),
+
+unioned as {{ not_materialized() }} (
+    select * from delivered
+    {%- if late %}
+    where {{ late }}
+    {%- endif %}
 ),
 
 -- the ids delivered more than once: one narrow aggregation over the ids; only their rows are ranked, so the
