@@ -11,10 +11,10 @@
   and day: a late call can cover it), or when `also` (a SQL condition on the model's own columns) holds. Every
   other row of a late day depends on deliveries that did not change, so it stays as the runs before wrote it.
   The window's own days are always rebuilt whole. The model's query keeps only these rows of its late days,
-  and the `replace_window` materialization (macros/materializations/incremental.sql, meta `late_rows`) deletes
-  the same rows before it inserts the query's: one predicate, on the columns the query and the table share.
-  At 1.1M events a day, the late events of the day before are ~1% of that day: a daily run no longer
-  rebuilds the day before whole.
+  and the `replace_window` materialization (macros/materializations/incremental.sql) deletes the same rows
+  before it inserts the query's: one predicate, on the columns the query and the table share, from the macro
+  its meta `late_rows` names (late_usage_event_rows, late_request_rows, late_transaction_rows). At 1.1M events
+  a day, the late events of the day before are ~1% of that day: a daily run no longer rebuilds it whole.
 #}
 {% macro late_rows(also=none) -%}
     {#- the usage sources, referenced while dbt parses: the model that calls this depends on them -#}
@@ -58,4 +58,79 @@
         or event_id in ({{ delivered | join(' union all ') }})
     {%- endset -%}
     {{ return(predicate) }}
+{%- endmacro %}
+
+{#- int_usage_events: the events delivered again -#}
+{% macro late_usage_event_rows() -%}
+    {{ return(late_rows()) }}
+{%- endmacro %}
+
+{#- fct_genai_requests: the calls delivered again and every provisioned call (a late provisioned call changes
+    its hour's capacity shares, so every provisioned call of the late days is priced again) -#}
+{% macro late_request_rows() -%}
+    {{ return(late_rows(also="capacity_type = 'provisioned'")) }}
+{%- endmacro %}
+
+{#
+  fct_use_case_transactions, keyed by start day with a lookback (a transaction's calls span days): of the
+  transactions that started in the days its window adds before min_date (`lookback_days`, and the late days),
+  the ones whose calls or outcomes the run changed: a call of the window's days, a call of the late days that
+  late_request_rows rebuilt, a KPI event that arrived in the window or is dated in it. Every other such
+  transaction has the calls and outcomes it had when an earlier run built it. Where-clause on the model's
+  columns (transaction_id, started_date); `ids_only`: the select of those transaction ids, for the model's query.
+#}
+{% macro late_transaction_rows(ids_only=false) -%}
+    {#- what it reads, referenced while dbt parses (late_request_rows: the usage sources) -#}
+    {%- do ref('fct_genai_requests') -%}
+    {%- do ref('stg_canonical__kpi_events') -%}
+    {%- do late_request_rows() -%}
+    {{ return(adapter.dispatch('late_transaction_rows', 'genai_finops')(ids_only)) }}
+{%- endmacro %}
+
+{% macro default__late_transaction_rows(ids_only) -%}
+    {{ return('') }}
+{%- endmacro %}
+
+{% macro duckdb__late_transaction_rows(ids_only) -%}
+    {%- if not execute or not is_incremental() or not (window_var('min_date') and window_var('max_date')) -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set window_start = "cast('" ~ (window_var('min_date') | string) ~ "' as date)" -%}
+    {%- set window_end = "cast('" ~ (window_var('max_date') | string) ~ "' as date)" -%}
+    {%- set first = incremental_window_start('started_date') -%}
+    {%- set rebuilt_calls = late_request_rows() -%}
+    {%- set late_first = window_var('rebuild_from') | string if window_var('rebuild_from') else none -%}
+    {%- set ids -%}
+        select transaction_id from {{ ref('fct_genai_requests') }}
+        where event_date >= {{ first }} and event_date <= {{ window_end }}
+            and (event_date >= {{ window_start }}
+            {%- if rebuilt_calls %}
+                or event_date >= cast('{{ late_first }}' as date) and ({{ rebuilt_calls }})
+            {%- endif %})
+        union all
+        select transaction_id from {{ ref('stg_canonical__kpi_events') }}
+        where transaction_id is not null
+            and event_date >= {{ dbt.dateadd('day', -1, first) }}
+            and (event_date >= {{ window_start }}
+                or arrival_date >= {{ window_start }} and arrival_date <= {{ window_end }})
+    {%- endset -%}
+    {%- if ids_only -%}
+        {{ return(ids) }}
+    {%- endif -%}
+    {{ return('started_date >= ' ~ window_start ~ ' or transaction_id in (' ~ ids ~ ')') }}
+{%- endmacro %}
+
+{#- the where-clause of the macro named in a model's meta `late_rows` (the replace_window materialization); empty
+    for none -#}
+{% macro late_rows_named(name) -%}
+    {%- if not name -%}
+        {{ return('') }}
+    {%- elif name == 'late_usage_event_rows' -%}
+        {{ return(late_usage_event_rows()) }}
+    {%- elif name == 'late_request_rows' -%}
+        {{ return(late_request_rows()) }}
+    {%- elif name == 'late_transaction_rows' -%}
+        {{ return(late_transaction_rows()) }}
+    {%- endif -%}
+    {%- do exceptions.raise_compiler_error('late_rows: no macro ' ~ name ~ ' in macros/late_rows.sql') -%}
 {%- endmacro %}

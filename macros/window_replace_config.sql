@@ -1,6 +1,6 @@
 {% macro window_replace_config(date_column, lookback=true, late_rows=none) -%}
-    {#- late_rows: the model's late days are rebuilt row by row (macro late_rows), not whole: true, or a SQL
-        condition on the model's columns for more rows to rebuild there (late_rows' `also`) -#}
+    {#- late_rows: the name of the macro (macros/late_rows.sql) whose where-clause says which rows of the days
+        before min_date the model rebuilds, on DuckDB; none: those days whole -#}
     {{ return(adapter.dispatch('window_replace_config', 'genai_finops')(date_column, lookback, late_rows)) }}
 {%- endmacro %}
 

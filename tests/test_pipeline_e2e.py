@@ -232,11 +232,12 @@ def test_incremental_runs_equal_full_refresh(built_copy):
 def test_a_late_day_rebuilds_only_its_calls_delivered_again(built_copy):
     """A daily run whose files carried late events of the day before (rebuild_from) rebuilds, on that late day,
     the events delivered again in the run (late calls, second copies) and, in the request fact, the provisioned
-    calls (a late call changes its hour's capacity shares); the late day's other rows stay as they were. The
-    rows then equal the full build's. The state before the run: its own day forgotten, the late day without the
-    calls that arrived with it, a marker on a call left alone and on a provisioned call of the late day."""
+    calls (a late call changes its hour's capacity shares); the late day's other rows stay as they were. Of the
+    transactions of its days of lookback, those whose calls or outcomes it changed. The rows then equal the full
+    build's. The state before the run: its own day forgotten, the late day without the calls that arrived with
+    it, markers on rows it must rebuild and on rows it must leave alone."""
     work = built_copy
-    day, late = "2026-01-20", "2026-01-19"
+    day, late = "2026-01-15", "2026-01-14"  # a transaction without outcome began on the 14th, went on past midnight
     full, events = _incremental_rows(work), _event_rows(work)
     delivered = (
         f"select event_id from intermediate.int_usage_events where event_date = '{late}' and arrival_date = '{day}'"
@@ -258,8 +259,35 @@ def test_a_late_day_rebuilds_only_its_calls_delivered_again(built_copy):
         query(work, status.format(left_alone)),
         query(work, status.format(provisioned)),
     )
+    # transactions that started in the window's two days of lookback: rebuilt when the run changed a call
+    # (one on the new day, a late one, a provisioned one of the late day) or an outcome (a KPI event that
+    # arrived with the day); the others stay as they were
+    calls = "select transaction_id from marts.fct_genai_requests where "
+    outcomes = (
+        "select transaction_id from staging.stg_canonical__kpi_events "
+        f"where arrival_date = '{day}' or event_date >= '{day}'"
+    )
+    late_calls = f"{calls} event_date = '{late}' and (capacity_type = 'provisioned' or event_id in ({delivered}))"
+    changed_calls = f"{calls} event_date >= '{day}' union all {late_calls}"
+    pick = "select min(transaction_id) from marts.fct_use_case_transactions where started_date between {} and {}"
+    lookback = ("'2026-01-13'", f"'{late}'")
+    continued, recalled, completed, kept, kept_late = (
+        query(work, f"{pick.format(*days)} and {where}")[0][0]
+        for days, where in (
+            (lookback, f"transaction_id in ({calls} event_date >= '{day}')"),
+            (lookback, f"transaction_id in ({late_calls}) and transaction_id not in ({outcomes})"),
+            (lookback, f"transaction_id in ({outcomes}) and transaction_id not in ({changed_calls})"),
+            (lookback[:1] * 2, f"transaction_id not in ({changed_calls} union all {outcomes})"),
+            (lookback[1:] * 2, f"transaction_id not in ({changed_calls} union all {outcomes})"),
+        )
+    )
+    assert None not in (continued, recalled, completed, kept, kept_late)
+    transactions = "select transaction_id, requests from marts.fct_use_case_transactions where transaction_id in ({})"
+    marked = ", ".join(f"'{t}'" for t in (continued, recalled, completed, kept, kept_late))
+    requests = dict(query(work, transactions.format(marked)))
     con = duckdb.connect(str(work / "warehouse.duckdb"))
     try:
+        con.execute(f"update marts.fct_use_case_transactions set requests = -7 where transaction_id in ({marked})")
         for table in ("marts.fct_genai_requests", "intermediate.int_usage_events"):
             con.execute(f"delete from {table} where event_date = '{late}' and event_id in ({delivered})")
         con.execute(f"update intermediate.int_usage_events set source_line = -7 where event_id = '{left_alone}'")
@@ -274,8 +302,20 @@ def test_a_late_day_rebuilds_only_its_calls_delivered_again(built_copy):
     assert query(work, line.format(left_alone)) == [(-7,)]  # left as it was
     assert query(work, status.format(left_alone)) == [(-7,)]
     assert query(work, status.format(provisioned)) == [(provisioned_status,)]  # rebuilt
+    assert dict(query(work, transactions.format(marked))) == {
+        continued: requests[continued],
+        recalled: requests[recalled],
+        completed: requests[completed],
+        kept: -7,
+        kept_late: -7,
+    }
     con = duckdb.connect(str(work / "warehouse.duckdb"))
     try:
+        for transaction in (kept, kept_late):
+            con.execute(
+                f"update marts.fct_use_case_transactions set requests = {requests[transaction]} "
+                f"where transaction_id = '{transaction}'"
+            )
         con.execute(
             f"update intermediate.int_usage_events set source_line = {source_line} where event_id = '{left_alone}'"
         )
@@ -284,6 +324,41 @@ def test_a_late_day_rebuilds_only_its_calls_delivered_again(built_copy):
         con.close()
     assert _event_rows(work) == events
     assert _incremental_rows(work) == full
+
+
+def test_a_daily_run_rebuilds_the_transactions_its_calls_continue(built_copy):
+    """A transaction that began on a day of the window's lookback and has a call in the window is rebuilt by that
+    window's run though nothing else of it changed (no outcome, no late call); one of the same days that the
+    window does not touch is left as it was. (The demo's transactions that go on past midnight all have an
+    outcome, which marks them changed anyway: one call of a transaction without outcome is moved to the day.)"""
+    work = built_copy
+    day = "2026-01-15"
+    transactions = "select transaction_id, requests from marts.fct_use_case_transactions where "
+    continued, kept = (
+        row[0]
+        for row in query(
+            work,
+            f"{transactions} started_date = '2026-01-14' and cast(ended_at as date) = started_date "
+            "and transaction_id not in (select transaction_id from staging.stg_canonical__kpi_events "
+            "where transaction_id is not null) order by 1 limit 2",
+        )
+    )
+    both = f"('{continued}', '{kept}')"
+    marked = f"{transactions} transaction_id in {both}"
+    before = dict(query(work, marked))
+    con = duckdb.connect(str(work / "warehouse.duckdb"))
+    try:
+        con.execute(
+            f"update marts.fct_genai_requests set event_date = '{day}' where event_id = "
+            f"(select max(event_id) from marts.fct_genai_requests where transaction_id = '{continued}')"
+        )
+        con.execute(f"update marts.fct_use_case_transactions set requests = -7 where transaction_id in {both}")
+    finally:
+        con.close()
+    run_dbt(
+        work, "run", "--select", "fct_use_case_transactions", "--vars", json.dumps({"min_date": day, "max_date": day})
+    )
+    assert dict(query(work, marked)) == {continued: before[continued], kept: -7}
 
 
 # relations with a row per call: what a model reads them for must not be written out whole by DuckDB

@@ -1,5 +1,5 @@
-{{ config(materialized='incremental', on_schema_change='fail', **window_replace_config('event_date', lookback=false, late_rows=true)) }}
-{%- set late = late_rows() %}
+{{ config(materialized='incremental', on_schema_change='fail', **window_replace_config('event_date', lookback=false, late_rows='late_usage_event_rows')) }}
+{%- set late = late_usage_event_rows() %}
 -- One row per model call from every usage source, de-duplicated on event_id, with its canonical model.
 -- Duplicates (the same event_id delivered twice, by one source or several): the latest delivery wins (latest
 -- arrival day, then the later file and line); `delivered_copies` counts the deliveries and
@@ -7,7 +7,7 @@
 -- Incremental by day: the rebuild window (incremental_window: the run's days and any older day that files
 -- arriving in the window brought events for; without a window the newest day minus `lookback_days`) is
 -- replaced whole. An event's row depends on its own day's deliveries only: no lookback under a window. On the
--- late days before the window, only the events delivered again (macro late_rows) are rebuilt on DuckDB.
+-- late days before the window, only the events delivered again (macro late_usage_event_rows) are rebuilt on DuckDB.
 with
 {%- for cte, role in [('per_request', 'usage'), ('aggregated', 'usage_report')] %}
 {{ cte }} as {{ not_materialized() }} (
