@@ -1,5 +1,5 @@
 {% macro window_replace_config(date_column, lookback=true, late_rows=none) -%}
-    {#- late_rows: the name of the macro (macros/late_rows.sql) whose where-clause says which rows of the days
+    {#- late_rows: the name of the macro (late_rows_named) whose where-clause says which rows of the days
         before min_date the model rebuilds, on DuckDB; none: those days whole -#}
     {{ return(adapter.dispatch('window_replace_config', 'genai_finops')(date_column, lookback, late_rows)) }}
 {%- endmacro %}
