@@ -6,9 +6,9 @@
   at 12M rows of the request fact, 18.7 s + 18.2 s and a 6.2 GB peak, against 21.4 s and 3.0 GB inserted
   directly. It also replaces the window's days that have no rows any more, which delete+insert (the days
   present in the new rows) leaves behind. A model with meta `late_rows` (window_replace_config: the name of a
-  macro of late_rows_named) deletes, on the days its window adds before min_date, only the rows that
-  macro's where-clause names, which are the rows its query selects there. A change of the model's columns fails the run (as on_schema_change
-  'fail'): rebuild with --full-refresh. Every other case (first build, full refresh, Python models, other
+  macro of late_rows_named) deletes, on the days its window adds before min_date, only the rows that macro's
+  where-clause names, which are the rows its query selects there. A change of the model's columns fails the
+  run (as on_schema_change 'fail'): rebuild with --full-refresh. Every other case (first build, full refresh, Python models, other
   strategies) is dbt-duckdb's own.
 #}
 {% materialization incremental, adapter='duckdb', supported_languages=['sql', 'python'] -%}

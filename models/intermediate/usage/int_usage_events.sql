@@ -7,7 +7,8 @@
 -- Incremental by day: the rebuild window (incremental_window: the run's days and any older day that files
 -- arriving in the window brought events for; without a window the newest day minus `lookback_days`) is
 -- replaced whole. An event's row depends on its own day's deliveries only: no lookback under a window. On the
--- late days before the window, only the events delivered again (macro late_usage_event_rows) are rebuilt on DuckDB.
+-- late days before the window, only the events delivered again (macro late_usage_event_rows) are rebuilt on
+-- DuckDB.
 with
 {%- for cte, role in [('per_request', 'usage'), ('aggregated', 'usage_report')] %}
 {{ cte }} as {{ not_materialized() }} (
