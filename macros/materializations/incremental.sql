@@ -5,10 +5,8 @@
   transaction. delete+insert first writes every new row into an in-memory temporary table and then copies it:
   at 12M rows of the request fact, 18.7 s + 18.2 s and a 6.2 GB peak, against 21.4 s and 3.0 GB inserted
   directly. It also replaces the window's days that have no rows any more, which delete+insert (the days
-  present in the new rows) leaves behind. A model with meta `late_rows` (window_replace_config: the name of a
-  macro of late_rows_named) deletes, on the days its window adds before min_date, only the rows that macro's
-  where-clause names, which are the rows its query selects there. A change of the model's columns fails the
-  run (as on_schema_change 'fail'): rebuild with --full-refresh. Every other case (first build, full refresh, Python models, other
+  present in the new rows) leaves behind. A change of the model's columns fails the run (as on_schema_change
+  'fail'): rebuild with --full-refresh. Every other case (first build, full refresh, Python models, other
   strategies) is dbt-duckdb's own.
 #}
 {% materialization incremental, adapter='duckdb', supported_languages=['sql', 'python'] -%}
@@ -28,14 +26,9 @@
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
-    {%- set meta = config.get('meta', {}) -%}
-    {%- set late_predicate = late_rows_named(meta.get('late_rows')) -%}
     {% call statement('main') -%}
         delete from {{ target_relation }}
-        where {{ incremental_window(day_column, lookback=meta.get('window_lookback', true)) }}
-        {%- if late_predicate %}
-            and ({{ late_predicate }})
-        {%- endif %};
+        where {{ incremental_window(day_column, lookback=config.get('meta', {}).get('window_lookback', true)) }};
         insert into {{ target_relation }} ({{ columns }})
         select {{ columns }} from (
             {{ compiled_code }}

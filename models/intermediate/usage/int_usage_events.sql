@@ -1,14 +1,11 @@
-{{ config(materialized='incremental', on_schema_change='fail', **window_replace_config('event_date', lookback=false, late_rows='late_usage_event_rows')) }}
-{%- set late = late_usage_event_rows() %}
+{{ config(materialized='incremental', on_schema_change='fail', **window_replace_config('event_date', lookback=false)) }}
 -- One row per model call from every usage source, de-duplicated on event_id, with its canonical model.
 -- Duplicates (the same event_id delivered twice, by one source or several): the latest delivery wins (latest
 -- arrival day, then the later file and line); `delivered_copies` counts the deliveries and
 -- `has_conflicting_copies` says whether they disagreed on what the call was (time, model, tokens, status).
 -- Incremental by day: the rebuild window (incremental_window: the run's days and any older day that files
 -- arriving in the window brought events for; without a window the newest day minus `lookback_days`) is
--- replaced whole. An event's row depends on its own day's deliveries only: no lookback under a window. On the
--- late days before the window, only the events delivered again (macro late_usage_event_rows) are rebuilt on
--- DuckDB.
+-- replaced whole. An event's row depends on its own day's deliveries only: no lookback under a window.
 with
 {%- for cte, role in [('per_request', 'usage'), ('aggregated', 'usage_report')] %}
 {{ cte }} as {{ not_materialized() }} (
@@ -31,7 +28,7 @@ covered as (
     from per_request
 ),
 
-delivered as {{ not_materialized() }} (
+unioned as {{ not_materialized() }} (
     select * from per_request
     union all
     select aggregated.*
@@ -40,13 +37,6 @@ delivered as {{ not_materialized() }} (
         on aggregated.platform = covered.platform
         and aggregated.event_date = covered.event_date
     where covered.platform is null
-),
-
-unioned as {{ not_materialized() }} (
-    select * from delivered
-    {%- if late %}
-    where {{ late }}
-    {%- endif %}
 ),
 
 -- the ids delivered more than once: one narrow aggregation over the ids; only their rows are ranked, so the

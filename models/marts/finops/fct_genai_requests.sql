@@ -1,16 +1,10 @@
-{{ config(materialized='incremental', on_schema_change='fail', **window_replace_config('event_date', lookback=false, late_rows='late_request_rows')) }}
-{%- set late = late_request_rows() %}
+{{ config(materialized='incremental', on_schema_change='fail', **window_replace_config('event_date', lookback=false)) }}
 -- One row per model call (request), priced. Incremental by day: the Dagster partition window and the days
 -- of the late events that arrived in it (or, without a window, the newest loaded day minus `lookback_days`)
 -- are replaced whole, so late events and re-loaded files are picked up and a full refresh gives the same rows.
--- On the late days on DuckDB (macro late_request_rows): the calls delivered again and every provisioned call
--- (a late provisioned call changes its hour's capacity allocations), the other calls left as they are.
 with priced as (
     select * from {{ ref('int_usage_events_priced') }}
     where {{ incremental_window('event_date', lookback=false) }}
-    {%- if late %}
-        and ({{ late }})
-    {%- endif %}
 ),
 
 allocations as (

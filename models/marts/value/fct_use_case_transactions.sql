@@ -1,7 +1,6 @@
-{{ config(materialized='incremental', on_schema_change='fail', **window_replace_config('started_date', late_rows='late_transaction_rows')) }}
+{{ config(materialized='incremental', on_schema_change='fail', **window_replace_config('started_date')) }}
 {%- set window_start = incremental_window_start('started_date') %}
 {%- set window_end = window_var('max_date') if window_var('min_date') else none %}
-{%- set changed = late_transaction_rows(ids_only=true) %}
 -- One row per use-case transaction (one execution: an agent run, a conversation, a document): its calls,
 -- steps, retries and failures, tokens, fully loaded cost (pay-as-you-go after discounts + allocated
 -- capacity; spillover is pay-as-you-go), duration, success (from the primary KPI) and value. USD, UTC.
@@ -9,15 +8,10 @@
 -- minus `lookback_days`), from all of its calls and KPI events, so a late call or outcome inside the lookback
 -- corrects its transaction; one that comes later needs a backfill of the start day. The rows that do not
 -- change are not rescanned: only the window's calls and the transactions that started before it are read.
--- Of the transactions that started in the days before min_date, only those whose calls or outcomes the run
--- changed are rebuilt on DuckDB (macro late_transaction_rows); the others stay as an earlier run built them.
 with requests as {{ not_materialized() }} (
     select * from {{ ref('fct_genai_requests') }}
     {%- if window_start %}
     where event_date >= {{ window_start }}
-    {%- endif %}
-    {%- if changed %}
-        and transaction_id in ({{ changed }})
     {%- endif %}
 ),
 {%- if window_start %}
