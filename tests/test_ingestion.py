@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
 from orchestration.datasets import DATASETS, dataset
@@ -207,6 +208,50 @@ def test_schema_files_follow_a_contract_that_gains_a_field(tmp_path):
     newer = replace(litellm, contract=replace(litellm.contract, fields=(*fields, Field("x_region", "string"))))
     ensure_dataset_schema(newer, str(lake))
     assert "x_region" in columns()
+
+
+def test_a_contract_change_rewrites_the_files_written_before_it(landing, tmp_path):
+    """Files ingested under an older contract (rows, quarantine, log) are rewritten when the contract gains a
+    field: each then has every column of its folder's schema file, the new one null, the other values as they
+    were, so the lake reads without DuckDB's union_by_name (what the dbt sources do); a second refresh rewrites
+    nothing."""
+    from dataclasses import replace
+
+    from orchestration.ingest import engine
+
+    fields = USAGE_EVENTS.contract.fields
+    older = replace(
+        USAGE_EVENTS, contract=replace(USAGE_EVENTS.contract, fields=tuple(f for f in fields if f.name != "ttft_ms"))
+    )
+    lake = tmp_path / "lake"
+    [result] = ingest_day(older, DAY, str(landing), str(lake), "salt")
+    assert (result.records_loaded, result.records_quarantined) == (2, 8)
+    folders = [lake / name for name in ("usage_events", "usage_events_quarantine", "usage_events_ingestion_log")]
+
+    def read(folder, union_by_name, columns="*"):
+        return duckdb.sql(
+            f"select {columns} from read_parquet('{folder}/*/*.parquet', hive_partitioning = true, "
+            f"union_by_name = {union_by_name}) order by all"
+        ).fetchall()
+
+    before = [read(folder, "true") for folder in folders]
+    engine._schemas_checked.clear()  # this process saw the current contract's files before the older one's
+    engine.ensure_dataset_schema(USAGE_EVENTS, str(lake))
+    for folder in folders:
+        [schema_file] = folder.glob("*=1970-01-01/schema.parquet")
+        expected = sorted(pq.read_schema(schema_file).names)
+        for file in folder.rglob("*.parquet"):
+            assert sorted(pq.read_schema(file).names) == expected, file
+    assert read(folders[0], "false", "ttft_ms") == [(None,), (None,)]
+    assert read(folders[0], "false", "* exclude (ttft_ms)") == before[0]
+    assert [read(folder, "false") for folder in folders[1:]] == before[1:]
+    stamps = {file: file.stat().st_mtime_ns for folder in folders for file in folder.rglob("*.parquet")}
+    (lake / "usage_events" / "event_date=1970-01-01" / "_schema.signature").write_text("stale")
+    engine._schemas_checked.clear()
+    engine.ensure_dataset_schema(USAGE_EVENTS, str(lake))
+    assert {f: f.stat().st_mtime_ns for f in stamps if "1970-01-01" not in str(f)} == {
+        f: t for f, t in stamps.items() if "1970-01-01" not in str(f)
+    }
 
 
 LOG_COLUMNS = [

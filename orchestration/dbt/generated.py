@@ -37,8 +37,10 @@ def _sources(datasets: tuple[Dataset, ...]) -> str:
         "      Read in place by DuckDB; a distributed engine reads the same folders (macro register_lake_sources).",
         "    schema: raw",
         "    meta:",
+        # every file of a folder has its schema file's columns (engine.conform_files): no union_by_name, which
+        # opens the footer of every file of the folder in each query
         "      external_location: \"read_parquet('{{ env_var('FINOPS_LAKE_DIR', 'data/lake') }}/{name}/*/*.parquet',"
-        ' hive_partitioning = true, union_by_name = true)"',
+        ' hive_partitioning = true)"',
         "    tables:",
     ]
     for ds in datasets:

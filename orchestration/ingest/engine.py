@@ -164,7 +164,9 @@ NUMERIC_TYPES = (
 
 
 DECIMAL = "decimal(38, 10)"
-LAKE_LAYOUT_VERSION = 4  # bump when the lake's own files change (2: _arrival_date; 3: schema.parquet; 4: keys)
+# bump when the lake's own files change (2: _arrival_date; 3: schema.parquet; 4: keys; 5: one schema per folder,
+# the files of older contracts rewritten: conform_files)
+LAKE_LAYOUT_VERSION = 5
 
 
 # A number given as text (CSV cells, JSON strings, OTLP's string-encoded intValue) must be exactly a number:
@@ -812,8 +814,12 @@ def ensure_lake_schemas(lake_dir: str, datasets: tuple[Dataset, ...] = DATASETS)
 def ensure_dataset_schema(ds: Dataset, lake_dir: str) -> None:
     """Write zero-row Parquet files that fix each dataset's schema, so readers of the lake (dbt sources) work
     before the first landing file of a dataset arrives. They hold no rows and never change any count. A
-    signature of the contract's fields sits beside them: when the contract gains a field, they are rewritten,
-    so a lake written before the change still shows the new column (null in its older files).
+    signature of the contract's fields sits beside them: when the contract changes, they are rewritten, and so
+    is every file of the dataset (its rows, quarantine and log) written under the contract before
+    (conform_files: the new column null in its older rows). Every file of a lake folder then has the columns of
+    its schema file, which is what lets the readers read a folder without DuckDB's `union_by_name` (which opens
+    the footer of every file of the folder to merge their schemas, in each query that names the folder). The
+    signature is written last: a run that stops half-way conforms the rest next time.
 
     The files are named `schema.parquet`, not `_schema.parquet`: Spark and Hadoop readers skip names that start
     with `_` or `.`, and an empty dataset must have a schema on every engine. The signature stays hidden."""
@@ -870,11 +876,42 @@ def ensure_dataset_schema(ds: Dataset, lake_dir: str) -> None:
             legacy = posixpath.join(posixpath.dirname(target), "_schema.parquet")
             if fs.exists(legacy):
                 fs.rm_file(legacy)
+        for target in targets.values():
+            conform_files(fs, target, tmp)
         fs.pipe_file(marker, signature.encode())
         _schemas_checked.add(checked)
     finally:
         con.close()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def conform_files(fs, schema_file: str, tmp: Path) -> int:
+    """Rewrite each Parquet file of a lake folder (`<folder>/<partition>=<day>/*.parquet`, the folder of
+    `schema_file`'s partition) whose columns are not those of `schema_file`: the schema file's columns in its
+    order and types, a column the file lacks null, one the schema no longer has dropped. Each file is written
+    whole to `tmp`, then put in place of the old one (a rename on a local lake). Returns the files rewritten."""
+    with fs.open(schema_file, "rb") as fh:
+        schema = pq.read_schema(fh).remove_metadata()
+    schema = pa.schema([f.with_nullable(True) for f in schema])  # older rows have no value for a new field
+    folder = posixpath.dirname(posixpath.dirname(schema_file))
+    rewritten = 0
+    for path in sorted(fs.glob(posixpath.join(folder, "*", "*.parquet"))):
+        if path == schema_file:
+            continue
+        with fs.open(path, "rb") as fh:
+            names = pq.read_schema(fh).names
+        if sorted(names) == sorted(schema.names):
+            continue
+        with fs.open(path, "rb") as fh:
+            table = pq.read_table(fh)
+        columns = [
+            table.column(f.name).cast(f.type) if f.name in names else pa.nulls(table.num_rows, f.type) for f in schema
+        ]
+        local = tmp / f"conformed_{rewritten}.parquet"
+        pq.write_table(pa.Table.from_arrays(columns, schema=schema), local, compression="zstd")
+        _put(fs, local, path)
+        rewritten += 1
+    return rewritten
 
 
 # the ingestion log: one row per landing file (its counts) or skipped entry (its reason); arrival_date is null for
