@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -238,7 +239,7 @@ def test_a_contract_change_rewrites_the_files_written_before_it(landing, tmp_pat
     engine._schemas_checked.clear()  # this process saw the current contract's files before the older one's
     engine.ensure_dataset_schema(USAGE_EVENTS, str(lake))
     for folder in folders:
-        [schema_file] = folder.glob("*=1970-01-01/schema.parquet")
+        [schema_file] = folder.glob(f"*={engine.SCHEMA_DAY}/schema.parquet")
         expected = sorted(pq.read_schema(schema_file).names)
         for file in folder.rglob("*.parquet"):
             assert sorted(pq.read_schema(file).names) == expected, file
@@ -246,12 +247,32 @@ def test_a_contract_change_rewrites_the_files_written_before_it(landing, tmp_pat
     assert read(folders[0], "false", "* exclude (ttft_ms)") == before[0]
     assert [read(folder, "false") for folder in folders[1:]] == before[1:]
     stamps = {file: file.stat().st_mtime_ns for folder in folders for file in folder.rglob("*.parquet")}
-    (lake / "usage_events" / "event_date=1970-01-01" / "_schema.signature").write_text("stale")
+    (lake / "usage_events" / f"event_date={engine.SCHEMA_DAY}" / "_schema.signature").write_text("stale")
     engine._schemas_checked.clear()
     engine.ensure_dataset_schema(USAGE_EVENTS, str(lake))
-    assert {f: f.stat().st_mtime_ns for f in stamps if "1970-01-01" not in str(f)} == {
-        f: t for f, t in stamps.items() if "1970-01-01" not in str(f)
+    assert {f: f.stat().st_mtime_ns for f in stamps if engine.SCHEMA_DAY not in str(f)} == {
+        f: t for f, t in stamps.items() if engine.SCHEMA_DAY not in str(f)
     }
+
+
+def test_a_lake_folder_lists_a_data_file_first(landing, tmp_path):
+    """DuckDB takes a folder's schema and row estimate from the first file it lists: the zero-row schema files
+    sort after every day, so a lake read is not estimated at 0 rows (which made DuckDB plan its joins on 0 rows
+    and run out of memory at 100M events); the schema partition of older layouts is removed."""
+    from orchestration.ingest import engine
+
+    lake = tmp_path / "lake"
+    legacy = lake / "usage_events" / f"event_date={engine.LEGACY_SCHEMA_DAY}"
+    legacy.mkdir(parents=True)
+    for name in ("schema.parquet", "_schema.signature"):
+        shutil.copy(BAD, legacy / name)  # anything: they must go
+    ingest_day(USAGE_EVENTS, DAY, str(lake.parent / "landing"), str(lake), "salt")
+    assert not list(legacy.iterdir())
+    plan = duckdb.sql(
+        f"explain select * from read_parquet('{lake}/usage_events/*/*.parquet', hive_partitioning = true)"
+    ).fetchall()[0][1]
+    [estimate] = re.findall(r"~([\d,]+) rows", plan)
+    assert int(estimate.replace(",", "")) > 0  # the first file's rows times the files (the fixture's are 1 row each)
 
 
 LOG_COLUMNS = [

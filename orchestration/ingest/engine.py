@@ -799,7 +799,13 @@ def _quarantine_sql(ds: Dataset, run_id: str, meta: str, file_no: int | None = N
     """
 
 
-SCHEMA_DAY = "1970-01-01"
+# The partition of the schema files (and of the log of the entries outside any day folder): after every day, so
+# that the first file DuckDB lists in a folder that holds data is a data file. DuckDB takes a folder's schema and
+# its row estimate from the first file it lists (no union_by_name: the readers rely on conform_files instead); a
+# zero-row file first made it estimate every lake read at 0 rows and plan its joins on that (int_usage_events
+# ran out of memory at 100M events). LEGACY_SCHEMA_DAY: where lake layouts before 5 kept them.
+SCHEMA_DAY = "9999-12-31"
+LEGACY_SCHEMA_DAY = "1970-01-01"
 
 
 _schemas_checked: set[tuple[str, str, str]] = set()  # (lake, dataset, signature) found in place by this process
@@ -876,6 +882,11 @@ def ensure_dataset_schema(ds: Dataset, lake_dir: str) -> None:
             legacy = posixpath.join(posixpath.dirname(target), "_schema.parquet")
             if fs.exists(legacy):
                 fs.rm_file(legacy)
+        for target in targets.values():  # the schema partition of layouts before 5, before the folder is conformed
+            old = posixpath.dirname(target).replace(f"={SCHEMA_DAY}", f"={LEGACY_SCHEMA_DAY}")
+            for name in ("schema.parquet", "_schema.parquet", "_schema.signature", f"{UNDATED}.parquet"):
+                if fs.exists(posixpath.join(old, name)):
+                    fs.rm_file(posixpath.join(old, name))
         for target in targets.values():
             conform_files(fs, target, tmp)
         fs.pipe_file(marker, signature.encode())
