@@ -887,6 +887,8 @@ def ensure_dataset_schema(ds: Dataset, lake_dir: str) -> None:
             for name in ("schema.parquet", "_schema.parquet", "_schema.signature", f"{UNDATED}.parquet"):
                 if fs.exists(posixpath.join(old, name)):
                     fs.rm_file(posixpath.join(old, name))
+            if fs.isdir(old) and not fs.ls(old):
+                fs.rmdir(old)
         for target in targets.values():
             conform_files(fs, target, tmp)
         fs.pipe_file(marker, signature.encode())
