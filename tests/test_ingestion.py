@@ -255,6 +255,49 @@ def test_a_contract_change_rewrites_the_files_written_before_it(landing, tmp_pat
     }
 
 
+def test_a_contract_change_of_a_type_rewrites_the_files_written_before_it(landing, tmp_path):
+    """A field whose type changes (input_tokens a number, then an integer) has its older files rewritten in the
+    new type, the values as they were: DuckDB reads a folder without union_by_name in the types of the first file
+    it lists, and would otherwise cast the rest silently. A value the new type cannot hold (the fixture's 10.5
+    tokens, loaded as a number) stops the rewrite with an error that names the file and the column, and says to
+    re-ingest."""
+    from dataclasses import replace
+
+    from orchestration.ingest import engine
+
+    fields = tuple(replace(f, kind="number") if f.name == "input_tokens" else f for f in USAGE_EVENTS.contract.fields)
+    older = replace(USAGE_EVENTS, contract=replace(USAGE_EVENTS.contract, fields=fields))
+    whole = tmp_path / "lake_with_a_fraction"
+    [result] = ingest_day(older, DAY, str(landing), str(whole), "salt")
+    assert result.records_loaded == 3
+    engine._schemas_checked.clear()  # ingest_day saw the current contract's files before the older one's
+    with pytest.raises(engine.IngestionError, match=r"input_tokens \(double\) cannot become int64.*re-ingest"):
+        engine.ensure_dataset_schema(USAGE_EVENTS, str(whole))
+
+    lines = BAD.read_text().splitlines(keepends=True)
+    (landing / BAD.relative_to(FIXTURES / "landing")).write_text("".join(x for x in lines if '"fraction"' not in x))
+    lake = tmp_path / "lake"
+    [result] = ingest_day(older, DAY, str(landing), str(lake), "salt")
+    assert result.records_loaded == 2
+    data_files = sorted((lake / "usage_events").glob("event_date=2026-*/*.parquet"))
+    assert len(data_files) == 2  # ok-2 occurred the day before it arrived
+
+    def tokens():
+        types = {str(pq.read_schema(file).field("input_tokens").type) for file in data_files}
+        rows = duckdb.sql(f"select event_id, input_tokens from read_parquet({[str(f) for f in data_files]}) order by 1")
+        return types, rows.fetchall()
+
+    assert tokens() == ({"double"}, [("ok-1", 1000.0), ("ok-2", 2000.0)])
+    engine._schemas_checked.clear()
+    engine.ensure_dataset_schema(USAGE_EVENTS, str(lake))
+    assert tokens() == ({"int64"}, [("ok-1", 1000), ("ok-2", 2000)])
+    for folder in ("usage_events", "usage_events_quarantine", "usage_events_ingestion_log"):
+        [schema_file] = (lake / folder).glob(f"*={engine.SCHEMA_DAY}/schema.parquet")
+        expected = sorted((f.name, str(f.type)) for f in pq.read_schema(schema_file))
+        for file in (lake / folder).rglob("*.parquet"):
+            assert sorted((f.name, str(f.type)) for f in pq.read_schema(file)) == expected, file
+
+
 def test_a_lake_folder_lists_a_data_file_first(landing, tmp_path):
     """DuckDB takes a folder's schema and row estimate from the first file it lists: the zero-row schema files
     sort after every day, so a lake read is not estimated at 0 rows (which made DuckDB plan its joins on 0 rows

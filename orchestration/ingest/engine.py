@@ -900,26 +900,40 @@ def ensure_dataset_schema(ds: Dataset, lake_dir: str) -> None:
 
 def conform_files(fs, schema_file: str, tmp: Path) -> int:
     """Rewrite each Parquet file of a lake folder (`<folder>/<partition>=<day>/*.parquet`, the folder of
-    `schema_file`'s partition) whose columns are not those of `schema_file`: the schema file's columns in its
-    order and types, a column the file lacks null, one the schema no longer has dropped. Each file is written
-    whole to `tmp`, then put in place of the old one (a rename on a local lake). Returns the files rewritten."""
+    `schema_file`'s partition) whose columns or their types are not those of `schema_file` (nullability aside):
+    the schema file's columns in its order and types, a column the file lacks null, one the schema no longer has
+    dropped, a column of another type cast to the schema's. Each file is written whole to `tmp`, then put in place
+    of the old one (a rename on a local lake). Returns the files rewritten. A value the new type cannot hold (2.5
+    for a field that became an integer) stops it with an IngestionError: only a re-ingest of the landing files
+    under the new contract can say which of those rows it now quarantines."""
     with fs.open(schema_file, "rb") as fh:
         schema = pq.read_schema(fh).remove_metadata()
     schema = pa.schema([f.with_nullable(True) for f in schema])  # older rows have no value for a new field
+    wanted = sorted((f.name, str(f.type)) for f in schema)
     folder = posixpath.dirname(posixpath.dirname(schema_file))
     rewritten = 0
     for path in sorted(fs.glob(posixpath.join(folder, "*", "*.parquet"))):
         if path == schema_file:
             continue
         with fs.open(path, "rb") as fh:
-            names = pq.read_schema(fh).names
-        if sorted(names) == sorted(schema.names):
+            found = pq.read_schema(fh)
+        if sorted((f.name, str(f.type)) for f in found) == wanted:
             continue
         with fs.open(path, "rb") as fh:
             table = pq.read_table(fh)
-        columns = [
-            table.column(f.name).cast(f.type) if f.name in names else pa.nulls(table.num_rows, f.type) for f in schema
-        ]
+        columns = []
+        for f in schema:
+            if f.name not in found.names:
+                columns.append(pa.nulls(table.num_rows, f.type))
+                continue
+            try:
+                columns.append(table.column(f.name).cast(f.type))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                raise IngestionError(
+                    f"{path}: column {f.name} ({found.field(f.name).type}) cannot become {f.type} under the "
+                    f"current contract ({exc}); remove the dataset's lake folders (rows, quarantine, ingestion log) "
+                    "and re-ingest its landing days"
+                ) from exc
         local = tmp / f"conformed_{rewritten}.parquet"
         pq.write_table(pa.Table.from_arrays(columns, schema=schema), local, compression="zstd")
         _put(fs, local, path)
