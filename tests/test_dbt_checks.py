@@ -104,6 +104,43 @@ def test_a_late_call_lost_from_a_daily_window_fails_the_no_event_lost_check(work
     assert "Got 1 result" in proc.stdout, proc.stdout[-3000:]
 
 
+def test_a_daily_window_recounts_the_lake_rows_of_its_own_files_only(work):
+    """int_lake_rows_by_file is incremental by arrival day: a daily run recounts the lake rows of the files that
+    arrived in its window (read from the day partitions they wrote to) and leaves the other files' counts as
+    they were. Planted: one more row on a file of the window's day and on one of an earlier day; the window's
+    run puts the first back to the lake's count and keeps the second, which the reconciliation then reports."""
+    counts = "select dataset, source_file, arrival_date, lake_rows from intermediate.int_lake_rows_by_file"
+    with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+        before = sorted(con.execute(counts).fetchall())
+        [(day,)] = con.execute("select max(arrival_date) from intermediate.int_lake_rows_by_file").fetchall()
+        planted = con.execute(
+            "select dataset, source_file from intermediate.int_lake_rows_by_file where arrival_date = ? "
+            "union all (select dataset, source_file from intermediate.int_lake_rows_by_file where arrival_date < ? "
+            "order by dataset, source_file limit 1)",
+            [day, day],
+        ).fetchall()
+        window_file, older_file = planted[0], planted[-1]
+        for dataset, source_file in (window_file, older_file):
+            con.execute(
+                "update intermediate.int_lake_rows_by_file set lake_rows = lake_rows + 1 "
+                "where dataset = ? and source_file = ?",
+                [dataset, source_file],
+            )
+    window = {"FINOPS_WINDOW_MIN_DATE": str(day), "FINOPS_WINDOW_MAX_DATE": str(day)}
+    run_dbt(work, "run", "--select", "int_lake_rows_by_file", "rpt_ingestion_reconciliation", env=window)
+    with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+        after = sorted(con.execute(counts).fetchall())
+        unreconciled = con.execute(
+            "select dataset, source_file from marts.rpt_ingestion_reconciliation where not is_reconciled"
+        ).fetchall()
+    changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
+    assert [(b[:2], b[3] - a[3]) for a, b in changed] == [(older_file, 1)]
+    assert unreconciled == [older_file]
+    run_dbt(work, "run", "--select", "int_lake_rows_by_file", "rpt_ingestion_reconciliation", "--full-refresh")
+    with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+        assert sorted(con.execute(counts).fetchall()) == before
+
+
 def test_every_unit_test_passes(work):
     """The refresh job's build leaves the unit tests out (FINOPS_DBT_UNIT_TESTS): here every unit test of the
     project runs, and passes (below, three of them fail on a planted defect)."""

@@ -152,6 +152,7 @@ def _forget(work, lo, hi):
             "delete from marts.fct_focus_cost_and_usage "
             f"where cast(ChargePeriodStart as date) between '{lo}' and '{hi}'"
         )
+        con.execute(f"delete from intermediate.int_lake_rows_by_file where arrival_date between '{lo}' and '{hi}'")
         # a month's chargeback needs all its days: the months of the window go whole
         con.execute(
             "delete from marts.rpt_capacity_chargeback_monthly "
@@ -180,6 +181,7 @@ def _incremental_rows(work):
             "marts.rpt_use_case_roi_daily",
             "marts.rpt_waste_daily",
             "marts.rpt_capacity_chargeback_monthly",
+            "intermediate.int_lake_rows_by_file",
         )
     ]
     return _fact_rows(work), transactions, turns, cache, coverage, *capacity
@@ -203,6 +205,7 @@ INCREMENTAL_MODELS = (
     "rpt_use_case_roi_daily",
     "rpt_waste_daily",
     "rpt_capacity_chargeback_monthly",
+    "int_lake_rows_by_file",
 )
 
 

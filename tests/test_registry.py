@@ -115,7 +115,7 @@ def test_a_toy_dataset_flows_to_staging_through_the_registry_alone(tmp_path, cap
         "landing_entries_read": True,
     }
 
-    run_dbt_in(project, work, "build", "--select", "stg_toy__things", "staging.lake", "rpt_ingestion_reconciliation")
+    run_dbt_in(project, work, "build", "--select", "stg_toy__things", "staging.lake", "+rpt_ingestion_reconciliation")
     assert query(work, "select thing_id, colour, weight_g from staging.stg_toy__things order by 1") == [
         ("t1", "Red".lower(), 12),
         ("t3", "blue", None),

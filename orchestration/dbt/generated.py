@@ -4,8 +4,8 @@
   its quarantine, its ingestion log), all three mapped to the dataset's one ingestion asset `raw/<name>`
   (meta `dagster.asset_key`);
 - `macros/generated/raw_datasets.sql`: the macro `raw_datasets(role=none)`, the registry's entries (name,
-  role, staging model) for the models that loop over datasets: the quarantine and ingestion-log unions, the
-  ingestion reconciliation, the usage-source union of int_usage_events.
+  role, staging model, the lake's day column) for the models that loop over datasets: the quarantine and
+  ingestion-log unions, the lake rows per file, the usage-source union of int_usage_events.
 
 `genai-finops generate-dbt` writes them; `generate-dbt --check` (and a test) fails when they differ from the
 registry.
@@ -68,12 +68,15 @@ def _sources(datasets: tuple[Dataset, ...]) -> str:
 
 def _macro(datasets: tuple[Dataset, ...]) -> str:
     entries = ",\n".join(
-        f"        {{'name': '{d.name}', 'role': '{d.role}', 'staging_model': '{d.staging_model}'}}" for d in datasets
+        f"        {{'name': '{d.name}', 'role': '{d.role}', 'staging_model': '{d.staging_model}', "
+        f"'partition': '{d.partition_column}'}}"
+        for d in datasets
     )
     return (
         "{% macro raw_datasets(role=none) -%}\n"
         f"{{#- {HEADER}.\n"
-        "    The raw datasets (one per landing format), optionally of one role: usage, usage_report, kpi, bill. -#}\n"
+        "    The raw datasets (one per landing format), optionally of one role: usage, usage_report, kpi, bill; each\n"
+        "    with its lake's day column (partition). -#}\n"
         "    {%- set datasets = [\n"
         f"{entries}\n"
         "    ] -%}\n"

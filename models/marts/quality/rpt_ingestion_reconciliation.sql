@@ -15,17 +15,13 @@ quarantine as (
 ),
 
 lake_rows as (
-    {%- for ds in raw_datasets() %}
+    -- counted per file by arrival day (incremental: a daily run counts its own files, not the whole lake)
     select
-        '{{ ds.name }}' as dataset,
-        _source_file as source_file,
-        count(*) as lake_rows
-    from {{ source('lake', ds.name) }}
+        dataset,
+        source_file,
+        sum(lake_rows) as lake_rows
+    from {{ ref('int_lake_rows_by_file') }}
     group by 1, 2
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
 ),
 
 final as (
