@@ -8,8 +8,6 @@
 {%- set first_day = "cast('" ~ window_var('min_date') ~ "' as date)" %}
 {%- set last_day = "cast('" ~ window_var('max_date') ~ "' as date)" %}
 {%- set arrived_days = lake_days_arrived(raw_datasets('usage'), first_day, last_day) if windowed else none %}
-{%- set day_list = [] %}
-{%- for day in arrived_days or [] %}{% do day_list.append("cast('" ~ day ~ "' as date)") %}{% endfor %}
 with arrived as (
     {%- for source_model in usage_sources('usage') %}
     select
@@ -19,7 +17,7 @@ with arrived as (
     {%- if windowed %}
     where arrival_date between {{ first_day }} and {{ last_day }}
     {%- if arrived_days is not none %}
-        and event_date in ({{ day_list | join(', ') }})
+        and event_date in ({{ date_literals(arrived_days) }})
     {%- endif %}
     {%- endif %}
     {%- if not loop.last %}

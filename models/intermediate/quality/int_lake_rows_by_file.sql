@@ -3,8 +3,6 @@
 {%- set start = incremental_window_start('arrival_date', lookback=false) if is_incremental() else none %}
 {%- set last_day = "cast('" ~ window_var('max_date') ~ "' as date)" %}
 {%- set arrived_days = lake_days_arrived(raw_datasets(), start, last_day) if windowed else none %}
-{%- set day_list = [] %}
-{%- for day in arrived_days or [] %}{% do day_list.append("cast('" ~ day ~ "' as date)") %}{% endfor %}
 -- One row per landing file with rows in the lake: its dataset, source file, arrival day and the rows it has in
 -- the lake (for rpt_ingestion_reconciliation). Incremental by arrival day: a run rebuilds the files that
 -- arrived in its window (incremental_window on the arrival day: from min_date, or from the oldest late day),
@@ -21,7 +19,7 @@ from {{ source('lake', ds.name) }}
 {%- if start %}
 where {{ incremental_window('_arrival_date', this_date_column='arrival_date', lookback=false) }}
     {%- if arrived_days is not none %}
-    and {{ ds.partition }} in ({{ day_list | join(', ') }})
+    and {{ ds.partition }} in ({{ date_literals(arrived_days) }})
     {%- endif %}
 {%- endif %}
 group by 1, 2, 3
