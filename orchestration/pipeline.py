@@ -185,13 +185,16 @@ INTERRUPTS = ("DagsterExecutionInterruptedError", "KeyboardInterrupt")
 
 def interrupted(events) -> bool:
     """Whether a run was stopped by an interrupt: a step or the run failed with Dagster's interruption error
-    (what Dagster raises in a step when SIGINT or SIGTERM arrives while it executes)."""
+    (what Dagster raises in a step when SIGINT or SIGTERM arrives while it executes), or with an error its cause
+    or context chain leads back to one (an error raised while the step unwound from the interruption: the stop
+    is still what ended it)."""
     for event in events:
         error = getattr(event.event_specific_data, "error", None)
         if (event.is_step_failure or event.is_job_failure) and error is not None:
             chain = [error]
-            while chain[-1].cause is not None:
-                chain.append(chain[-1].cause)
-            if any(e.cls_name in INTERRUPTS for e in chain):
-                return True
+            while chain:
+                e = chain.pop()
+                if e.cls_name in INTERRUPTS:
+                    return True
+                chain += [linked for linked in (e.cause, e.context) if linked is not None]
     return False

@@ -383,10 +383,100 @@ def test_a_file_that_reads_too_long_is_interrupted_and_logged(tmp_path, monkeypa
     assert (fine.status, fine.records_loaded) == ("loaded", 1)
 
 
+def _held_read(monkeypatch, tmp_path):
+    """Three landing files, each a batch of its own; reading b_held.jsonl holds between two DuckDB statements
+    (where DuckDB forgets an interrupt) until a stop is requested, 30 s at most. Returns the event set once the
+    hold starts and a function reading the lake's log as {file: (status, error)}."""
+    import threading
+
+    import duckdb
+
+    from orchestration.ingest import engine
+
+    day = tmp_path / "landing" / "usage_events" / f"day={DAY}"
+    day.mkdir(parents=True)
+    for name in ("a_first", "b_held", "c_last"):
+        (day / f"{name}.jsonl").write_text(jsonl(event(name)))
+    monkeypatch.setattr(engine, "_batches", lambda tasks, workers: [[i] for i in range(len(tasks))])
+    held = threading.Event()
+    real_readable = engine._readable
+
+    def readable(path, tmp, name):
+        if "b_held" in path:
+            held.set()
+            deadline = time.monotonic() + 30
+            while not engine._stop_requested and time.monotonic() < deadline:
+                time.sleep(0.01)
+        return real_readable(path, tmp, name)
+
+    monkeypatch.setattr(engine, "_readable", readable)
+
+    def log() -> dict:
+        rows = duckdb.sql(
+            f"select source_file, file_status, error "
+            f"from read_parquet('{tmp_path}/lake/usage_events_ingestion_log/*/*.parquet')"
+        ).fetchall()
+        return {Path(path).stem: (status, error) for path, status, error in rows}
+
+    return held, log
+
+
+def test_a_stop_request_stops_the_file_being_read_even_between_two_statements(tmp_path, monkeypatch):
+    """interrupt_reads (what the command's SIGTERM handler calls) while a file's batch is between two statements:
+    the batch starts no further statement, so that file is logged interrupted instead of loaded; the files before
+    and after it load."""
+    import threading
+
+    from orchestration.ingest import engine
+
+    held, log = _held_read(monkeypatch, tmp_path)
+    results = []
+    reader = threading.Thread(
+        target=lambda: results.extend(
+            engine.ingest_days(USAGE, [DAY], str(tmp_path / "landing"), str(tmp_path / "lake"), "salt", workers=1)
+        )
+    )
+    reader.start()
+    assert held.wait(30)
+    assert engine.interrupt_reads() == 1
+    reader.join(60)
+    assert {Path(r.source_file).stem: (r.status, r.records_loaded) for r in results} == {
+        "a_first": ("loaded", 1),
+        "b_held": ("unreadable", 0),
+        "c_last": ("loaded", 1),
+    }
+    assert log()["b_held"] == ("unreadable", "interrupted: the run was asked to stop")
+    assert not engine._stop_requested and not engine._live_connections
+
+
+def test_a_stop_raised_in_the_ingestion_step_stops_its_reads_in_flight(tmp_path, monkeypatch):
+    """The interruption Dagster raises in the step (where the command's SIGTERM handler does not run), here from
+    the progress callback once the second file is being read: the read in flight stops (logged interrupted), the
+    batch not begun is never read, and the interruption comes out as it is."""
+    from orchestration.ingest import engine
+
+    held, log = _held_read(monkeypatch, tmp_path)
+
+    def progress(done, total, records):
+        assert held.wait(30)
+        raise KeyboardInterrupt("stop")
+
+    with pytest.raises(KeyboardInterrupt, match="stop"):
+        engine.ingest_days(
+            USAGE, [DAY], str(tmp_path / "landing"), str(tmp_path / "lake"), "salt", workers=1, on_progress=progress
+        )
+    assert log() == {
+        "a_first": ("loaded", None),
+        "b_held": ("unreadable", "interrupted: the run was asked to stop"),
+    }
+    assert not engine._stop_requested and not engine._live_connections
+
+
 def test_a_stop_inside_a_dagster_step_reaches_the_command_and_its_sigterm_handler_is_put_back(tmp_path):
     """pipeline._execute on two one-step jobs: Dagster replaces the command's SIGTERM handler while it executes and
     leaves Python's Ctrl-C handler behind; the command's own is put back after a run, and a step stopped by an
-    interrupt (which Dagster records as a failed run) reaches the command as the stop it is."""
+    interrupt (which Dagster records as a failed run) reaches the command as the stop it is, also when another
+    error is raised while the step unwinds from it."""
     from dagster import job, op
 
     from orchestration import pipeline
@@ -404,9 +494,22 @@ def test_a_stop_inside_a_dagster_step_reaches_the_command_and_its_sigterm_handle
     def finishes():
         quiet()
 
+    @op
+    def fails_while_it_stops():
+        from dagster._core.errors import DagsterExecutionInterruptedError
+
+        try:
+            raise DagsterExecutionInterruptedError()  # what Dagster's handler raises in a step on SIGINT or SIGTERM
+        finally:
+            raise RuntimeError("a connection refused to close while the step unwound")  # noqa: B012
+
     @job(logger_defs={"console": finops_console})
     def interrupted_in_a_step():
         stopped()
+
+    @job(logger_defs={"console": finops_console})
+    def interrupted_then_failed():
+        fails_while_it_stops()
 
     def commands_own(signum, frame):
         raise KeyboardInterrupt(f"signal {signum}")
@@ -420,6 +523,11 @@ def test_a_stop_inside_a_dagster_step_reaches_the_command_and_its_sigterm_handle
         with pytest.raises(KeyboardInterrupt, match="interrupted"):
             pipeline._execute(interrupted_in_a_step, settings, DAY, DAY, DagsterInstance.ephemeral(), None, None, True)
         assert signal.getsignal(signal.SIGTERM) is commands_own
+        # an error raised while the step unwinds from the interruption: still a stop, not a failure
+        with pytest.raises(KeyboardInterrupt, match="interrupted"):
+            pipeline._execute(
+                interrupted_then_failed, settings, DAY, DAY, DagsterInstance.ephemeral(), None, None, True
+            )
     finally:
         signal.signal(signal.SIGTERM, previous)
 

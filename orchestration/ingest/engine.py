@@ -652,7 +652,10 @@ def _load_batch(
 
     def on_timeout() -> None:
         timed_out.set()
-        con.interrupt()
+        try:
+            con.interrupt()
+        except duckdb.Error:  # the batch ended and its connection closed meanwhile
+            pass
 
     timer = threading.Timer(timeout_s, on_timeout) if timeout_s else None
     if timer:
@@ -680,6 +683,7 @@ def _load_batch(
             if len(files) > 1 and files[0][0].endswith(".parquet"):
                 if len({_parquet_signature(p) for p, _ in files}) > 1:
                     raise _MixedSchemas
+            _raise_if_stopped(con, timed_out)
             rel = _source_relation(con, contract, files)
             con.execute(
                 f"""
@@ -695,6 +699,7 @@ def _load_batch(
                 ).fetchall()
             }
             part = ds.partition_column
+            _raise_if_stopped(con, timed_out)
             con.execute(
                 f"""
                 copy (
@@ -1101,17 +1106,39 @@ def _log_skips(
 
 
 _live_connections: set = set()  # DuckDB connections reading landing files now (interrupted on SIGTERM)
-_live_guard = threading.Lock()
+_stop_requested: set = set()  # those of them asked to stop: their batch reads nothing more (_raise_if_stopped)
+# reentrant: a signal handler in the main thread may take it while the main thread holds it
+_live_guard = threading.RLock()
+
+
+def _interrupt(connections) -> int:
+    """Stop the reads of those of `connections` still reading; how many. Each is marked, so that its batch starts
+    no statement after this one (DuckDB forgets an interrupt that comes between two statements), and interrupted.
+    Under the guard, so none of them is closed meanwhile (a read's connection leaves the set, under the guard,
+    before it is closed). A connection DuckDB refuses to interrupt is passed over: the mark still stops it."""
+    with _live_guard:
+        live = [c for c in connections if c in _live_connections]
+        for con in live:
+            _stop_requested.add(con)
+            try:
+                con.interrupt()
+            except duckdb.Error:
+                pass
+    return len(live)
+
+
+def _raise_if_stopped(con: duckdb.DuckDBPyConnection, timed_out: threading.Event) -> None:
+    """What an interrupted statement raises, before a statement of a batch whose read was asked to stop or ran
+    out of time."""
+    if con in _stop_requested or timed_out.is_set():
+        raise duckdb.InterruptException("INTERRUPT Error: the run was asked to stop")
 
 
 def interrupt_reads() -> int:
     """Interrupt every landing file being read in this process (a signal handler calls this, so a stop request
     never waits on a slow or hung read); returns how many were interrupted."""
     with _live_guard:
-        live = list(_live_connections)
-    for con in live:
-        con.interrupt()
-    return len(live)
+        return _interrupt(list(_live_connections))
 
 
 def ingest_workers() -> int:
@@ -1175,10 +1202,16 @@ def ingest_days(
     try:
         con.execute("set preserve_insertion_order = true")
 
+        mine: set = set()  # this call's reads in flight
+        stopping = threading.Event()  # this call was stopped: a batch that starts now reads nothing
+
         def load(batch: list[int]) -> list[FileResult]:
             cursor = con.cursor()  # a connection of its own: its temp tables are its own
             with _live_guard:
                 _live_connections.add(cursor)
+                mine.add(cursor)
+                if stopping.is_set():
+                    _stop_requested.add(cursor)
             try:
                 return ingest_files(
                     ds,
@@ -1194,16 +1227,28 @@ def ingest_days(
             finally:
                 with _live_guard:
                     _live_connections.discard(cursor)
+                    _stop_requested.discard(cursor)
+                    mine.discard(cursor)
                 cursor.close()
 
         by_task: dict[int, FileResult] = {}
         records = 0
         with ThreadPoolExecutor(max_workers=min(workers or ingest_workers(), len(batches))) as pool:
-            for batch, results in zip(batches, pool.map(load, batches), strict=True):
-                by_task.update(zip(batch, results, strict=True))
-                if on_progress is not None:
-                    records += sum(r.records_read for r in results)
-                    on_progress(len(by_task), len(tasks), records)
+            try:
+                for batch, results in zip(batches, pool.map(load, batches), strict=True):
+                    by_task.update(zip(batch, results, strict=True))
+                    if on_progress is not None:
+                        records += sum(r.records_read for r in results)
+                        on_progress(len(by_task), len(tasks), records)
+            except BaseException:
+                # a stop request raised here (Dagster raises its interruption in the step, where the command's
+                # SIGTERM handler does not run) or a batch's error: the batches not begun are dropped and the
+                # reads in flight stop, so leaving the pool does not wait on them
+                pool.shutdown(wait=False, cancel_futures=True)
+                with _live_guard:
+                    stopping.set()
+                    _interrupt(list(mine))
+                raise
         return [by_task[i] for i in range(len(tasks))] + skipped
     finally:
         con.close()
