@@ -360,15 +360,20 @@ def test_run_reads_exactly_the_users_files(tmp_path):
 # --- a hung or slow reader never holds the warehouse -----------------------------------------------------
 
 
+def _slow_and_fine(tmp_path) -> None:
+    """A landing day of two one-event files: a_slow.jsonl (the one a test slows down) and b_fine.jsonl."""
+    day = tmp_path / "landing" / "usage_events" / f"day={DAY}"
+    day.mkdir(parents=True)
+    (day / "a_slow.jsonl").write_text(jsonl(event("slow")))
+    (day / "b_fine.jsonl").write_text(jsonl(event("fine")))
+
+
 def test_a_file_that_reads_too_long_is_interrupted_and_logged(tmp_path, monkeypatch):
     """A reader that would run for hours (here: a relation over 10^12 rows standing in for a hung network file)
     is interrupted by the per-file time limit: the file is logged unreadable, the next one loads."""
     from orchestration.ingest import engine
 
-    day = tmp_path / "landing" / "usage_events" / f"day={DAY}"
-    day.mkdir(parents=True)
-    (day / "a_slow.jsonl").write_text(jsonl(event("slow")))
-    (day / "b_fine.jsonl").write_text(jsonl(event("fine")))
+    _slow_and_fine(tmp_path)
     real_relation = engine._source_relation
 
     def relation(con, contract, files):
@@ -378,6 +383,25 @@ def test_a_file_that_reads_too_long_is_interrupted_and_logged(tmp_path, monkeypa
         return sql
 
     monkeypatch.setattr(engine, "_source_relation", relation)
+    slow, fine = ingest_day(USAGE, DAY, str(tmp_path / "landing"), str(tmp_path / "lake"), "salt", file_timeout_s=1)
+    assert (slow.status, slow.records_read) == ("unreadable", 0) and slow.error.startswith("timed out after 1 s")
+    assert (fine.status, fine.records_loaded) == ("loaded", 1)
+
+
+def test_a_time_limit_reached_between_two_statements_still_stops_the_file(tmp_path, monkeypatch):
+    """The time limit passes while a file is copied for reading (no statement running, so DuckDB's interrupt is
+    forgotten): the batch starts no statement after it, the file is logged timed out, the next one loads."""
+    from orchestration.ingest import engine
+
+    _slow_and_fine(tmp_path)
+    real_readable = engine._readable
+
+    def readable(path, tmp, name):
+        if "a_slow" in path:
+            time.sleep(3)  # three times the limit of 1 s
+        return real_readable(path, tmp, name)
+
+    monkeypatch.setattr(engine, "_readable", readable)
     slow, fine = ingest_day(USAGE, DAY, str(tmp_path / "landing"), str(tmp_path / "lake"), "salt", file_timeout_s=1)
     assert (slow.status, slow.records_read) == ("unreadable", 0) and slow.error.startswith("timed out after 1 s")
     assert (fine.status, fine.records_loaded) == ("loaded", 1)

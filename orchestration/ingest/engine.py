@@ -652,10 +652,7 @@ def _load_batch(
 
     def on_timeout() -> None:
         timed_out.set()
-        try:
-            con.interrupt()
-        except duckdb.Error:  # the batch ended and its connection closed meanwhile
-            pass
+        con.interrupt()
 
     timer = threading.Timer(timeout_s, on_timeout) if timeout_s else None
     if timer:
@@ -1111,13 +1108,14 @@ _stop_requested: set = set()  # those of them asked to stop: their batch reads n
 _live_guard = threading.RLock()
 
 
-def _interrupt(connections) -> int:
-    """Stop the reads of those of `connections` still reading; how many. Each is marked, so that its batch starts
-    no statement after this one (DuckDB forgets an interrupt that comes between two statements), and interrupted.
+def _interrupt(only: set | None = None) -> int:
+    """Stop the reads in flight (those of `only`, or all); how many. Each is marked, so that its batch starts no
+    statement after this one (DuckDB forgets an interrupt that comes between two statements), and interrupted.
     Under the guard, so none of them is closed meanwhile (a read's connection leaves the set, under the guard,
-    before it is closed). A connection DuckDB refuses to interrupt is passed over: the mark still stops it."""
+    before it is closed). A connection DuckDB refuses to interrupt is passed over (a signal handler calls this:
+    the stop must go on): the mark still stops it."""
     with _live_guard:
-        live = [c for c in connections if c in _live_connections]
+        live = [c for c in _live_connections if only is None or c in only]
         for con in live:
             _stop_requested.add(con)
             try:
@@ -1137,8 +1135,7 @@ def _raise_if_stopped(con: duckdb.DuckDBPyConnection, timed_out: threading.Event
 def interrupt_reads() -> int:
     """Interrupt every landing file being read in this process (a signal handler calls this, so a stop request
     never waits on a slow or hung read); returns how many were interrupted."""
-    with _live_guard:
-        return _interrupt(list(_live_connections))
+    return _interrupt()
 
 
 def ingest_workers() -> int:
@@ -1240,14 +1237,16 @@ def ingest_days(
                     if on_progress is not None:
                         records += sum(r.records_read for r in results)
                         on_progress(len(by_task), len(tasks), records)
+            except Exception:
+                raise  # a batch's error: the reads in flight end as before
             except BaseException:
-                # a stop request raised here (Dagster raises its interruption in the step, where the command's
-                # SIGTERM handler does not run) or a batch's error: the batches not begun are dropped and the
-                # reads in flight stop, so leaving the pool does not wait on them
+                # a stop request raised here (KeyboardInterrupt; Dagster raises its interruption, a BaseException
+                # too, in the step, where the command's SIGTERM handler does not run): the batches not begun are
+                # dropped and the reads in flight stop, so leaving the pool does not wait on them
                 pool.shutdown(wait=False, cancel_futures=True)
                 with _live_guard:
                     stopping.set()
-                    _interrupt(list(mine))
+                    _interrupt(mine)
                 raise
         return [by_task[i] for i in range(len(tasks))] + skipped
     finally:
