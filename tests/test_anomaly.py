@@ -149,22 +149,53 @@ def z_of(values, expected, scale):
 
 
 def test_the_baseline_median_is_numpys_to_the_last_bit():
-    """The decomposition's baselines take the median of a few weeks without numpy's cost per call: the same
-    float as np.median, ties, zeros and NaN included."""
-    from orchestration.anomaly.frames import _median, _median_of_rows
+    """The decomposition's baselines take the median of a few weeks per route and component at once: the same
+    float as np.median, ties and zeros included."""
+    from orchestration.anomaly.frames import median_of_lags
 
     rng = np.random.default_rng(7)
-    for n in (1, 2, 3, 4, 5):
-        for _ in range(2_000):
-            values = list(rng.normal(size=n) * 10.0 ** rng.integers(-3, 9))
-            values = [round(v, 2) for v in values] if rng.random() < 0.3 else values
-            values = [0.0] * n if rng.random() < 0.1 else values
-            assert _median(values) == float(np.median(values))
-            rows = rng.normal(size=(n, 4)) * 1e4
-            rows[rng.random(size=(n, 4)) < 0.2] = 0.0
-            assert np.array_equal(_median_of_rows(rows), np.median(rows, axis=0))
-    assert np.isnan(_median([1.0, float("nan"), 2.0, 3.0]))
-    assert np.array_equal(_median_of_rows(np.array([[1.0, np.nan], [2.0, 3.0]])), [1.5, np.nan], equal_nan=True)
+    for weeks in (1, 2, 3, 4, 5):
+        values = rng.normal(size=(5_000, weeks)) * 10.0 ** rng.integers(-3, 9, size=(5_000, 1))
+        values[rng.random(size=values.shape) < 0.3] = 0.0
+        values[:1_000] = np.round(values[:1_000], 2)
+        assert np.array_equal(median_of_lags(values), np.median(values, axis=1))
+
+
+def test_periods_decomposed_at_once_are_each_the_same_floats_as_alone():
+    """decompose_many (every anomalous period of a level at once) gives each period what decompose gives it
+    alone, to the last bit: expected, observed and every driver's contribution. Random periods of up to 12
+    routes, with the cases where a factor is undefined: no transactions, no successful tokens, a model or a
+    route in one period only, zero tokens, no list cost without caching."""
+    rng = random.Random(11)
+
+    def random_period():
+        if rng.random() < 0.1:
+            return rng.choice([0, 5]), 0, []
+        routes = []
+        for model in sorted(rng.sample(["a", "b", "c", "d"], rng.randint(1, 4))):
+            for route in sorted(rng.sample(["payg", "provisioned", "spillover"], rng.randint(1, 3))):
+                tokens = rng.choice([0, rng.randint(0, 2_000_000)])
+                listed = tokens * rng.uniform(0.1, 20) / 1e6
+                cost = listed * rng.uniform(0.5, 1.0) if route != "provisioned" else rng.uniform(0, 80)
+                no_cache = rng.choice([0.0, listed / rng.uniform(0.3, 1)])
+                routes.append((model, route, tokens, round(cost, 6), listed, no_cache))
+        tokens = sum(r[2] for r in routes)
+        return rng.choice([0, rng.randint(1, 500)]), rng.choice([0, int(tokens * rng.uniform(0.5, 1))]), routes
+
+    pairs = [(random_period(), random_period()) for _ in range(600)]
+    rows, transactions, ok_tokens = [], np.zeros((2, len(pairs))), np.zeros((2, len(pairs)))
+    for t, pair in enumerate(pairs):
+        for side, (count, ok, routes) in enumerate(pair):
+            transactions[side, t], ok_tokens[side, t] = count, ok
+            rows += [(t, side, *r) for r in routes]
+    routes = pd.DataFrame(rows, columns=["t", "side", "model", "route", *core.ROUTE_FIELDS])
+    shuffled = routes.sample(frac=1, random_state=3)  # in any order
+    expected, observed, contributions = core.decompose_many(shuffled, transactions, ok_tokens)
+    assert contributions.shape == (600, len(core.DRIVERS) + 1)
+    for t, pair in enumerate(pairs):
+        before, after = (period(count, ok, routes) for count, ok, routes in pair)
+        alone = core.decompose(before, after)
+        assert (expected[t], observed[t], contributions[t].tolist()) == (alone[0], alone[1], list(alone[2].values()))
 
 
 def test_an_episodes_other_signals_are_the_other_metrics_of_its_series_and_periods():

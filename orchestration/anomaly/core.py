@@ -242,6 +242,113 @@ def decompose(before: Mapping, after: Mapping) -> tuple[float, float, dict[str, 
     return expected, observed, contributions
 
 
+PERIODS_AT_ONCE = 20_000  # periods x routes whose coalition values are computed at once (about 40 MB an array)
+
+
+def _lookup(left: pd.DataFrame, right: pd.DataFrame, on: list[str], columns: list[str]) -> pd.DataFrame:
+    """right's columns for each row of left (NaN where right has none): a left join in left's order."""
+    return left[on].merge(right[[*on, *columns]], on=on, how="left", sort=False)[columns].reset_index(drop=True)
+
+
+def _shapley_of_periods(scal: dict, vec: dict) -> np.ndarray:
+    """The drivers' Shapley values of periods with the same number of routes r, as decompose computes one
+    period's: scalar factors (before, after) as (periods,) arrays, per-route factors as (periods, r) arrays."""
+    moved = ((np.arange(2 ** len(DRIVERS))[:, None] >> np.arange(len(DRIVERS))) & 1).astype(bool)
+    column = {DRIVER_FACTORS[d]: i for i, d in enumerate(DRIVERS)}
+
+    def scalar(k: str) -> np.ndarray:
+        v0, v1 = scal[k]
+        return np.where(moved[None, :, column[k]], v1[:, None], v0[:, None])
+
+    def per_route(k: str) -> np.ndarray:
+        v0, v1 = vec[k]
+        return np.where(moved[None, :, column[k], None], v1[:, None, :], v0[:, None, :])
+
+    x, z, c, p = (per_route(k) for k in ("x", "z", "c", "p"))
+    # each sum over a contiguous last axis, as numpy sums one period's array (pairwise, in this order)
+    terms = np.ascontiguousarray(x * z * c * p)
+    values = scalar("capacity") + scalar("T") * scalar("tau") * scalar("y") * np.sum(terms, axis=2)
+    return np.stack(
+        [
+            np.sum(np.ascontiguousarray(w * (values[:, a] - values[:, b])), axis=1)
+            for b, a, w in _coalitions(len(DRIVERS))
+        ],
+        axis=1,
+    )
+
+
+def decompose_many(routes: pd.DataFrame, transactions: np.ndarray, ok_tokens: np.ndarray):
+    """decompose() of n periods at once, each the same floats: `routes` has a row per period `t` (0 to n - 1),
+    `side` (0: before, 1: after), model and route, with ROUTE_FIELDS; `transactions` and `ok_tokens` are (2, n)
+    arrays (row 0 before, row 1 after). Returns expected (n), observed (n) and the contributions (n, DRIVERS
+    and `other`). Undefined factors are NaN here where decompose has None."""
+    n = transactions.shape[1]
+    routes = routes.sort_values(["t", "side", "model", "route"], kind="stable").reset_index(drop=True)
+    t, side = routes["t"].to_numpy(np.int64), routes["side"].to_numpy(np.int64)
+    tokens, cost = routes["tokens"].to_numpy(float), routes["cost"].to_numpy(float)
+    provisioned = (routes["route"] == "provisioned").to_numpy()
+    totals = {name: np.zeros((2, n)) for name in ("tokens", "cost", "capacity")}
+    np.add.at(totals["tokens"], (side, t), tokens)  # one addition after the other, in the routes' order
+    np.add.at(totals["cost"], (side, t), cost)
+    np.add.at(totals["capacity"], (side[provisioned], t[provisioned]), cost[provisioned])
+    with np.errstate(all="ignore"):
+        tau = np.where(transactions != 0, ok_tokens / transactions, np.nan)
+        y = np.where(ok_tokens != 0, totals["tokens"] / ok_tokens, np.nan)
+    by_model = routes.groupby(["t", "side", "model"], sort=False)["tokens"].sum().rename("model_tokens").reset_index()
+
+    # the routes that are not provisioned, of either period, in decompose's order (sorted by model and route)
+    union = routes.loc[~provisioned, ["t", "model", "route"]].drop_duplicates().sort_values(["t", "model", "route"])
+    union = union.reset_index(drop=True)
+    ut = union["t"].to_numpy(np.int64)
+    picked = {}
+    for s in (0, 1):
+        mine = routes[routes["side"] == s]
+        own = _lookup(union, mine, ["t", "model", "route"], list(ROUTE_FIELDS))
+        present = own["tokens"].notna().to_numpy()
+        model_tokens = _lookup(union, by_model[by_model["side"] == s], ["t", "model"], ["model_tokens"])
+        model_tokens = model_tokens["model_tokens"].to_numpy(float)
+        has_model = ~np.isnan(model_tokens)
+        tok, cst, listed, no_cache = (own[f].to_numpy(float) for f in ROUTE_FIELDS)
+        n_tokens = totals["tokens"][s, ut]
+        with np.errstate(all="ignore"):
+            x = np.where(has_model, np.where(n_tokens != 0, model_tokens / n_tokens, np.nan), np.nan)
+            x_default = np.where(transactions[s, ut] != 0, 0.0, np.nan)
+            z_default = np.where(has_model & ~np.isnan(x) & (x != 0), 0.0, np.nan)
+            z = np.where(present, np.where(model_tokens != 0, tok / model_tokens, np.nan), z_default)
+            c = np.where(present & (no_cache != 0), listed / no_cache, np.nan)
+            c_true = ~np.isnan(c) & (c != 0)
+            p = np.where(c_true & (tok * c != 0), cst / (tok * c), np.nan)
+        picked[s] = {"x": np.where(has_model, x, x_default), "z": z, "c": c, "p": p}
+    scalars = {"T": transactions, "tau": tau, "y": y, "capacity": totals["capacity"]}
+
+    def both(f0: np.ndarray, f1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A factor's value before and after: an undefined one takes the other period's; undefined in both, 0."""
+        before, after = np.where(np.isnan(f0), f1, f0), np.where(np.isnan(f1), f0, f1)
+        return np.where(np.isnan(before), 0.0, before), np.where(np.isnan(after), 0.0, after)
+
+    scal = {k: both(v[0], v[1]) for k, v in scalars.items()}
+    vec = {k: both(picked[0][k], picked[1][k]) for k in ("x", "z", "c", "p")}
+    width = np.bincount(ut, minlength=n)  # routes per period
+    first = np.r_[0, np.cumsum(width)[:-1]]
+    contributions = np.zeros((n, len(DRIVERS) + 1))
+    for r in np.unique(width):
+        periods = np.flatnonzero(width == r)
+        step = max(1, PERIODS_AT_ONCE // max(int(r), 1))
+        for start in range(0, len(periods), step):
+            at = periods[start : start + step]
+            rows = first[at][:, None] + np.arange(r)[None, :]  # (periods, r) rows of `union`
+            contributions[at, : len(DRIVERS)] = _shapley_of_periods(
+                {k: (v0[at], v1[at]) for k, (v0, v1) in scal.items()},
+                {k: (v0[rows], v1[rows]) for k, (v0, v1) in vec.items()},
+            )
+    expected, observed = totals["cost"][0], totals["cost"][1]
+    explained = np.zeros(n)
+    for i in range(len(DRIVERS)):
+        explained = explained + contributions[:, i]
+    contributions[:, -1] = (observed - expected) - explained
+    return expected, observed, contributions
+
+
 # --- detection ------------------------------------------------------------------------------------------------------
 
 

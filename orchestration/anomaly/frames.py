@@ -190,79 +190,49 @@ def other_signals(flagged: dict, key_values: tuple, periods, metric: str) -> str
     return ",".join(sorted(found)) or None
 
 
-class SeriesComponents:
-    """One series' components per period, for the decomposition of its periods against their baseline: `routes`
-    {period: {(model, route): [tokens, cost, list_cost, no_cache_list_cost]}}, `transactions` and `ok_tokens`
-    {period: sum} (series_components builds them)."""
-
-    def __init__(self, routes: dict, transactions: dict, ok_tokens: dict, grain: str):
-        self.routes, self.transactions, self.ok_tokens = routes, transactions, ok_tokens
-        self.step = core.PERIOD[grain] * core.SEASON[grain]
-
-    def observed(self, period) -> dict:
-        return {
-            "transactions": float(self.transactions.get(period, 0.0)),
-            "ok_tokens": float(self.ok_tokens.get(period, 0.0)),
-            "routes": self.routes.get(period, {}),
-        }
-
-    def baseline(self, period) -> dict:
-        """The median, component by component, of the same slot over the previous weeks (absent: zero)."""
-        lags = [self.observed(period - w * self.step) for w in range(1, core.BASELINE_WEEKS + 1)]
-        keys = set().union(*(lag["routes"] for lag in lags))
-        zero = np.zeros(len(ROUTE_VALUES))
-        return {
-            "transactions": _median([lag["transactions"] for lag in lags]),
-            "ok_tokens": _median([lag["ok_tokens"] for lag in lags]),
-            "routes": {k: _median_of_rows(np.stack([lag["routes"].get(k, zero) for lag in lags])) for k in keys},
-        }
+def median_of_lags(values: np.ndarray) -> np.ndarray:
+    """np.median(values, axis=1) of an array of a few lags per row without NaN (zeros for absent lags): the
+    middle value, or the mean of the two middle ones, the same float as numpy's."""
+    ordered = np.sort(values, axis=1)
+    mid = values.shape[1] // 2
+    return ordered[:, mid] if values.shape[1] % 2 else (ordered[:, mid - 1] + ordered[:, mid]) / 2
 
 
-def series_components(frame: pd.DataFrame, keys: list[str], wanted: set, grain: str) -> dict:
-    """The SeriesComponents of the series of `frame` (rows of one level and grain, keyed by `keys`) whose key
-    values are in `wanted`: one grouping of their rows for all of them, each series' sums the same as grouping
-    its rows alone (the rows in the frame's order). A series with a missing key value has no rows (a missing
+def period_components(frame: pd.DataFrame, keys: list[str], targets: pd.DataFrame, grain: str):
+    """The components of each target period (targets: the series' keys and `period`, a row per period t) and of
+    its baseline, for core.decompose_many: the routes (t, side, model, route, core.ROUTE_FIELDS; side 1 the
+    period's own sums, side 0 the median, route by route, of the same slot over the BASELINE_WEEKS weeks
+    before, a week without the route counting 0), and transactions and ok_tokens as (2, n) arrays the same way.
+    `frame`: rows of one level and grain (by_grain). A series with a missing key value has no rows (a missing
     value equals nothing), as one without any."""
-    if keys:
-        if len(keys) == 1:
-            mine = frame[keys[0]].isin([k[0] for k in wanted])
-        else:
-            mine = pd.MultiIndex.from_frame(frame[keys]).isin(list(wanted))
-        frame = frame[np.asarray(mine)]
+    step = core.PERIOD[grain] * core.SEASON[grain]
+    weeks, n = core.BASELINE_WEEKS, len(targets)
+    on = [*keys, "period"]
     calls = frame[frame["route"].notna()]
-    routes: dict = {}
-    summed = calls.groupby([*keys, "period", "model", "route"])[list(ROUTE_VALUES)].sum()
-    for (*key, period, model, route), values in zip(summed.index, summed.to_numpy(float), strict=True):
-        routes.setdefault(tuple(key), {}).setdefault(period, {})[(model, route)] = values
-    sums: dict = {"transactions": {}, "ok_tokens": {}}
+    lags = pd.concat(
+        [targets[keys].assign(period=targets["period"] - w * step, t=np.arange(n), lag=w) for w in range(weeks + 1)],
+        ignore_index=True,
+    )
+    scalars = {}
     for name, rows in (("transactions", frame), ("ok_tokens", calls)):
-        summed = rows.groupby([*keys, "period"])[name].sum()
-        index = summed.index if keys else [(period,) for period in summed.index]
-        for (*key, period), value in zip(index, summed.to_numpy(), strict=True):
-            sums[name].setdefault(tuple(key), {})[period] = value
-    return {
-        k: SeriesComponents(routes.get(k, {}), sums["transactions"].get(k, {}), sums["ok_tokens"].get(k, {}), grain)
-        for k in wanted
-    }
-
-
-def _median(values: list[float]) -> float:
-    """np.median of a few numbers, without its fixed cost per call (a baseline takes three per period): the middle
-    value, or the mean of the two middle ones, the same float as numpy's; numpy's own where one is NaN."""
-    if any(v != v for v in values):
-        return float(np.median(values))
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return float(ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2)
-
-
-def _median_of_rows(rows: np.ndarray) -> np.ndarray:
-    """np.median(rows, axis=0) the same way."""
-    if np.isnan(rows).any():
-        return np.median(rows, axis=0)
-    ordered = np.sort(rows, axis=0)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+        found = lags.merge(rows.groupby(on)[name].sum().reset_index(), on=on)  # groupby drops missing keys
+        values = np.zeros((n, weeks + 1))
+        values[found["t"].to_numpy(), found["lag"].to_numpy()] = found[name].to_numpy(float)
+        scalars[name] = np.stack([median_of_lags(values[:, 1:]), values[:, 0]])
+    summed = calls.groupby([*on, "model", "route"])[list(ROUTE_VALUES)].sum().reset_index()
+    found = lags.merge(summed, on=on)
+    fields = dict(zip(ROUTE_VALUES, core.ROUTE_FIELDS, strict=True))
+    observed = found.loc[found["lag"] == 0, ["t", "model", "route", *ROUTE_VALUES]].assign(side=1)
+    before = found[found["lag"] > 0]
+    route_of = before.groupby(["t", "model", "route"], sort=False).ngroup().to_numpy()
+    lagged = np.zeros((route_of.max() + 1 if len(route_of) else 0, weeks, len(ROUTE_VALUES)))
+    lagged[route_of, before["lag"].to_numpy() - 1] = before[list(ROUTE_VALUES)].to_numpy(float)
+    first = np.unique(route_of, return_index=True)[1]
+    baseline = before.iloc[first][["t", "model", "route"]].reset_index(drop=True).assign(side=0)
+    medians = median_of_lags(lagged.transpose(0, 2, 1).reshape(-1, weeks)).reshape(len(first), len(ROUTE_VALUES))
+    baseline[list(ROUTE_VALUES)] = medians
+    routes = pd.concat([baseline, observed], ignore_index=True).rename(columns=fields)
+    return routes, scalars["transactions"], scalars["ok_tokens"]
 
 
 # the components of a route, in the order of core.ROUTE_FIELDS
@@ -302,26 +272,31 @@ def build_episodes(components: pd.DataFrame, signals: pd.DataFrame) -> pd.DataFr
         values, expecteds, zs = (flagged[c].to_numpy(float) for c in ("value", "expected", "z"))
         series_of = [tuple(key_columns[k][start] for k in keys) for start in starts]
         # a deployment's cost is its reservation's (fct_capacity_hourly): no use-case cost to decompose. The
-        # decomposition reads the episodes' periods and the same slot of the BASELINE_WEEKS weeks before
-        components_of = {}
+        # decomposition reads the episodes' periods and the same slot of the BASELINE_WEEKS weeks before, each
+        # series' period once (several metrics may flag it), all of them at once
+        drivers = (*core.DRIVERS, "other")
         if level != DEPLOYMENT:
             season = step * core.SEASON[grain]
-            read = list({period - w * season for period in periods for w in range(core.BASELINE_WEEKS + 1)})
+            flagged_periods = flagged["period"].drop_duplicates()
+            read = pd.concat([flagged_periods - w * season for w in range(core.BASELINE_WEEKS + 1)]).unique()
             frame = level_frame(components, level)
             frame = by_grain(frame[period_of(frame, grain).isin(read)], grain)
-            components_of = series_components(frame, keys, set(series_of), grain)
+            target_of = flagged.groupby([*keys, "period"], dropna=False, sort=False).ngroup().to_numpy()
+            targets = flagged.iloc[np.unique(target_of, return_index=True)[1]][[*keys, "period"]]
+            decomposed = core.decompose_many(*period_components(frame, keys, targets.reset_index(drop=True), grain))
+            expected_of, observed_of = decomposed[0].tolist(), decomposed[1].tolist()
+            contributions_of = decomposed[2].tolist()
         for start, end, key_values in zip(starts, ends, series_of, strict=True):
             episode_periods = periods[start:end]
             first_values = dict(zip(keys, key_values, strict=True))
             metric = metrics[start]
-            totals = dict.fromkeys((*core.DRIVERS, "other"), 0.0)
+            totals = dict.fromkeys(drivers, 0.0)
             expected_cost = observed_cost = 0.0
-            for period in episode_periods if level != DEPLOYMENT else []:
-                series = components_of[key_values]
-                expected, observed, contributions = core.decompose(series.baseline(period), series.observed(period))
-                expected_cost += expected
-                observed_cost += observed
-                for driver, amount in contributions.items():
+            for row in range(start, end) if level != DEPLOYMENT else []:
+                t = target_of[row]
+                expected_cost += expected_of[t]
+                observed_cost += observed_of[t]
+                for driver, amount in zip(drivers, contributions_of[t], strict=True):
                     totals[driver] += amount
             impact_cents = int(round(observed_cost * 100)) - int(round(expected_cost * 100))
             cents = core.to_cents(totals, impact_cents)
