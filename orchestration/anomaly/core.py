@@ -104,9 +104,14 @@ def _coalitions(n: int) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]
 
 
 def shapley_of_table(values: np.ndarray, n: int) -> np.ndarray:
-    """The Shapley values of n players from the game's value on every coalition (values[mask], bit i: player i
-    moved), vectorised: sum over the coalitions S without i of weight(|S|) (v(S + i) - v(S))."""
-    return np.array([float(np.sum(w * (values[a] - values[b]))) for b, a, w in _coalitions(n)])
+    """The Shapley values of n players from the game's value on every coalition (values[..., mask], bit i: player
+    i moved), for each row of the leading axes: sum over the coalitions S without i of weight(|S|) (v(S + i) -
+    v(S)). Each sum runs over a contiguous last axis, so a row's values are summed as numpy sums one row alone
+    (pairwise, in this order): the same floats whatever the other rows."""
+    return np.stack(
+        [np.sum(np.ascontiguousarray(w * (values[..., a] - values[..., b])), axis=-1) for b, a, w in _coalitions(n)],
+        axis=-1,
+    )
 
 
 def to_cents(values: Mapping[str, float], total_cents: int) -> dict[str, int]:
@@ -124,54 +129,7 @@ def to_cents(values: Mapping[str, float], total_cents: int) -> dict[str, int]:
 
 
 ROUTE_FIELDS = ("tokens", "cost", "list_cost", "no_cache_list_cost")
-
-
-def route_table(routes) -> dict[tuple[str, str], np.ndarray]:
-    """Routes as {(model, route): [tokens, cost, list_cost, no_cache_list_cost]} (from a frame or as they are)."""
-    if isinstance(routes, dict):
-        return routes
-    return {
-        (m, r): np.array(v, dtype=float)
-        for m, r, *v in routes[["model", "route", *ROUTE_FIELDS]].itertuples(index=False, name=None)
-    }
-
-
-def factors(period: Mapping) -> dict:
-    """The decomposition's factors of one period from its components: scalars T, tau, y, capacity; per model x;
-    per route z, c, p (None where undefined, e.g. a ratio over nothing). `period` holds T, ok_tokens, and
-    `routes`: model, route, tokens, cost, list_cost, no_cache_list_cost (a frame, or route_table's dict)."""
-    routes = route_table(period["routes"])
-    t = float(period["transactions"])
-    ok = float(period["ok_tokens"])
-    n = float(sum(v[0] for v in routes.values()))
-    by_model: dict[str, float] = {}
-    for (model, _), v in routes.items():
-        by_model[model] = by_model.get(model, 0.0) + float(v[0])
-
-    def ratio(a: float, b: float) -> float | None:
-        return a / b if b else None
-
-    f: dict = {
-        "T": t,
-        "tau": ratio(ok, t),
-        "y": ratio(n, ok),
-        "capacity": float(sum(v[1] for (_, r), v in routes.items() if r == "provisioned")),
-        "x": {m: ratio(v, n) for m, v in by_model.items()},
-        "z": {},
-        "c": {},
-        "p": {},
-    }
-    for (model, route), (tokens, cost, listed, no_cache) in routes.items():
-        if route == "provisioned":
-            continue
-        key = (model, route)
-        f["z"][key] = ratio(float(tokens), by_model[model])
-        c = ratio(float(listed), float(no_cache))
-        f["c"][key] = c
-        f["p"][key] = ratio(float(cost), float(tokens) * c) if c else None
-    return f
-
-
+# the factor each driver moves (the module docstring's identity)
 DRIVER_FACTORS = {
     "volume": "T",
     "tokens_per_transaction": "tau",
@@ -184,62 +142,20 @@ DRIVER_FACTORS = {
 }
 
 
-def _pick(a, b):
-    """The value of a factor: a, or b where a is undefined (the other period's value contributes no change)."""
-    return b if a is None else a
-
-
 def decompose(before: Mapping, after: Mapping) -> tuple[float, float, dict[str, float]]:
     """Expected cost (before), observed cost (after) and each driver's contribution (Shapley) to the change,
     plus `other`: what the factor model cannot explain (only where a factor is undefined in both periods; 0
-    otherwise)."""
-    f0, f1 = factors(before), factors(after)
-    routes = sorted(set(f0["z"]) | set(f1["z"]))
-    models = sorted(set(f0["x"]) | set(f1["x"]))
-
-    def get(f, name, key=None):
-        if key is None:
-            return f[name]
-        if name == "x":
-            return f["x"].get(key, 0.0 if f["T"] else None)
-        # a route's share of its model is 0 where the model ran without it, undefined where the model did not run
-        default = 0.0 if name == "z" and f["x"].get(key[0]) else None
-        return f[name].get(key, default)
-
-    # a factor undefined in one period takes the other period's value
-    scal = {k: (_pick(get(f0, k), get(f1, k)), _pick(get(f1, k), get(f0, k))) for k in ("T", "tau", "y", "capacity")}
-    vec = {
-        name: {
-            key: (_pick(get(f0, name, key), get(f1, name, key)), _pick(get(f1, name, key), get(f0, name, key)))
-            for key in (models if name == "x" else routes)
-        }
-        for name in ("x", "z", "c", "p")
-    }
-
-    # the cost of every coalition of moved drivers at once: row = coalition (bit i: DRIVERS[i] moved)
-    moved = ((np.arange(2 ** len(DRIVERS))[:, None] >> np.arange(len(DRIVERS))) & 1).astype(bool)
-    column = {DRIVER_FACTORS[d]: i for i, d in enumerate(DRIVERS)}
-
-    def num(v) -> float:
-        return 0.0 if v is None else float(v)
-
-    def scalar(k: str) -> np.ndarray:
-        v0, v1 = scal[k]
-        return np.where(moved[:, column[k]], num(v1), num(v0))
-
-    def per_route(name: str, keys: list) -> np.ndarray:
-        a0 = np.array([num(vec[name][k][0]) for k in keys])
-        a1 = np.array([num(vec[name][k][1]) for k in keys])
-        return np.where(moved[:, column[name]][:, None], a1[None, :], a0[None, :])
-
-    x = per_route("x", [m for m, _ in routes])
-    z, c, p = (per_route(name, routes) for name in ("z", "c", "p"))
-    values = scalar("capacity") + scalar("T") * scalar("tau") * scalar("y") * np.sum(x * z * c * p, axis=1)
-    contributions = dict(zip(DRIVERS, shapley_of_table(values, len(DRIVERS)).tolist(), strict=True))
-    expected = float(sum(v[1] for v in route_table(before["routes"]).values()))
-    observed = float(sum(v[1] for v in route_table(after["routes"]).values()))
-    contributions["other"] = (observed - expected) - sum(contributions.values())
-    return expected, observed, contributions
+    otherwise). A period holds `transactions`, `ok_tokens` and `routes`, a frame of model, route and
+    ROUTE_FIELDS. decompose_many of this one period."""
+    periods = (before, after)
+    columns = ["model", "route", *ROUTE_FIELDS]
+    parts = [p["routes"][columns].assign(t=0, side=side) for side, p in enumerate(periods) if len(p["routes"])]
+    routes = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["t", "side", *columns])
+    transactions = np.array([[float(p["transactions"])] for p in periods])
+    ok_tokens = np.array([[float(p["ok_tokens"])] for p in periods])
+    expected, observed, contributions = decompose_many(routes, transactions, ok_tokens)
+    drivers = (*DRIVERS, "other")
+    return float(expected[0]), float(observed[0]), dict(zip(drivers, contributions[0].tolist(), strict=True))
 
 
 PERIODS_AT_ONCE = 20_000  # periods x routes whose coalition values are computed at once (about 40 MB an array)
@@ -265,16 +181,10 @@ def _shapley_of_periods(scal: dict, vec: dict) -> np.ndarray:
         return np.where(moved[None, :, column[k], None], v1[:, None, :], v0[:, None, :])
 
     x, z, c, p = (per_route(k) for k in ("x", "z", "c", "p"))
-    # each sum over a contiguous last axis, as numpy sums one period's array (pairwise, in this order)
+    # summed over a contiguous last axis, as numpy sums one period's array (pairwise, in this order)
     terms = np.ascontiguousarray(x * z * c * p)
     values = scalar("capacity") + scalar("T") * scalar("tau") * scalar("y") * np.sum(terms, axis=2)
-    return np.stack(
-        [
-            np.sum(np.ascontiguousarray(w * (values[:, a] - values[:, b])), axis=1)
-            for b, a, w in _coalitions(len(DRIVERS))
-        ],
-        axis=1,
-    )
+    return shapley_of_table(values, len(DRIVERS))
 
 
 def decompose_many(routes: pd.DataFrame, transactions: np.ndarray, ok_tokens: np.ndarray):
