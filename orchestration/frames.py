@@ -31,6 +31,20 @@ def to_pandas(relation) -> pd.DataFrame:
     return frame
 
 
+def previous(session, this) -> pd.DataFrame | None:
+    """The rows the model's own table (dbt.this) holds from its last build, or None before its first: a table
+    model's Python code runs before its new table replaces the old one."""
+    if hasattr(session, "createDataFrame"):  # Spark
+        name = f"{this.schema}.{this.identifier}"
+        return to_pandas(session.table(name)) if session.catalog.tableExists(name) else None
+    found = session.execute(  # fetchall: DuckDB keeps a result not read to its end open on the connection
+        "select count(*) from information_schema.tables where table_catalog = ? and table_schema = ? "
+        "and table_name = ?",
+        [this.database, this.schema, this.identifier],
+    ).fetchall()[0][0]
+    return session.sql(f"select * from {this!r}").df() if found else None
+
+
 def output(frame: pd.DataFrame, session, columns: dict[str, str]):
     """The model's result with exactly these columns and types (TYPES keys), empty or not: a DuckDB relation
     cast column by column, or a Spark DataFrame with an explicit schema."""

@@ -226,6 +226,79 @@ def test_series_with_the_same_data_are_fitted_once_and_get_the_rows_of_their_own
 
 
 @pytest.mark.unit
+def test_the_backtests_of_a_week_read_the_same_days():
+    """The backtests end on the last Sunday on or before the origin (2026-03-01 and 2026-03-08 are Sundays) and
+    read at most history_days - 6 days up to it: a history of 70 days kept up to any day of one week gives the
+    same backtest rows. A series with 56 days up to that Sunday is backtested; with 55 (its 57 days reaching
+    Tuesday) it falls back, too short, though its whole history would have been long enough."""
+    assert [core.backtest_end(f"2026-03-0{d}").date() for d in (1, 2, 7, 8)] == [
+        date(2026, 3, 1),
+        date(2026, 3, 1),
+        date(2026, 3, 1),
+        date(2026, 3, 8),
+    ]
+    full = synthetic(9, series=2, days=90)  # 2026-01-05 to 2026-04-04 (a Saturday)
+    week = []
+    for origin in pd.date_range("2026-03-22", "2026-03-28"):  # a Sunday to a Saturday
+        kept = full[(full["ds"] <= origin) & (full["ds"] > origin - pd.Timedelta(days=70))]
+        week.append(core.backtest_history(kept, 70).reset_index(drop=True))
+    for rows in week:
+        pd.testing.assert_frame_equal(rows, week[0], check_exact=True)
+    assert (week[0]["ds"].min(), week[0]["ds"].max()) == (pd.Timestamp("2026-01-18"), pd.Timestamp("2026-03-22"))
+    start = pd.Timestamp("2026-01-05")  # 56 days up to Sunday 2026-03-01, the origin Tuesday 03-03
+    long = pd.DataFrame({"unique_id": "s56", "ds": start + pd.to_timedelta(range(58), "D"), "y": 5.0})
+    short = pd.DataFrame({"unique_id": "s55", "ds": start + pd.to_timedelta(range(1, 58), "D"), "y": 5.0})
+    history = pd.concat([long, short, synthetic(9, series=1, days=60)], ignore_index=True)
+    history = history[history["ds"] <= pd.Timestamp("2026-03-03")]
+    tested = core.backtest_history(history, 365)
+    assert tested.groupby("unique_id").size().to_dict() == {"s0": 56, "s55": 55, "s56": 56}
+    plan = core.plan(history, tested).set_index("unique_id")
+    assert plan["mode"].to_dict() == {"s0": "backtest", "s55": "fallback", "s56": "backtest"}
+    assert plan.loc["s55", ["fallback_reason", "history_days"]].tolist() == ["too_short_for_backtest", 57]
+
+
+@pytest.mark.unit
+def test_a_series_keeps_its_backtest_rows_while_its_data_are_the_same(monkeypatch):
+    """An earlier result's rows are reused by key: a series whose days and values are the same to the bit keeps
+    them (a planted value shows they are not recomputed), one whose last value moved by 1e-9 or whose days moved
+    a day is backtested again, and a copy of a reused series under a new id gets the same rows. Other methods
+    give other keys. With nothing to reuse the result is accuracy(backtest()) itself."""
+    methods = ("seasonal_naive", "ets")
+    history = synthetic(6, series=4, days=70)
+    first = core.accuracy_reusing(history, methods)
+    alone = core.accuracy(core.backtest(history, methods)).sort_values(["unique_id", "method"], ignore_index=True)
+    ordered = first.drop(columns="backtest_key").sort_values(["unique_id", "method"], ignore_index=True)
+    pd.testing.assert_frame_equal(ordered, alone, check_exact=True)
+    keys = core.backtest_keys(history, methods)
+    assert len(set(keys.values())) == 4 and set(first["backtest_key"]) == set(keys.values())
+    assert core.backtest_keys(history, ("seasonal_naive", "mstl"))["s0"] != keys["s0"]
+
+    planted = first.copy()
+    planted.loc[(planted["unique_id"] == "s0") & (planted["method"] == "ets"), "mase"] = 123.0
+    s1, s2 = history["unique_id"] == "s1", history["unique_id"] == "s2"
+    later = history.copy()
+    later.loc[s1 & (later["ds"] == later["ds"].max()), "y"] += 1e-9
+    later.loc[s2, "ds"] += pd.Timedelta(days=1)
+    later = pd.concat([later, history[history["unique_id"] == "s3"].assign(unique_id="s3_copy")], ignore_index=True)
+    fitted: list[set] = []
+    real = core.backtest
+    monkeypatch.setattr(core, "backtest", lambda h, m, w=None: fitted.append(set(h["unique_id"])) or real(h, m, w))
+    again = core.accuracy_reusing(later, methods, planted)
+    assert fitted == [{"s1", "s2"}]
+    mase = again.set_index(["unique_id", "method"])["mase"]
+    assert mase[("s0", "ets")] == 123.0  # reused, not recomputed
+    fresh = core.accuracy(real(later[later["unique_id"].isin(["s1", "s2"])], methods))
+    fresh = fresh.set_index(["unique_id", "method"])
+    for uid in ("s1", "s2"):
+        for method in methods:
+            assert mase[(uid, method)] == fresh.loc[(uid, method), "mase"]
+    copy = again[again["unique_id"] == "s3_copy"].drop(columns="unique_id").reset_index(drop=True)
+    s3 = first[first["unique_id"] == "s3"].drop(columns="unique_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(copy, s3, check_exact=True)
+    assert again.dtypes.astype(str).to_dict() == {**core.ACCURACY_COLUMNS, "backtest_key": "object"}
+
+
+@pytest.mark.unit
 def test_candidates_always_include_seasonal_naive():
     assert core.candidates(None) == ("seasonal_naive", "ets", "mstl")
     assert core.candidates("ets, arima") == ("seasonal_naive", "ets", "arima")
@@ -457,6 +530,37 @@ def test_a_new_use_case_with_five_days_gets_the_fallback(forecast_run, tmp_path)
         180,
     )
     assert low == pytest.approx(mean) and high == pytest.approx(mean)
+
+
+@pytest.mark.pipeline
+def test_a_rebuild_on_the_same_data_keeps_the_backtest_rows(forecast_run, tmp_path):
+    """rpt_forecast_accuracy built again on the same history keeps its rows by backtest_key: a value planted in
+    one row stays (reused, not recomputed) and every other row is the same to the bit; with var
+    `forecast_reuse_backtests` false every series is backtested again and the planted value is gone."""
+    work, _ = forecast_run
+    copy = copy_of(work, tmp_path)
+    sql = "select * from marts.rpt_forecast_accuracy order by series_id, method"
+    before = query(copy, sql)
+    [(end,)] = query(copy, "select distinct backtest_end from marts.rpt_forecast_accuracy")
+    assert end == date(2026, 3, 1)  # the billed run's 60 days end on a Sunday
+    con = duckdb.connect(str(copy / "warehouse.duckdb"))
+    [(series,)] = con.execute(
+        "select min(series_id) from marts.rpt_forecast_accuracy where method = 'ets' and mase is not null"
+    ).fetchall()
+    con.execute("update marts.rpt_forecast_accuracy set mase = 123.0 where series_id = ? and method = 'ets'", [series])
+    con.close()
+    run_dbt(copy, "run", "--select", "rpt_forecast_accuracy")
+    again = query(copy, sql)
+    columns = [c[0] for c in query(copy, "describe marts.rpt_forecast_accuracy")]
+    mase, key, method = columns.index("mase"), columns.index("series_id"), columns.index("method")
+
+    def planted(row) -> bool:
+        return row[key] == series and row[method] == "ets"
+
+    assert [row[mase] for row in again if planted(row)] == [123.0]
+    assert [row for row in again if not planted(row)] == [row for row in before if not planted(row)]
+    run_dbt(copy, "run", "--select", "rpt_forecast_accuracy", "--vars", "{forecast_reuse_backtests: false}")
+    assert query(copy, sql) == before
 
 
 @pytest.mark.unit

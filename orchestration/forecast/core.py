@@ -3,11 +3,13 @@
 A series is one metric of one scope (a use case on a platform and model, a use case, a platform, a team, the
 total), one value per day from its first active day to the forecast origin, zeros included. Each series is
 planned by its history:
-- `backtest`: at least MIN_DAYS_FOR_BACKTEST days and active on at least MIN_ACTIVE_SHARE of them: the
-  candidate methods (seasonal naive, AutoETS and MSTL with weekly seasonality by default, AutoARIMA on
-  request; statsforecast, fitted over all series at once) are backtested from rolling origins
-  (BACKTEST_WINDOWS windows of BACKTEST_HORIZON days; fitted once on the data before the first window, then
-  rolled forward) and the method with the lowest MASE forecasts it;
+- `backtest`: at least MIN_DAYS_FOR_BACKTEST days up to the backtests' end (backtest_end: the last Sunday on or
+  before the origin) and active on at least MIN_ACTIVE_SHARE of them: the candidate methods (seasonal naive,
+  AutoETS and MSTL with weekly seasonality by default, AutoARIMA on request; statsforecast) are backtested from
+  rolling origins (BACKTEST_WINDOWS windows of BACKTEST_HORIZON days ending on that Sunday; fitted once on the
+  data before the first window, then rolled forward) and the method with the lowest MASE forecasts it. The
+  backtests of a week read the same days, so a series whose days and values are the ones an earlier run
+  backtested keeps that run's rows (accuracy_reusing; keyed by backtest_keys);
 - otherwise a stated fallback, flagged: seasonal naive when at least two weeks of history allow a weekly
   pattern (`too_short_for_backtest`), else the historic average (`too_short_for_seasonality`, `sparse`).
 Forecasts and intervals of counts and money are never below 0.
@@ -16,6 +18,7 @@ Forecasts and intervals of counts and money are never below 0.
 from __future__ import annotations
 
 import atexit
+import hashlib
 import math
 import os
 import subprocess
@@ -40,6 +43,7 @@ Z80 = 1.2815515655446004  # the 90th percentile of the standard normal: half an 
 CANDIDATES = ("seasonal_naive", "ets", "mstl")
 METHODS = ("seasonal_naive", "ets", "mstl", "arima")  # what `forecast_methods` may list
 DAYS_PER_MONTH = 365.25 / 12
+BACKTEST_KEY_VERSION = 1  # part of every backtest key: raise it when what a backtest computes changes
 
 
 def _model(name: str):
@@ -93,9 +97,29 @@ def empty(columns: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
 
 
-def plan(history: pd.DataFrame) -> pd.DataFrame:
+def backtest_end(origin) -> pd.Timestamp:
+    """The last day the backtests read: the last Sunday on or before the origin (the newest day of data), so that
+    every run of a week backtests the same days."""
+    origin = pd.Timestamp(origin).normalize()
+    return origin - pd.Timedelta(days=(origin.dayofweek + 1) % 7)
+
+
+def backtest_history(history: pd.DataFrame, history_days: int) -> pd.DataFrame:
+    """The rows (unique_id, ds, y) the backtests read: the days up to backtest_end of the newest day, at most
+    `history_days` - 6 of them (the history keeps `history_days` days before the origin, which is at most six days
+    after that Sunday: so the same days whichever day of the week the origin is)."""
+    if history.empty:
+        return history
+    end = backtest_end(history["ds"].max())
+    first = end - pd.Timedelta(days=history_days - (SEASON - 1))
+    return history[(history["ds"] > first) & (history["ds"] <= end)]
+
+
+def plan(history: pd.DataFrame, backtested: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per series (unique_id): its days of history, the share of them with activity, and how it is forecast:
-    mode `backtest`, or the fallback method with its reason."""
+    mode `backtest`, or the fallback method with its reason. A series is backtested by the days of `backtested`
+    (backtest_history; all of `history` when not given): at least MIN_DAYS_FOR_BACKTEST of them, active on
+    MIN_ACTIVE_SHARE of them; its fallback is decided by all of its history."""
     if history.empty:
         return empty(
             {
@@ -107,18 +131,23 @@ def plan(history: pd.DataFrame) -> pd.DataFrame:
                 "fallback_reason": "object",
             }
         )
-    stats = history.groupby("unique_id").agg(history_days=("y", "size"), active_share=("y", lambda y: (y > 0).mean()))
-    stats = stats.reset_index()
+
+    def stats_of(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.groupby("unique_id").agg(history_days=("y", "size"), active_share=("y", lambda y: (y > 0).mean()))
+
+    stats = stats_of(history).reset_index()
+    tested = stats_of(history if backtested is None else backtested)
+    tested = tested[(tested["history_days"] >= MIN_DAYS_FOR_BACKTEST) & (tested["active_share"] >= MIN_ACTIVE_SHARE)]
+    is_backtested = stats["unique_id"].isin(tested.index)
 
     def decide(row):
-        if row.history_days >= MIN_DAYS_FOR_BACKTEST and row.active_share >= MIN_ACTIVE_SHARE:
-            return "backtest", None, None
         if row.history_days >= MIN_DAYS_FOR_SEASONALITY and row.active_share >= MIN_ACTIVE_SHARE:
             return "fallback", "seasonal_naive", "too_short_for_backtest"
         reason = "sparse" if row.history_days >= MIN_DAYS_FOR_SEASONALITY else "too_short_for_seasonality"
         return "fallback", "historic_average", reason
 
     decided = stats.apply(decide, axis=1, result_type="expand")
+    decided.loc[is_backtested.to_numpy()] = ["backtest", None, None]
     stats[["mode", "fallback_method", "fallback_reason"]] = decided
     return stats
 
@@ -210,6 +239,46 @@ def accuracy(points: pd.DataFrame) -> pd.DataFrame:
     best = out.sort_values(["unique_id", "_rank_key", "_order"]).groupby("unique_id").head(1)
     out["is_chosen"] = out.index.isin(best.index)
     return out[list(ACCURACY_COLUMNS)]
+
+
+def backtest_keys(history: pd.DataFrame, methods: tuple[str, ...]) -> dict[str, str]:
+    """Per series (unique_id): a key of everything its backtest's rows depend on (a series is backtested on its
+    own data only): its days and values to the bit, the candidate methods, the backtest's settings and the
+    versions of statsforecast and numpy."""
+    from importlib.metadata import version
+
+    settings = (BACKTEST_KEY_VERSION, version("statsforecast"), version("numpy"), tuple(methods))
+    settings += (SEASON, BACKTEST_HORIZON, BACKTEST_WINDOWS, LEVELS)
+    keys = {}
+    for uid, part in history.sort_values(["unique_id", "ds"]).groupby("unique_id", sort=True):
+        digest = hashlib.sha256(repr(settings).encode())
+        digest.update(part["ds"].to_numpy("datetime64[ns]").tobytes())
+        digest.update(part["y"].to_numpy(float).tobytes())
+        keys[uid] = digest.hexdigest()
+    return keys
+
+
+def accuracy_reusing(
+    history: pd.DataFrame, methods: tuple[str, ...], previous: pd.DataFrame | None = None, workers: int | None = None
+) -> pd.DataFrame:
+    """accuracy(backtest(history, methods)) with each series' backtest_key (backtest_keys), ordered by series and
+    method. A series whose key has rows in `previous` (an earlier result: backtest_key, method and accuracy's
+    columns) gets those rows instead of a new backtest: they are the rows the backtest would give again."""
+    keys = backtest_keys(history, methods)
+    known = empty({**ACCURACY_COLUMNS, "backtest_key": "object"})
+    if previous is not None and not previous.empty and "backtest_key" in previous.columns:
+        known = previous[previous["backtest_key"].isin(set(keys.values()))]
+        known = known.drop_duplicates(["backtest_key", "method"])[list(known.columns)]
+    reuse = {uid: key for uid, key in keys.items() if key in set(known["backtest_key"])}
+    fresh = accuracy(backtest(history[~history["unique_id"].isin(reuse)], methods, workers))
+    fresh["backtest_key"] = fresh["unique_id"].map(keys)
+    by_key = dict(tuple(known.groupby("backtest_key", sort=False)))
+    reused = [by_key[key].assign(unique_id=uid) for uid, key in reuse.items()]
+    out = pd.concat([fresh, *reused], ignore_index=True) if reused else fresh
+    out = out.astype({**ACCURACY_COLUMNS, "backtest_key": "object"})[[*ACCURACY_COLUMNS, "backtest_key"]]
+    order = {name: i for i, name in enumerate(METHODS)}
+    out = out.assign(_order=out["method"].map(order)).sort_values(["unique_id", "_order"], kind="stable")
+    return out.drop(columns="_order").reset_index(drop=True)
 
 
 def forecast(history: pd.DataFrame, methods: dict[str, str], horizon: int, workers: int | None = None) -> pd.DataFrame:
@@ -379,12 +448,13 @@ def methods_for(planned: pd.DataFrame, accuracy: pd.DataFrame) -> dict[str, str]
     }
 
 
-def fit(history: pd.DataFrame, horizon: int, methods: tuple[str, ...] = CANDIDATES):
+def fit(history: pd.DataFrame, horizon: int, methods: tuple[str, ...] = CANDIDATES, history_days: int = 365):
     """plan -> backtest -> accuracy -> forecast of every series of `history` (unique_id, ds, y): the plan, the
-    backtest accuracy and the forecasts, as the dbt models build them."""
-    planned = plan(history)
+    backtest accuracy (on backtest_history) and the forecasts, as the dbt models build them."""
+    tested = backtest_history(history, history_days)
+    planned = plan(history, tested)
     backtested = set(planned.loc[planned["mode"] == "backtest", "unique_id"])
-    scores = accuracy(backtest(history[history["unique_id"].isin(backtested)], methods))
+    scores = accuracy(backtest(tested[tested["unique_id"].isin(backtested)], methods))
     return planned, scores, forecast(history, methods_for(planned, scores), horizon)
 
 

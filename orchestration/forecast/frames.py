@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from orchestration.frames import output, to_pandas
+from orchestration.frames import output, previous, to_pandas
 
-__all__ = ["SERIES_KEYS", "SERIES_KEY_TYPES", "history_frame", "output", "series_keys", "to_pandas"]
+__all__ = ["SERIES_KEYS", "SERIES_KEY_TYPES", "history_frame", "output", "previous", "series_keys", "to_pandas"]
 
 SERIES_KEYS = ["series_id", "scope", "use_case_id", "platform", "model_id", "team", "metric"]
 SERIES_KEY_TYPES = dict.fromkeys(SERIES_KEYS, "string")

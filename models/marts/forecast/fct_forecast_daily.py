@@ -12,9 +12,11 @@ def model(dbt, session):
     horizon = int(dbt.config.get("horizon_days") or 180)
     history = frames.history_frame(dbt.ref("int_forecast_history"))
     accuracy = frames.to_pandas(dbt.ref("rpt_forecast_accuracy"))
-    planned = core.plan(history[["unique_id", "ds", "y"]]).set_index("unique_id")
+    series = history[["unique_id", "ds", "y"]]
+    tested = core.backtest_history(series, int(dbt.config.get("history_days")))
+    planned = core.plan(series, tested).set_index("unique_id")
     methods = core.methods_for(planned.reset_index(), accuracy)
-    forecasts = core.forecast(history[["unique_id", "ds", "y"]], methods, horizon)
+    forecasts = core.forecast(series, methods, horizon)
     origin = history.groupby("unique_id")["ds"].max().rename("origin")
     out = forecasts.merge(origin, left_on="unique_id", right_index=True)
     out = out.merge(planned[["history_days", "mode", "fallback_reason"]], left_on="unique_id", right_index=True)
