@@ -244,10 +244,11 @@ def accuracy(points: pd.DataFrame) -> pd.DataFrame:
 def backtest_keys(history: pd.DataFrame, methods: tuple[str, ...]) -> dict[str, str]:
     """Per series (unique_id): a key of everything its backtest's rows depend on (a series is backtested on its
     own data only): its days and values to the bit, the candidate methods, the backtest's settings and the
-    versions of statsforecast and numpy."""
+    versions of the forecasting libraries (statsforecast, statsmodels, scipy, numpy)."""
     from importlib.metadata import version
 
-    settings = (BACKTEST_KEY_VERSION, version("statsforecast"), version("numpy"), tuple(methods))
+    libraries = tuple(version(name) for name in ("statsforecast", "statsmodels", "scipy", "numpy"))
+    settings = (BACKTEST_KEY_VERSION, libraries, tuple(methods))
     settings += (SEASON, BACKTEST_HORIZON, BACKTEST_WINDOWS, LEVELS)
     keys = {}
     for uid, part in history.sort_values(["unique_id", "ds"]).groupby("unique_id", sort=True):
@@ -268,7 +269,7 @@ def accuracy_reusing(
     known = empty({**ACCURACY_COLUMNS, "backtest_key": "object"})
     if previous is not None and not previous.empty and "backtest_key" in previous.columns:
         known = previous[previous["backtest_key"].isin(set(keys.values()))]
-        known = known.drop_duplicates(["backtest_key", "method"])[list(known.columns)]
+        known = known.drop_duplicates(["backtest_key", "method"])
     reuse = {uid: key for uid, key in keys.items() if key in set(known["backtest_key"])}
     fresh = accuracy(backtest(history[~history["unique_id"].isin(reuse)], methods, workers))
     fresh["backtest_key"] = fresh["unique_id"].map(keys)
