@@ -296,6 +296,14 @@ def test_a_series_keeps_its_backtest_rows_while_its_data_are_the_same(monkeypatc
     s3 = first[first["unique_id"] == "s3"].drop(columns="unique_id").reset_index(drop=True)
     pd.testing.assert_frame_equal(copy, s3, check_exact=True)
     assert again.dtypes.astype(str).to_dict() == {**core.ACCURACY_COLUMNS, "backtest_key": "object"}
+    assert [core.switch(v, "forecast_reuse_backtests") for v in (True, "True", " false ", False)] == [
+        True,
+        True,
+        False,
+        False,
+    ]
+    with pytest.raises(ValueError, match="forecast_reuse_backtests: 'no' is neither true nor false"):
+        core.switch("no", "forecast_reuse_backtests")
 
 
 @pytest.mark.unit

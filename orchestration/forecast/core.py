@@ -241,6 +241,14 @@ def accuracy(points: pd.DataFrame) -> pd.DataFrame:
     return out[list(ACCURACY_COLUMNS)]
 
 
+def switch(value, name: str) -> bool:
+    """A dbt var rendered into a model's config as true or false (dbt renders YAML's true as 'True')."""
+    text = str(value).strip().lower()
+    if text not in ("true", "false"):
+        raise ValueError(f"{name}: {value!r} is neither true nor false")
+    return text == "true"
+
+
 def backtest_keys(history: pd.DataFrame, methods: tuple[str, ...]) -> dict[str, str]:
     """Per series (unique_id): a key of everything its backtest's rows depend on (a series is backtested on its
     own data only): its days and values to the bit, the candidate methods, the backtest's settings and the
@@ -251,10 +259,10 @@ def backtest_keys(history: pd.DataFrame, methods: tuple[str, ...]) -> dict[str, 
     settings = (BACKTEST_KEY_VERSION, libraries, tuple(methods))
     settings += (SEASON, BACKTEST_HORIZON, BACKTEST_WINDOWS, LEVELS)
     keys = {}
-    for uid, part in history.sort_values(["unique_id", "ds"]).groupby("unique_id", sort=True):
+    for uid, days, values in series_data(history):
         digest = hashlib.sha256(repr(settings).encode())
-        digest.update(part["ds"].to_numpy("datetime64[ns]").tobytes())
-        digest.update(part["y"].to_numpy(float).tobytes())
+        digest.update(days)
+        digest.update(values)
         keys[uid] = digest.hexdigest()
     return keys
 
@@ -370,14 +378,20 @@ def _close_pool() -> None:
             worker.process.kill()
 
 
+def series_data(history: pd.DataFrame):
+    """Each series (unique_id, in order) with its days and values as bytes (by day): its data to the bit."""
+    for uid, part in history.sort_values(["unique_id", "ds"]).groupby("unique_id", sort=True):
+        yield uid, part["ds"].to_numpy("datetime64[ns]").tobytes(), part["y"].to_numpy(float).tobytes()
+
+
 def same_data(history: pd.DataFrame, same=None) -> dict[str, str]:
     """Series whose data repeat an earlier series' exactly (the same days, the same values to the bit, and the
     same `same(unique_id)` where given): each one's first series (by unique_id). A team with a single use case, a
     use case on a single model, a platform serving one use case: the scopes repeat each other's series."""
     first: dict = {}
     out = {}
-    for uid, part in history.sort_values(["unique_id", "ds"]).groupby("unique_id", sort=True):
-        key = (part["ds"].to_numpy().tobytes(), part["y"].to_numpy(float).tobytes(), same(uid) if same else None)
+    for uid, days, values in series_data(history):
+        key = (days, values, same(uid) if same else None)
         if key in first:
             out[uid] = first[key]
         else:

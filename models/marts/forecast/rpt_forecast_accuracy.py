@@ -17,7 +17,7 @@ def model(dbt, session):
     planned = core.plan(series, tested)
     backtested = set(planned.loc[planned["mode"] == "backtest", "unique_id"])
     methods = core.candidates(dbt.config.get("methods"))
-    reuse = str(dbt.config.get("reuse_backtests")).strip().lower() not in ("false", "0", "no")
+    reuse = core.switch(dbt.config.get("reuse_backtests"), "forecast_reuse_backtests")
     previous = frames.previous(session, dbt.this) if reuse else None
     accuracy = core.accuracy_reusing(tested[tested["unique_id"].isin(backtested)], methods, previous)
     accuracy = accuracy.rename(columns={"unique_id": "series_id"})
