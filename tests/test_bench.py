@@ -4,6 +4,7 @@ asserted: the figures are measurements, not tests)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -13,11 +14,22 @@ pytestmark = pytest.mark.pipeline
 
 
 def test_bench_prints_its_table(tmp_path, capsys, monkeypatch):
+    """Without --workdir the bench works in a new temporary folder and removes it at the end (a 10M bench
+    leaves about 4 GB there)."""
+    import tempfile
+
     # the bench points FINOPS_* at its workdir: registered here so they are restored afterwards
     for key in ("FINOPS_DUCKDB_PATH", "FINOPS_LAKE_DIR", "FINOPS_LANDING_DIR", "FINOPS_PUBLISHED_PATH"):
         monkeypatch.setenv(key, str(tmp_path / key.lower()))
-    assert main(["bench", "--events", "3000", "--days", "3", "--calc-sample", "300", "--workdir", str(tmp_path)]) == 0
+    temp_root = tmp_path / "temp"
+    temp_root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp_root))  # where mkdtemp creates the bench's folder
+    assert main(["bench", "--events", "3000", "--days", "3", "--calc-sample", "300"]) == 0
     out = capsys.readouterr().out
+    [folder] = re.findall(r"^\s+workdir (\S+);", out, re.MULTILINE)
+    assert Path(folder).parent == temp_root and Path(folder).name.startswith("finops_bench_")
+    assert not Path(folder).exists()  # removed (Dagster's own temporary folders go when the process ends)
+    assert f"removed the temporary folder {folder}" in out
     for label in (
         "generate",
         "dbt_warehouse",

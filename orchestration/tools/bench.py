@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -192,7 +195,6 @@ def generate_landing(landing: Path, events: int, days: int, real_formats: bool, 
     peak at ~1.7 GiB), and moves their files into one folder (`s<k>_` prefixes). Sharded runs write canonical
     events only: each shard's bills would be a whole bill."""
     import math
-    import shutil
     from concurrent.futures import ThreadPoolExecutor
 
     from orchestration.tools.sample_data.generator import clear_previous_demo, generate, publish_demo
@@ -298,11 +300,40 @@ def windows(days: list[str], window_days: int) -> list[tuple[str, str]]:
     return [(days[i], days[min(i + size, len(days)) - 1]) for i in range(0, len(days), size)]
 
 
+@contextmanager
+def bench_folder(workdir: str | None, prefix: str) -> Iterator[Path]:
+    """The bench's folder: `workdir`, kept; or a new temporary folder, removed at the end however the bench ends
+    (a 10M bench leaves about 4 GB in it)."""
+    if workdir:
+        yield Path(workdir)
+        return
+    temporary = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield temporary
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+        print(f"  removed the temporary folder {temporary} (--workdir DIR keeps the landing, lake and warehouse)")
+
+
 def run(
     events: int,
     days: int,
     sample: int,
     workdir: str | None,
+    real_formats: bool,
+    window_days: int | None = None,
+    landing: str | None = None,
+) -> int:
+    """Time the pipeline on a fresh warehouse in `workdir` (kept) or a temporary folder (removed at the end)."""
+    with bench_folder(workdir, "finops_bench_") as work:
+        return run_in(work, events, days, sample, real_formats, window_days, landing)
+
+
+def run_in(
+    work: Path,
+    events: int,
+    days: int,
+    sample: int,
     real_formats: bool,
     window_days: int | None = None,
     landing: str | None = None,
@@ -313,7 +344,6 @@ def run(
     from orchestration.event_storage import ephemeral_instance
     from orchestration.settings import Settings
 
-    work = Path(workdir or tempfile.mkdtemp(prefix="finops_bench_"))
     work.mkdir(parents=True, exist_ok=True)
     land = Path(landing).resolve() if landing else work / "landing"
     for sub in ("lake", "published"):
@@ -323,8 +353,6 @@ def run(
     for stale in ("warehouse.duckdb", "warehouse.duckdb.wal"):
         (work / stale).unlink(missing_ok=True)
     if landing:  # a fresh lake too: ingestion is part of what is timed
-        import shutil
-
         shutil.rmtree(work / "lake")
         (work / "lake").mkdir()
     from orchestration.dbt.manifest import start_parse
@@ -436,6 +464,12 @@ def node_seconds(target_dir: Path, since: float) -> dict[str, float]:
 
 
 def incremental(events: int, days: int, workdir: str | None, top: int = 15, sample: int = 20_000) -> int:
+    """`incremental_in` in `workdir` (kept) or a temporary folder (removed at the end)."""
+    with bench_folder(workdir, "finops_incremental_") as base:
+        return incremental_in(base, events, days, top, sample)
+
+
+def incremental_in(base: Path, events: int, days: int, top: int = 15, sample: int = 20_000) -> int:
     """The cost of one new day: build `days` days of history (above WINDOW_EVENTS events in windows of
     WINDOW_DAYS arrival days, as `run` backfills), then run the next day's partition; compare with that day
     alone on an empty warehouse (same landing files). Prints both, their ratio, the stages of the two day runs
@@ -447,7 +481,6 @@ def incremental(events: int, days: int, workdir: str | None, top: int = 15, samp
     from orchestration.pipeline import landing_days, run_pipeline
     from orchestration.settings import Settings
 
-    base = Path(workdir or tempfile.mkdtemp(prefix="finops_incremental_"))
     landing = base / "landing"
     started = time.perf_counter()
     generated = generate_landing(landing, events, days + 1, real_formats=events <= SHARD_EVENTS)
