@@ -10,9 +10,8 @@ import pytest
 
 from orchestration.cli import main
 
-pytestmark = pytest.mark.pipeline
 
-
+@pytest.mark.pipeline
 def test_bench_prints_its_table(tmp_path, capsys, monkeypatch):
     """Without --workdir the bench works in a new temporary folder and removes it at the end (a 10M bench
     leaves about 4 GB there)."""
@@ -51,6 +50,7 @@ def test_bench_prints_its_table(tmp_path, capsys, monkeypatch):
     assert rows == events  # the reference priced the same events
 
 
+@pytest.mark.pipeline
 def test_large_runs_are_generated_in_shards_with_distinct_ids(tmp_path, monkeypatch):
     import duckdb
 
@@ -77,6 +77,7 @@ def test_large_runs_are_generated_in_shards_with_distinct_ids(tmp_path, monkeypa
     assert rows == total  # the generator's count is the rows it wrote
 
 
+@pytest.mark.pipeline
 def test_windowed_backfill_builds_the_same_warehouse(tmp_path, capsys, monkeypatch):
     """`bench --window-days` (how 100M events are built) runs one Dagster run per window of arrival days;
     the incremental models append window by window and the result equals one run over everything."""
@@ -102,3 +103,33 @@ def test_windowed_backfill_builds_the_same_warehouse(tmp_path, capsys, monkeypat
     assert same_contents(one, warehouse_contents(tmp_path / "windows" / "warehouse.duckdb")) == []
     generated = duckdb.sql(f"select count(distinct event_id) from read_parquet('{landing}/usage_events/*/*.parquet')")
     assert one["marts.fct_genai_requests"][0] == generated.fetchall()[0][0]  # every distinct generated call
+
+
+@pytest.mark.unit
+def test_a_failed_bench_keeps_its_temporary_folder(tmp_path, monkeypatch, capsys):
+    """A bench that ends well removes its temporary folder, and so does an interrupt; a failed one (an exception,
+    SystemExit included, or a failed pipeline run) keeps it with its logs; --workdir is never removed."""
+    import tempfile
+
+    from orchestration.tools.bench import bench_folder
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with bench_folder(None, "finops_bench_") as good:
+        (good.path / "warehouse.duckdb").write_text("")
+    with pytest.raises(SystemExit), bench_folder(None, "finops_bench_") as raised:
+        raise SystemExit("the run 2026-01-01..2026-01-02 failed")
+    with bench_folder(None, "finops_bench_") as failed_run:
+        failed_run.keep = True  # `run` sets it when the pipeline failed
+    with pytest.raises(KeyboardInterrupt), bench_folder(None, "finops_bench_") as interrupted:
+        raise KeyboardInterrupt
+    with bench_folder(str(tmp_path / "given"), "finops_bench_") as given:
+        given.path.mkdir()
+    assert [good.path.exists(), raised.path.exists(), failed_run.path.exists(), interrupted.path.exists()] == [
+        False,
+        True,
+        True,
+        False,
+    ]
+    assert (tmp_path / "given").is_dir()
+    out = capsys.readouterr().out
+    assert out.count("is kept (logs/ has the runs' logs)") == 2 and out.count("removed the temporary folder") == 2

@@ -300,19 +300,34 @@ def windows(days: list[str], window_days: int) -> list[tuple[str, str]]:
     return [(days[i], days[min(i + size, len(days)) - 1]) for i in range(0, len(days), size)]
 
 
+@dataclass
+class BenchFolder:
+    path: Path
+    keep: bool = False
+
+
 @contextmanager
-def bench_folder(workdir: str | None, prefix: str) -> Iterator[Path]:
-    """The bench's folder: `workdir`, kept; or a new temporary folder, removed at the end however the bench ends
-    (a 10M bench leaves about 4 GB in it)."""
+def bench_folder(workdir: str | None, prefix: str) -> Iterator[BenchFolder]:
+    """The bench's folder: `workdir`, kept; or a new temporary folder, removed at the end (a 10M bench leaves
+    about 4 GB in it) unless the bench failed (an exception, or `keep` set by the caller): then its logs and
+    warehouse stay for a look, and the path is printed. An interrupt (Ctrl-C) removes it too."""
     if workdir:
-        yield Path(workdir)
+        yield BenchFolder(Path(workdir), keep=True)
         return
-    temporary = Path(tempfile.mkdtemp(prefix=prefix))
+    folder = BenchFolder(Path(tempfile.mkdtemp(prefix=prefix)))
     try:
-        yield temporary
+        yield folder
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # SystemExit too: `incremental` exits on a failed run
+        folder.keep = True
+        raise
     finally:
-        shutil.rmtree(temporary, ignore_errors=True)
-        print(f"  removed the temporary folder {temporary} (--workdir DIR keeps the landing, lake and warehouse)")
+        if folder.keep:
+            print(f"  the bench failed: its temporary folder {folder.path} is kept (logs/ has the runs' logs)")
+        else:
+            shutil.rmtree(folder.path, ignore_errors=True)
+            print(f"  removed the temporary folder {folder.path} (--workdir DIR keeps the landing, lake and warehouse)")
 
 
 def run(
@@ -324,9 +339,11 @@ def run(
     window_days: int | None = None,
     landing: str | None = None,
 ) -> int:
-    """Time the pipeline on a fresh warehouse in `workdir` (kept) or a temporary folder (removed at the end)."""
-    with bench_folder(workdir, "finops_bench_") as work:
-        return run_in(work, events, days, sample, real_formats, window_days, landing)
+    """Time the pipeline on a fresh warehouse in `workdir` or a temporary folder (`bench_folder`)."""
+    with bench_folder(workdir, "finops_bench_") as folder:
+        code = run_in(folder.path, events, days, sample, real_formats, window_days, landing)
+        folder.keep |= code != 0
+        return code
 
 
 def run_in(
@@ -464,9 +481,9 @@ def node_seconds(target_dir: Path, since: float) -> dict[str, float]:
 
 
 def incremental(events: int, days: int, workdir: str | None, top: int = 15, sample: int = 20_000) -> int:
-    """`incremental_in` in `workdir` (kept) or a temporary folder (removed at the end)."""
-    with bench_folder(workdir, "finops_incremental_") as base:
-        return incremental_in(base, events, days, top, sample)
+    """`incremental_in` in `workdir` or a temporary folder (`bench_folder`)."""
+    with bench_folder(workdir, "finops_incremental_") as folder:
+        return incremental_in(folder.path, events, days, top, sample)
 
 
 def incremental_in(base: Path, events: int, days: int, top: int = 15, sample: int = 20_000) -> int:
