@@ -272,6 +272,10 @@ def mart_names(manifest_path: Path) -> list[str]:
 # --- the command ------------------------------------------------------------------------------------------
 
 
+# a table model whose Python code reads its own last build (frames.previous)
+REREAD_MODEL = "rpt_forecast_accuracy"
+
+
 def spark_check(workdir: str, events: int, days: int) -> int:
     if not shutil.which("java") and not os.environ.get("JAVA_HOME"):
         print("spark-check needs Java 17 (pyspark starts a JVM): install a JDK or set JAVA_HOME", file=sys.stderr)
@@ -356,10 +360,6 @@ def spark_check(workdir: str, events: int, days: int) -> int:
     print(f"frames.previous on Spark: {reread or 'reads the last build of marts.' + REREAD_MODEL}")
     print("  ".join(f"{k}: {v:.1f}s" for k, v in timings.items()))
     return 0 if ok and all(r.ok for r in results) and not reread else 1
-
-
-# a table model whose Python code reads its own last build (frames.previous)
-REREAD_MODEL = "rpt_forecast_accuracy"
 
 
 def last_build_problem(spark, model: str) -> str:
