@@ -17,15 +17,16 @@ origin as (
 ),
 
 recent as (
+    -- the request fact summed by day already (int_requests_daily); exact sums, then doubles
     select
         requests.use_case_id,
         requests.platform,
         requests.model_id,
-        sum(cast(coalesce(requests.effective_cost_usd, 0) as double)) as on_demand_cost,
-        sum(cast(coalesce(requests.total_cost_usd, 0) as double)) as total_cost,
+        cast(sum(coalesce(requests.effective_cost_usd, 0)) as double) as on_demand_cost,
+        cast(sum(coalesce(requests.total_cost_usd, 0)) as double) as total_cost,
         sum(requests.input_tokens) as input_tokens,
         sum(requests.output_tokens) as output_tokens
-    from {{ ref('fct_genai_requests') }} as requests
+    from {{ ref('int_requests_daily') }} as requests
     cross join origin
     where requests.event_date > {{ dbt.dateadd('day', -28, 'origin.origin_date') }}
     group by 1, 2, 3
@@ -37,12 +38,31 @@ prices as (
         model_id,
         valid_from,
         valid_to,
-        avg(cast(input_rate as double)) as input_rate,
-        avg(cast(output_rate as double)) as output_rate
+        cast(input_rate as double) as input_rate,
+        cast(output_rate as double) as output_rate
     from {{ ref('int_model_prices') }}
     where service_tier = 'standard'
-    group by 1, 2, 3, 4
 ),
+
+-- the blended list rate of a model on a day: the mean over the price rows in force that day (one per region
+-- scope: global, geo, regional), whose validity periods need not start on the same day
+{%- for name, day in [('rates_at_origin', 'origin_date'), ('rates_on_day', 'forecast_date')] %}
+{{ name }} as (
+    select
+        days.platform,
+        days.model_id,
+        days.{{ day }},
+        avg(prices.input_rate) as input_rate,
+        avg(prices.output_rate) as output_rate
+    from (select distinct platform, model_id, {{ day }} from forecasts) as days
+    inner join prices
+        on days.platform = prices.platform
+        and days.model_id = prices.model_id
+        and days.{{ day }} >= prices.valid_from
+        and (prices.valid_to is null or days.{{ day }} < prices.valid_to)
+    group by 1, 2, 3
+),
+{% endfor %}
 
 declines as (
     select * from {{ ref('price_decline_scenarios') }}
@@ -67,16 +87,14 @@ priced as (
         on forecasts.use_case_id = recent.use_case_id
         and forecasts.platform = recent.platform
         and forecasts.model_id = recent.model_id
-    left join prices as at_origin
+    left join rates_at_origin as at_origin
         on forecasts.platform = at_origin.platform
         and forecasts.model_id = at_origin.model_id
-        and forecasts.origin_date >= at_origin.valid_from
-        and (at_origin.valid_to is null or forecasts.origin_date < at_origin.valid_to)
-    left join prices as on_day
+        and forecasts.origin_date = at_origin.origin_date
+    left join rates_on_day as on_day
         on forecasts.platform = on_day.platform
         and forecasts.model_id = on_day.model_id
-        and forecasts.forecast_date >= on_day.valid_from
-        and (on_day.valid_to is null or forecasts.forecast_date < on_day.valid_to)
+        and forecasts.forecast_date = on_day.forecast_date
 ),
 
 decline_rates as (
