@@ -16,14 +16,15 @@ with billing as (
 ),
 
 logged as (
+    -- the request fact summed by day already (int_requests_daily): a daily run does not read every call
     select
         platform,
         model_id,
         event_date as day,
-        sum(request_count) as logged_requests,
+        sum(requests) as logged_requests,
         sum(case when capacity_type <> 'provisioned' then coalesce(effective_cost_usd, {{ zero }}) else {{ zero }} end)
             as computed_usage_cost
-    from {{ ref('fct_genai_requests') }}
+    from {{ ref('int_requests_daily') }}
     group by 1, 2, 3
 ),
 

@@ -23,7 +23,8 @@ unregistered as (
         'unknown' as business_unit,
         'unregistered' as stage,
         'Named by usage but missing from the use_cases seed' as description
-    from {{ ref('int_usage_events') }} as usage
+    -- the use cases of every call, from the calls summed by day (int_requests_daily): not every call again
+    from {{ ref('int_requests_daily') }} as usage
     left join registry
         on usage.use_case_id = registry.use_case_id
     where registry.use_case_id is null

@@ -15,14 +15,17 @@ comparison as (
 ),
 
 traffic as (
+    -- the transactions counted by the day they started already (rpt_use_case_roi_daily): a daily run does not
+    -- read every transaction of the test
     select
-        transactions.use_case_id,
-        count(*) * 30.0 / ({{ dbt.datediff('min(transactions.started_date)', 'max(transactions.started_date)', 'day') }} + 1)
+        daily.use_case_id,
+        sum(daily.transactions) * 30.0 / ({{ dbt.datediff('min(daily.event_date)', 'max(daily.event_date)', 'day') }} + 1)
             as transactions_per_30_days
-    from {{ ref('fct_use_case_transactions') }} as transactions
+    from {{ ref('rpt_use_case_roi_daily') }} as daily
     inner join {{ ref('ab_tests') }} as tests
-        on transactions.use_case_id = tests.use_case_id
-        and transactions.started_date >= tests.started_on
+        on daily.use_case_id = tests.use_case_id
+        and daily.event_date >= tests.started_on
+    where daily.transactions > 0
     group by 1
 )
 
