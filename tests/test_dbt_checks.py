@@ -171,8 +171,8 @@ UNIT_DEFECTS = {
     # population instead of sample variance
     "variant_stats_are_the_sufficient_statistics": (
         "models/intermediate/value/int_variant_stats.sql",
-        "summed.m2_cost / nullif(totals.n - 1, 0) as var_cost",
-        "summed.m2_cost / totals.n as var_cost",
+        "{{ safe_divide('moments.m2_cost', 'totals.n - 1') }} as var_cost",
+        "{{ safe_divide('moments.m2_cost', 'totals.n') }} as var_cost",
     ),
     # the sample variance where the day's own second moment is its population variance times its count
     "variant_stats_daily_are_each_days_moments": (

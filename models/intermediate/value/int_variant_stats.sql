@@ -9,11 +9,7 @@ with tests as (
 ),
 
 days as (
-    select
-        daily.*,
-        daily.cost_usd / daily.n as day_mean_cost_usd,
-        daily.net_value_usd / daily.n as day_mean_net_value_usd,
-        cast(daily.successes as double) / daily.n as day_mean_success
+    select daily.*
     from {{ ref('int_variant_stats_daily') }} as daily
     inner join tests
         on daily.use_case_id = tests.use_case_id
@@ -35,38 +31,34 @@ totals as (
     group by 1, 2
 ),
 
-moments as (
-    -- each day's moments about the overall means
+deviations as (
+    -- each day's mean minus the overall mean
     select
-        days.use_case_id,
-        days.variant_id,
-        days.m2_cost + days.n * (days.day_mean_cost_usd - totals.mean_cost_usd)
-        * (days.day_mean_cost_usd - totals.mean_cost_usd) as m2_cost,
-        days.m2_net_value + days.n * (days.day_mean_net_value_usd - totals.mean_net_value_usd)
-        * (days.day_mean_net_value_usd - totals.mean_net_value_usd) as m2_net_value,
-        days.m2_success + days.n * (days.day_mean_success - totals.mean_success)
-        * (days.day_mean_success - totals.mean_success) as m2_success,
-        days.comoment_cost_success + days.n * (days.day_mean_cost_usd - totals.mean_cost_usd)
-        * (days.day_mean_success - totals.mean_success) as comoment_cost_success
+        days.*,
+        days.cost_usd / days.n - totals.mean_cost_usd as cost_deviation,
+        days.net_value_usd / days.n - totals.mean_net_value_usd as net_value_deviation,
+        cast(days.successes as double) / days.n - totals.mean_success as success_deviation
     from days
     inner join totals
         on days.use_case_id = totals.use_case_id
         and days.variant_id = totals.variant_id
 ),
 
-summed as (
+moments as (
+    -- the second moments about the overall means: each day's own plus its count times its deviations
     select
         use_case_id,
         variant_id,
-        sum(m2_cost) as m2_cost,
-        sum(m2_net_value) as m2_net_value,
-        sum(m2_success) as m2_success,
-        sum(comoment_cost_success) as comoment_cost_success
-    from moments
+        sum(m2_cost + n * cost_deviation * cost_deviation) as m2_cost,
+        sum(m2_net_value + n * net_value_deviation * net_value_deviation) as m2_net_value,
+        sum(m2_success + n * success_deviation * success_deviation) as m2_success,
+        sum(comoment_cost_success + n * cost_deviation * success_deviation) as comoment_cost_success
+    from deviations
     group by 1, 2
 ),
 
 final as (
+    -- sample variances and covariance: null for a single transaction, as var_samp
     select
         totals.use_case_id,
         totals.variant_id,
@@ -77,16 +69,15 @@ final as (
         totals.total_cost_usd,
         totals.total_value_usd,
         totals.mean_cost_usd,
-        -- sample variances and covariance: null for a single transaction, as var_samp
-        summed.m2_cost / nullif(totals.n - 1, 0) as var_cost,
+        {{ safe_divide('moments.m2_cost', 'totals.n - 1') }} as var_cost,
         totals.mean_net_value_usd,
-        summed.m2_net_value / nullif(totals.n - 1, 0) as var_net_value,
-        summed.m2_success / nullif(totals.n - 1, 0) as var_success,
-        summed.comoment_cost_success / nullif(totals.n - 1, 0) as cov_cost_success
+        {{ safe_divide('moments.m2_net_value', 'totals.n - 1') }} as var_net_value,
+        {{ safe_divide('moments.m2_success', 'totals.n - 1') }} as var_success,
+        {{ safe_divide('moments.comoment_cost_success', 'totals.n - 1') }} as cov_cost_success
     from totals
-    inner join summed
-        on totals.use_case_id = summed.use_case_id
-        and totals.variant_id = summed.variant_id
+    inner join moments
+        on totals.use_case_id = moments.use_case_id
+        and totals.variant_id = moments.variant_id
     inner join tests
         on totals.use_case_id = tests.use_case_id
 )
