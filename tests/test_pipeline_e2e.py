@@ -461,6 +461,36 @@ def test_unique_tests_check_the_window_against_all_history(built_copy):
     assert run_dbt(work, *select, check=False).returncode == 0
 
 
+def _add_to_focus_usage_cost(work, day, usd):
+    """Add `usd` to the EffectiveCost of one pay-as-you-go row of the FOCUS export charged on `day`."""
+    con = duckdb.connect(str(work / "warehouse.duckdb"))
+    try:
+        con.execute(
+            f"update marts.fct_focus_cost_and_usage set EffectiveCost = EffectiveCost + {usd} where rowid = ("
+            "select min(rowid) from marts.fct_focus_cost_and_usage "
+            f"where x_ChargeType = 'usage' and cast(ChargePeriodStart as date) = '{day}')"
+        )
+    finally:
+        con.close()
+
+
+def test_the_focus_export_is_tied_to_the_facts_on_the_windows_days(built_copy):
+    """With a window, the FOCUS export's days from the window's first rebuilt day on (its first day minus the
+    lookback) are tied to the facts; a cent off on an older day is left to the runs that wrote it (a run
+    without a window finds it), one inside the window is found."""
+    work = built_copy
+    select = ("test", "--select", "assert_focus_export_ties_to_the_facts")
+    window = ("--vars", '{"min_date": "2026-01-25", "max_date": "2026-01-26"}')
+    assert run_dbt(work, *select, *window, check=False).returncode == 0
+    _add_to_focus_usage_cost(work, "2026-01-22", "0.01")  # the day before the window minus its 2-day lookback
+    assert run_dbt(work, *select, *window, check=False).returncode == 0
+    assert run_dbt(work, *select, check=False).returncode == 1
+    _add_to_focus_usage_cost(work, "2026-01-22", "-0.01")
+    assert run_dbt(work, *select, check=False).returncode == 0
+    _add_to_focus_usage_cost(work, "2026-01-23", "0.01")  # the window's first rebuilt day
+    assert run_dbt(work, *select, *window, check=False).returncode == 1
+
+
 def test_a_window_from_the_oldest_day_counts_every_row_without_the_lookup(built_copy):
     """A window that reaches back to the table's oldest day (a first build, a backfill's first window) counts
     every row, as a run without a window does, instead of looking every id up among the window's ids: the same

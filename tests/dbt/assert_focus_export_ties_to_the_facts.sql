@@ -6,8 +6,16 @@
 -- rows add up to the effective cost of the priced pay-as-you-go calls in fct_genai_requests; per use case,
 -- variant and day in the export, x_ValueUsd adds up to the value of rpt_use_case_roi_daily. Fails with each
 -- side that differs.
+-- Every comparison is per day: on a run with a window (Dagster passes min_date / max_date) only the days from
+-- the window's first rebuilt day on (incremental_window_start: its first day minus `lookback_days`, or the
+-- oldest late day; no model compared here rebuilds an older one) are compared, as older days were compared by
+-- the runs that wrote them. Without a window (a plain `dbt build`, a full refresh), every day.
+{%- set start = incremental_window_start('ChargePeriodStart') if window_var('min_date') else none %}
 with focus as (
     select * from {{ ref('fct_focus_cost_and_usage') }}
+    {%- if start %}
+    where ChargePeriodStart >= {{ start }}
+    {%- endif %}
 ),
 
 capacity_rows as (
@@ -27,6 +35,9 @@ capacity_facts as (
         reservation_id,
         sum(committed_cost_usd + overage_cost_usd) as cost
     from {{ ref('fct_capacity_hourly') }}
+    {%- if start %}
+    where hour_date >= {{ start }}
+    {%- endif %}
     group by 1, 2
 ),
 
@@ -58,6 +69,9 @@ value_facts as (
         variant_id,
         sum(value_usd) as value_usd
     from {{ ref('rpt_use_case_roi_daily') }}
+    {%- if start %}
+    where event_date >= {{ start }}
+    {%- endif %}
     group by 1, 2, 3
 ),
 
@@ -68,6 +82,9 @@ usage_facts as (
         sum(effective_cost_usd) as effective_cost
     from {{ ref('fct_genai_requests') }}
     where capacity_type <> 'provisioned' and pricing_status <> 'unpriced'
+    {%- if start %}
+        and event_date >= {{ start }}
+    {%- endif %}
     group by 1, 2
 )
 
