@@ -489,6 +489,18 @@ def test_the_focus_export_is_tied_to_the_facts_on_the_windows_days(built_copy):
     assert run_dbt(work, *select, check=False).returncode == 0
     _add_to_focus_usage_cost(work, "2026-01-23", "0.01")  # the window's first rebuilt day
     assert run_dbt(work, *select, *window, check=False).returncode == 1
+    _add_to_focus_usage_cost(work, "2026-01-23", "-0.01")
+    # no pay-as-you-go row before the window (as after a first build): every day is compared, and the days
+    # before it now lack the calls of the request fact
+    con = duckdb.connect(str(work / "warehouse.duckdb"))
+    try:
+        con.execute(
+            "delete from marts.fct_focus_cost_and_usage "
+            "where x_ChargeType = 'usage' and ChargePeriodStart < '2026-01-23'"
+        )
+    finally:
+        con.close()
+    assert run_dbt(work, *select, *window, check=False).returncode == 1
 
 
 def test_a_window_from_the_oldest_day_counts_every_row_without_the_lookup(built_copy):

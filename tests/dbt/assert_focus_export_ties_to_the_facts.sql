@@ -9,8 +9,17 @@
 -- Every comparison is per day: on a run with a window (Dagster passes min_date / max_date) only the days from
 -- the window's first rebuilt day on (incremental_window_start: its first day minus `lookback_days`, or the
 -- oldest late day; no model compared here rebuilds an older one) are compared, as older days were compared by
--- the runs that wrote them. Without a window (a plain `dbt build`, a full refresh), every day.
+-- the runs that wrote them. Without a window (a plain `dbt build`, a full refresh), every day; and every day when
+-- the export has no pay-as-you-go row before that day (a first build, whose capacity rows cover the
+-- reservations' whole terms, before the window too).
 {%- set start = incremental_window_start('ChargePeriodStart') if window_var('min_date') else none %}
+{%- if start and execute %}
+    {%- set older = run_query(
+        'select 1 from ' ~ ref('fct_focus_cost_and_usage')
+        ~ " where x_ChargeType = 'usage' and ChargePeriodStart < " ~ start ~ ' limit 1'
+    ) %}
+    {%- set start = start if older.rows | length > 0 else none %}
+{%- endif %}
 with focus as (
     select * from {{ ref('fct_focus_cost_and_usage') }}
     {%- if start %}
