@@ -12,14 +12,7 @@
 -- the runs that wrote them. Without a window (a plain `dbt build`, a full refresh), every day; and every day when
 -- the export has no pay-as-you-go row before that day (a first build, whose capacity rows cover the
 -- reservations' whole terms, before the window too).
-{%- set start = incremental_window_start('ChargePeriodStart') if window_var('min_date') else none %}
-{%- if start and execute %}
-    {%- set older = run_query(
-        'select 1 from ' ~ ref('fct_focus_cost_and_usage')
-        ~ " where x_ChargeType = 'usage' and ChargePeriodStart < " ~ start ~ ' limit 1'
-    ) %}
-    {%- set start = start if older.rows | length > 0 else none %}
-{%- endif %}
+{%- set start = test_window_start(ref('fct_focus_cost_and_usage'), 'ChargePeriodStart', "x_ChargeType = 'usage'") %}
 with focus as (
     select * from {{ ref('fct_focus_cost_and_usage') }}
     {%- if start %}

@@ -7,13 +7,8 @@
 -- at 70M events). Without a window (a plain `dbt build`, a full refresh), or when the window reaches back to
 -- the table's oldest day (a first build, a backfill's first window), every row is counted, without the
 -- lookup of the window's ids.
-{%- set start = incremental_window_start(date_column) if window_var('min_date') else none %}
+{%- set start = test_window_start(model, date_column) %}
 {%- set whole_table = not start %}
-{%- if start and execute %}
-    {#- one row older than the window is enough to know: the day column's zone maps skip the rest #}
-    {%- set older = run_query('select 1 from ' ~ model ~ ' where ' ~ date_column ~ ' < ' ~ start ~ ' limit 1') %}
-    {%- set whole_table = older.rows | length == 0 %}
-{%- endif %}
 select {{ column_name }}, count(*) as occurrences
 from {{ model }}
 {%- if not whole_table %}
