@@ -473,7 +473,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from orchestration.tools.bench import incremental, run
 
     if args.incremental:
-        return incremental(args.events, args.days, args.workdir, sample=args.calc_sample)
+        return incremental(args.events, args.days, args.workdir, sample=args.calc_sample, window_days=args.window_days)
     return run(
         args.events, args.days, args.calc_sample, args.workdir, args.real_formats, args.window_days, args.landing
     )
@@ -615,8 +615,8 @@ def main(argv: list[str] | None = None) -> int:
         "--window-days",
         type=int,
         default=None,
-        help="backfill in consecutive windows of this many arrival days, one Dagster run each "
-        "(0: one run; default: 10 above 20M events, else 0)",
+        help="backfill (with --incremental: the history) in consecutive windows of this many arrival days, one "
+        "Dagster run each (0: one run; default: 10 above 20M events, else 0)",
     )
     p.add_argument(
         "--landing",

@@ -105,6 +105,24 @@ def test_windowed_backfill_builds_the_same_warehouse(tmp_path, capsys, monkeypat
     assert one["marts.fct_genai_requests"][0] == generated.fetchall()[0][0]  # every distinct generated call
 
 
+@pytest.mark.pipeline
+def test_the_incremental_bench_builds_its_history_in_the_windows_it_is_given(tmp_path, capsys, monkeypatch):
+    """`bench --incremental --window-days D` builds the history in windows of D arrival days (how the backfill
+    sizes compare at 100M), then the new day on top of it and alone, and prints their ratio."""
+    keys = ("FINOPS_DUCKDB_PATH", "FINOPS_LAKE_DIR", "FINOPS_LANDING_DIR", "FINOPS_PUBLISHED_PATH")
+    for key in (*keys, "FINOPS_SALT_POLICY"):  # the bench points them at its workdir: restored afterwards
+        monkeypatch.setenv(key, str(tmp_path / key.lower()))
+    monkeypatch.setenv("FINOPS_DBT_THREADS", "1")  # what a windowed bench sets; restored afterwards
+    common = ["bench", "--incremental", "--events", "3000", "--days", "4", "--calc-sample", "200"]
+    assert main([*common, "--window-days", "2", "--workdir", str(tmp_path / "work")]) == 0
+    out = capsys.readouterr().out
+    history = re.findall(r"^\s+history window (\S+): [\d.]+ s", out, re.MULTILINE)
+    assert history == ["2026-01-01..2026-01-02", "2026-01-03..2026-01-04"]
+    assert "history build (2026-01-01..2026-01-04, 2 windows of 2 days)" in out
+    assert "(2026-01-05; arrivals 2026-01-05..2026-01-06)" in out  # the new day and its late arrivals
+    assert re.search(r"^\s+ratio \(target <= 1\.5\)\s+[\d.]+x$", out, re.MULTILINE)
+
+
 @pytest.mark.unit
 def test_a_failed_bench_keeps_its_temporary_folder(tmp_path, monkeypatch, capsys):
     """A bench that ends well removes its temporary folder, and so does an interrupt; a failed one (an exception,
