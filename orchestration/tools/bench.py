@@ -491,13 +491,13 @@ def incremental(
 def incremental_in(
     base: Path, events: int, days: int, top: int = 15, sample: int = 20_000, window_days: int | None = None
 ) -> int:
-    """The cost of one new day: build `days` days of history (in windows of `window_days` arrival days, one
-    Dagster run each, as a backfill in ranges runs; 0: one run; by default WINDOW_DAYS above WINDOW_EVENTS
-    events, else one run), then run the next day's partition; compare with that day alone on an empty warehouse
-    (same landing files). Prints both, their ratio, the stages of the two day runs side by side, and the dbt
-    nodes whose time grows most with the history (what a daily run still reads beyond its days). The history and
-    the new day together are the whole landing folder end to end: printed with the lower bound and the
-    per-request calculator of the same run, like `run`."""
+    """The cost of one new day: build `days` days of history (in consecutive windows of `window_days` arrival
+    days, one Dagster run each; 0: one run; by default WINDOW_DAYS above WINDOW_EVENTS events, else one run),
+    then run the next day's partition; compare with that day alone on an empty warehouse (same landing files).
+    Prints both, their ratio, the stages of the two day runs side by side, and the dbt nodes whose time grows
+    most with the history (what a daily run still reads beyond its days). The history and the new day together
+    are the whole landing folder end to end: printed with the lower bound and the per-request calculator of the
+    same run, like `run`."""
     from orchestration.dbt.manifest import start_parse, wait_for_parse
     from orchestration.event_storage import ephemeral_instance
     from orchestration.pipeline import landing_days, run_pipeline
@@ -515,7 +515,7 @@ def incremental_in(
     tail_last = arrival_days[-1]
     if window_days is None:
         window_days = WINDOW_DAYS if events > WINDOW_EVENTS else 0
-    if window_days:  # as `run` backfills: one model at a time (both day runs too, so they compare)
+    if window_days:  # as the windowed `run` above: one model at a time (both day runs too, so they compare)
         os.environ.setdefault("FINOPS_DBT_THREADS", "1")
 
     def env(name: str) -> None:
