@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, redirect_stdout
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 from orchestration.datasets import DATASETS, Dataset
@@ -33,6 +34,31 @@ class RunOutcome:
     run_id: str
     first_day: str
     last_day: str
+    failures: tuple[str, ...] = ()  # "<step>: <error>" of each failed step
+
+
+def windows(first: str, last: str, window_days: int) -> list[tuple[str, str]]:
+    """[first, last] (inclusive days) as consecutive windows of at most `window_days` days, in order (0: one
+    window). Every day of the range is in one window, with files or without: a window run empties a day whose
+    rows are gone, as one run over the range does."""
+    if window_days <= 0 or first > last:
+        return [(first, last)]
+    start, end = date.fromisoformat(first), date.fromisoformat(last)
+    out = []
+    while start <= end:
+        stop = min(start + timedelta(days=window_days - 1), end)
+        out.append((start.isoformat(), stop.isoformat()))
+        start = stop + timedelta(days=1)
+    return out
+
+
+def one_model_at_a_time(window_days: int) -> None:
+    """A backfill in windows builds one dbt model at a time unless FINOPS_DBT_THREADS says otherwise: dbt's
+    threads share one DuckDB memory limit (each query still uses every core), and at 100M events two heavy
+    models side by side ran out of it, while windows with one thread built the same events (docs/benchmarks.md,
+    "100M events"). The dbt subprocesses of this process inherit it."""
+    if window_days > 0:
+        os.environ.setdefault("FINOPS_DBT_THREADS", "1")
 
 
 def landing_days(settings: Settings, datasets: tuple[Dataset, ...] = DATASETS) -> list[str]:
@@ -177,7 +203,16 @@ def _execute(job, settings: Settings, first: str, last: str, instance, wait_seco
     if interrupted(result.all_events):
         # a stop request (Ctrl-C, SIGTERM) during a step: Dagster ends the run as failed; the caller sees the stop
         raise KeyboardInterrupt("the run was interrupted")
-    return RunOutcome(result.success, result.run_id, first, last)
+    failures = tuple(f"{e.step_key}: {failure_message(e)}" for e in result.all_events if e.is_step_failure)
+    return RunOutcome(result.success, result.run_id, first, last, failures)
+
+
+def failure_message(event) -> str:
+    """A failed step's message: what the step said (a `Failure`'s description), else its error's message."""
+    data = event.event_specific_data
+    said = getattr(getattr(data, "user_failure_data", None), "description", None)
+    error = getattr(data, "error", None)
+    return (said or (error.message if error is not None else "failed")).strip()
 
 
 INTERRUPTS = ("DagsterExecutionInterruptedError", "KeyboardInterrupt")

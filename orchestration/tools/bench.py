@@ -292,12 +292,15 @@ WINDOW_EVENTS = 20_000_000  # above this, bench backfills in windows of WINDOW_D
 WINDOW_DAYS = 10
 
 
-def windows(days: list[str], window_days: int) -> list[tuple[str, str]]:
-    """Consecutive [first, last] runs of at most `window_days` arrival days (0: one window)."""
-    if not days:
-        return []
-    size = window_days if window_days > 0 else len(days)
-    return [(days[i], days[min(i + size, len(days)) - 1]) for i in range(0, len(days), size)]
+def backfill_window_days(events: int, window_days: int | None) -> int:
+    """The bench's window size: `window_days` when given, else WINDOW_DAYS above WINDOW_EVENTS events (0: one
+    run); windowed runs build one dbt model at a time, as `genai-finops run --window-days` does."""
+    from orchestration.pipeline import one_model_at_a_time
+
+    if window_days is None:
+        window_days = WINDOW_DAYS if events > WINDOW_EVENTS else 0
+    one_model_at_a_time(window_days)
+    return window_days
 
 
 @dataclass
@@ -373,15 +376,10 @@ def run_in(
         shutil.rmtree(work / "lake")
         (work / "lake").mkdir()
     from orchestration.dbt.manifest import start_parse
-    from orchestration.pipeline import landing_days, run_pipeline
+    from orchestration.pipeline import landing_days, run_pipeline, windows
     from orchestration.quality.validation import return_freed_memory
 
-    if window_days is None:
-        window_days = WINDOW_DAYS if events > WINDOW_EVENTS else 0
-    if window_days:
-        # one model at a time: dbt's threads share one DuckDB memory limit, and two of the heavy models side
-        # by side ran out of it at 100M events (each query still uses every core)
-        os.environ.setdefault("FINOPS_DBT_THREADS", "1")
+    window_days = backfill_window_days(events, window_days)
     runs: list[tuple[str, str, float, bool]] = []
     stages: dict[str, float] = defaultdict(float)
     layers: dict[str, float] = defaultdict(float)
@@ -396,7 +394,7 @@ def run_in(
         settings = Settings.from_env()
         arrival_days = landing_days(settings)
         t1 = time.perf_counter()
-        for first, last in windows(arrival_days, window_days):
+        for first, last in windows(arrival_days[0], arrival_days[-1], window_days):
             instance = ephemeral_instance()
             started_at = time.time()
             t = time.perf_counter()
@@ -500,7 +498,7 @@ def incremental_in(
     same run, like `run`."""
     from orchestration.dbt.manifest import start_parse, wait_for_parse
     from orchestration.event_storage import ephemeral_instance
-    from orchestration.pipeline import landing_days, run_pipeline
+    from orchestration.pipeline import landing_days, run_pipeline, windows
     from orchestration.settings import Settings
 
     landing = base / "landing"
@@ -513,10 +511,7 @@ def incremental_in(
     new_day = (date(2026, 1, 1) + timedelta(days=days)).isoformat()
     history_days = [d for d in arrival_days if d < new_day]
     tail_last = arrival_days[-1]
-    if window_days is None:
-        window_days = WINDOW_DAYS if events > WINDOW_EVENTS else 0
-    if window_days:  # as the windowed `run` above: one model at a time (both day runs too, so they compare)
-        os.environ.setdefault("FINOPS_DBT_THREADS", "1")
+    window_days = backfill_window_days(events, window_days)  # the day runs with the history's threads too
 
     def env(name: str) -> None:
         work = base / name
@@ -544,7 +539,7 @@ def incremental_in(
     env("history")
     history_s = 0.0
     with TreeRss() as rss:
-        for first, last in windows(history_days, window_days):
+        for first, last in windows(history_days[0], history_days[-1], window_days):
             seconds = timed(first, last)[0]
             history_s += seconds
             print(f"  history window {first}..{last}: {seconds:.1f} s, peak so far {rss.peak / 2**30:.2f} GiB")
@@ -561,7 +556,7 @@ def incremental_in(
     )
     span = f"{history_days[0]}..{history_days[-1]}"
     if window_days:
-        span += f", {len(windows(history_days, window_days))} windows of {window_days} days"
+        span += f", {len(windows(history_days[0], history_days[-1], window_days))} windows of {window_days} days"
     print(f"  {'history build (' + span + ')':<52}{history_s:>10.1f} s")
     print(f"  {'the new day on top of the history':<52}{on_top_s:>10.1f} s")
     print(f"  {'the new day alone on an empty warehouse':<52}{alone_s:>10.1f} s")
