@@ -118,16 +118,41 @@ def build_dbt_assets(settings: Settings, manifest: Path, datasets: tuple[Dataset
             record_profile(finops)  # dbt's partial-parse file now holds this profile (start_parse reads it)
         context.log.info(step(f"dbt build: {summarize(invocation)} ({time.perf_counter() - started:.1f} s)"))
         if not invocation.is_successful():
-            raise Failure(f"dbt build failed: {summarize(invocation)}; see {target / 'dbt.log'}")
+            advice = out_of_memory_advice(results_of(invocation))
+            raise Failure(f"dbt build failed: {summarize(invocation)}; see {target / 'dbt.log'}" + advice)
 
     return dbt_warehouse
 
 
+def results_of(invocation) -> list[dict]:
+    """dbt's run results of the invocation ([]: dbt failed before it ran anything)."""
+    try:
+        return invocation.get_artifact("run_results.json")["results"]
+    except Exception:  # no artifact
+        return []
+
+
+OUT_OF_MEMORY = "Out of Memory Error"  # how DuckDB's error begins
+
+
+def out_of_memory_advice(results: list[dict]) -> str:
+    """What to do when DuckDB ran out of its memory limit in some nodes ("": none did): their names, the
+    limit, and the three ways out, smallest first."""
+    nodes = [r["unique_id"].split(".")[-1] for r in results if OUT_OF_MEMORY in (r.get("message") or "")]
+    if not nodes:
+        return ""
+    limit = os.environ.get("FINOPS_DUCKDB_MEMORY_LIMIT", "4.5GB")
+    return (
+        f". DuckDB ran out of its memory limit (FINOPS_DUCKDB_MEMORY_LIMIT={limit}) in {', '.join(nodes)}: "
+        "build fewer days per run (`genai-finops run --window-days 10` builds the range in windows of 10 days, "
+        "one dbt model at a time), set FINOPS_DBT_THREADS=1, or raise the limit"
+    )
+
+
 def summarize(invocation) -> str:
     """'62 models, 13 seeds, 190 tests: 3 warn, 0 error' from dbt's run results."""
-    try:
-        results = invocation.get_artifact("run_results.json")["results"]
-    except Exception:  # no artifact: dbt failed before it ran anything
+    results = results_of(invocation)
+    if not results:
         return "no results"
     kinds = Counter(r["unique_id"].split(".")[0] for r in results)
     statuses = Counter(r["status"] for r in results)
