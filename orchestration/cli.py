@@ -30,6 +30,17 @@ EX_NOINPUT = 66  # nothing to read
 EX_CONFIG = 78  # a setting is missing
 
 
+def iso_day(value: str) -> str:
+    """A day argument, exactly YYYY-MM-DD (what the daily partitions are named); refused by the parser otherwise."""
+    try:
+        valid = date.fromisoformat(value).isoformat() == value
+    except ValueError:
+        valid = False
+    if not valid:
+        raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD): {value!r}")
+    return value
+
+
 def _peak_rss_mib() -> float:
     """Peak resident memory of this process and of its finished children (dbt subprocesses), MiB."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -113,7 +124,7 @@ def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float 
     """Pull the configured sources, then run the refresh job on `settings`' landing folders; print one line per
     step and the summary."""
     from orchestration.dbt.manifest import start_parse
-    from orchestration.pipeline import NoLandingData, require_landing_data, run_pipeline
+    from orchestration.pipeline import NoLandingData, one_model_at_a_time, require_landing_data, run_pipeline, windows
     from orchestration.pull.api import PullError
     from orchestration.pull.storage import SyncError
 
@@ -124,20 +135,38 @@ def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float 
     except (PullError, SyncError) as exc:
         print(f"genai-finops: {exc}", file=sys.stderr)
         return 1
+    first = current = None  # the range, and the window running
+
+    def resume_hint() -> None:
+        """After a later window stopped: the windows before it are built and published."""
+        if current is not None and current > first:
+            print(
+                f"genai-finops: the days before {current} are built and published; to go on from there, rerun with "
+                f"--first-day {current}",
+                file=sys.stderr,
+            )
+
     try:
-        require_landing_data(settings)  # a missing or empty landing folder: nothing is written anywhere
+        days = require_landing_data(settings)  # a missing or empty landing folder: nothing is written anywhere
         start_parse(settings)  # a stale dbt manifest is parsed beside the imports of Dagster and Great Expectations
         settings.hash_salt()  # created (and announced) or refused before anything runs
+        first, last = args.first_day or days[0], args.last_day or days[-1]
+        spans = windows(first, last, args.window_days)
+        one_model_at_a_time(args.window_days if len(spans) > 1 else 0)
         print(f"genai-finops: building {settings.duckdb_path} from {settings.landing_dir}")
+        if len(spans) > 1:
+            print(f"  {first}..{last} in {len(spans)} windows of at most {args.window_days} days, one run each")
         print(f"  Dagster's event stream: {log_file}")
-        outcome = run_pipeline(
-            settings,
-            args.first_day,
-            args.last_day,
-            wait_seconds=args.wait,
-            log_file=log_file,
-            quiet=not args.verbose,
-        )
+        for current, window_last in spans:
+            window_started = time.perf_counter()
+            outcome = run_pipeline(
+                settings, current, window_last, wait_seconds=args.wait, log_file=log_file, quiet=not args.verbose
+            )
+            if len(spans) > 1:
+                state = "built" if outcome.success else "FAILED"
+                print(f"  window {current}..{window_last}: {state} ({time.perf_counter() - window_started:.1f} s)")
+            if not outcome.success:
+                break
     except NoLandingData as exc:
         print(f"genai-finops: {exc}", file=sys.stderr)
         return EX_NOINPUT
@@ -146,32 +175,37 @@ def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float 
         return EX_CONFIG
     except WarehouseBusy as exc:
         print(f"genai-finops: {exc}", file=sys.stderr)
+        resume_hint()
         return EX_TEMPFAIL
     except KeyboardInterrupt:
         print("genai-finops: stopped; the warehouse keeps its last complete build (rerun to finish)", file=sys.stderr)
+        resume_hint()
         return 130
     seconds = time.perf_counter() - started
-    print(
-        json.dumps(
-            {
-                "success": outcome.success,
-                "days": f"{outcome.first_day}..{outcome.last_day}",
-                "warehouse": settings.duckdb_path,
-                "published_for_readers": settings.published_path,
-                "log": log_file,
-                "generate_seconds": round(generated_seconds, 2),
-                "pipeline_seconds": round(seconds, 2),
-                "peak_rss_mib": round(_peak_rss_mib(), 1),
-            },
-            indent=2,
-        )
-    )
+    summary = {
+        "success": outcome.success,
+        "days": f"{first}..{last}",
+        "warehouse": settings.duckdb_path,
+        "published_for_readers": settings.published_path,
+        "log": log_file,
+        "generate_seconds": round(generated_seconds, 2),
+        "pipeline_seconds": round(seconds, 2),
+        "peak_rss_mib": round(_peak_rss_mib(), 1),
+    }
+    if len(spans) > 1:
+        summary["windows"] = len(spans)
+    if not outcome.success:
+        summary["failed_days"] = f"{outcome.first_day}..{outcome.last_day}"
+    print(json.dumps(summary, indent=2))
     if outcome.success:
         _print_summary(settings.duckdb_path)
         report_unread(settings)
         if Path(settings.report_path).exists():
             print(f"report: {Path(settings.report_path).resolve()} (open it in a browser; no network needed)")
     else:
+        for failure in outcome.failures:
+            print(f"genai-finops: {failure}", file=sys.stderr)
+        resume_hint()
         print(f"genai-finops: the run failed; see {log_file}", file=sys.stderr)
     return 0 if outcome.success else 1
 
@@ -553,14 +587,23 @@ def main(argv: list[str] | None = None) -> int:
 
     def run_options(p: argparse.ArgumentParser) -> None:
         p.add_argument(
-            "--first-day", default=None, help="first arrival day to (re)build (default: the first with files)"
+            "--first-day", type=iso_day, help="first arrival day to (re)build (default: the first with files)"
         )
-        p.add_argument("--last-day", default=None, help="last arrival day to (re)build (default: the last with files)")
+        p.add_argument("--last-day", type=iso_day, help="last arrival day to (re)build (default: the last with files)")
         p.add_argument(
             "--wait",
             type=float,
             default=None,
             help="seconds to wait for another refresh to finish (default FINOPS_LOCK_WAIT_SECONDS, 0: fail fast)",
+        )
+        p.add_argument(
+            "--window-days",
+            type=int,
+            default=0,
+            metavar="N",
+            help="build the days in consecutive windows of this many days, one run each, one dbt model at a time "
+            "unless FINOPS_DBT_THREADS is set (a large history: DuckDB's memory holds a window, not everything; "
+            "0, the default: one run)",
         )
         p.add_argument("--verbose", action="store_true", help="Dagster's event stream on the terminal too")
 

@@ -79,12 +79,14 @@ def test_large_runs_are_generated_in_shards_with_distinct_ids(tmp_path, monkeypa
 
 @pytest.mark.pipeline
 def test_windowed_backfill_builds_the_same_warehouse(tmp_path, capsys, monkeypatch):
-    """`bench --window-days` (how 100M events are built) runs one Dagster run per window of arrival days;
-    the incremental models append window by window and the result equals one run over everything."""
+    """`bench --window-days` (how 100M events are built) and `genai-finops run --window-days` run one Dagster
+    run per window of arrival days; the incremental models append window by window and the result equals one
+    run over everything."""
     from datetime import date
 
     import duckdb
 
+    from orchestration.settings import workdir_env
     from orchestration.tools.sample_data.generator import generate
     from tests.conftest import same_contents, warehouse_contents
 
@@ -99,8 +101,17 @@ def test_windowed_backfill_builds_the_same_warehouse(tmp_path, capsys, monkeypat
     out = capsys.readouterr().out
     assert "3 windows of 2 arrival days" in out  # 2026-01-01..06 (the last day's late arrivals)
     assert len(re.findall(r"^\s+window 2026-01-0\d\.\.2026-01-0\d: [\d.]+ s, ok=True", out, re.MULTILINE)) == 4
+    for key, value in workdir_env(tmp_path / "run", landing).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("FINOPS_SALT_POLICY", "demo")  # the bench's salt: the user hashes compare
+    assert main(["run", "--landing", str(landing), "--no-pull", "--window-days", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "2026-01-01..2026-01-06 in 2 windows of at most 4 days, one run each" in out
+    built = re.findall(r"^\s+window (\S+): built", out, re.MULTILINE)
+    assert built == ["2026-01-01..2026-01-04", "2026-01-05..2026-01-06"]
     one = warehouse_contents(tmp_path / "one" / "warehouse.duckdb")
     assert same_contents(one, warehouse_contents(tmp_path / "windows" / "warehouse.duckdb")) == []
+    assert same_contents(one, warehouse_contents(tmp_path / "run" / "warehouse.duckdb")) == []
     generated = duckdb.sql(f"select count(distinct event_id) from read_parquet('{landing}/usage_events/*/*.parquet')")
     assert one["marts.fct_genai_requests"][0] == generated.fetchall()[0][0]  # every distinct generated call
 
