@@ -31,6 +31,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.parallel import at_once
+from orchestration.settings import duckdb_memory_limit
 
 KEEP = 3  # versions kept: the current one and the two before (readers still on them)
 MANIFEST = "_publish.json"
@@ -163,7 +164,7 @@ def publish_marts(
     by_column = partition_columns(manifest_path)
     # the warehouse's memory limit (partitioned writes buffer every open partition); row order is not kept
     config = {
-        "memory_limit": os.environ.get("FINOPS_DUCKDB_MEMORY_LIMIT", "4.5GB"),
+        "memory_limit": duckdb_memory_limit(),
         "preserve_insertion_order": False,
     }
     con = duckdb.connect(warehouse, read_only=True, config=config)

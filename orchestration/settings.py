@@ -149,6 +149,12 @@ class Settings(ConfigurableResource):
         }
 
 
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory limit for the dbt build and the publish (FINOPS_DUCKDB_MEMORY_LIMIT; profiles.yml has the
+    same default)."""
+    return os.environ.get("FINOPS_DUCKDB_MEMORY_LIMIT", "4.5GB")
+
+
 def workdir_env(work: Path, landing: Path | None = None) -> dict[str, str]:
     """FINOPS_* paths for a self-contained run in one folder (benchmarks, spark-check, tests): its landing files,
     lake, warehouse and published copy."""

@@ -31,7 +31,7 @@ from orchestration.dbt.translator import FinopsDbtTranslator
 from orchestration.ingest.engine import oldest_event_day
 from orchestration.logs import step
 from orchestration.publish import publish_marts, record_build, window_start
-from orchestration.settings import Settings
+from orchestration.settings import Settings, duckdb_memory_limit
 from orchestration.warehouse import writer_lock
 
 
@@ -141,7 +141,7 @@ def out_of_memory_advice(results: list[dict]) -> str:
     nodes = [r["unique_id"].split(".")[-1] for r in results if OUT_OF_MEMORY in (r.get("message") or "")]
     if not nodes:
         return ""
-    limit = os.environ.get("FINOPS_DUCKDB_MEMORY_LIMIT", "4.5GB")
+    limit = duckdb_memory_limit()
     return (
         f". DuckDB ran out of its memory limit (FINOPS_DUCKDB_MEMORY_LIMIT={limit}) in {', '.join(nodes)}: "
         "build fewer days per run (`genai-finops run --window-days 10` builds the range in windows of 10 days, "
