@@ -100,6 +100,7 @@ def test_a_window_that_stops_ends_the_backfill_and_says_where_to_go_on(tmp_path,
 
 @pytest.mark.unit
 def test_a_first_window_that_fails_has_nothing_to_go_on_from(tmp_path, monkeypatch, capsys):
+    """A failure in the first window: no day to resume from is named; FINOPS_DBT_THREADS set by the user is kept."""
     from orchestration import pipeline
     from orchestration.dbt import manifest
 
