@@ -41,6 +41,13 @@ def iso_day(value: str) -> str:
     return value
 
 
+def window_days(value: str) -> int:
+    """A window size in days: a whole number, 0 or more (0: one run); refused by the parser otherwise."""
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"not a number of days (0 or more): {value!r}")
+    return int(value)
+
+
 def _peak_rss_mib() -> float:
     """Peak resident memory of this process and of its finished children (dbt subprocesses), MiB."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -148,9 +155,12 @@ def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float 
 
     try:
         days = require_landing_data(settings)  # a missing or empty landing folder: nothing is written anywhere
+        first, last = args.first_day or days[0], args.last_day or days[-1]
+        if first > last:  # refused before anything is written
+            print(f"genai-finops: the first day {first} is after the last day {last}", file=sys.stderr)
+            return 2
         start_parse(settings)  # a stale dbt manifest is parsed beside the imports of Dagster and Great Expectations
         settings.hash_salt()  # created (and announced) or refused before anything runs
-        first, last = args.first_day or days[0], args.last_day or days[-1]
         spans = windows(first, last, args.window_days)
         one_model_at_a_time(args.window_days if len(spans) > 1 else 0)
         print(f"genai-finops: building {settings.duckdb_path} from {settings.landing_dir}")
@@ -598,7 +608,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         p.add_argument(
             "--window-days",
-            type=int,
+            type=window_days,
             default=0,
             metavar="N",
             help="build the days in consecutive windows of this many days, one run each, one dbt model at a time "
@@ -656,7 +666,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--real-formats", action="store_true", help="emit four use cases and the bills in real formats")
     p.add_argument(
         "--window-days",
-        type=int,
+        type=window_days,
         default=None,
         help="backfill (with --incremental: the history) in consecutive windows of this many arrival days, one "
         "Dagster run each (0: one run; default: 10 above 20M events, else 0)",

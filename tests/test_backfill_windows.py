@@ -150,3 +150,22 @@ def test_a_day_that_is_not_yyyy_mm_dd_is_refused_before_anything_runs(tmp_path, 
         main(["run", "--landing", str(tmp_path / "nothing"), "--no-pull", "--first-day", day, "--window-days", "2"])
     assert stopped.value.code == 2
     assert f"argument --first-day: not a day (YYYY-MM-DD): '{day}'" in capsys.readouterr().err
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("size", ["-1", "ten", "2.5"])
+def test_a_window_size_that_is_not_a_whole_number_of_days_is_refused(tmp_path, monkeypatch, capsys, size):
+    _warehouse_env(tmp_path, monkeypatch)
+    with pytest.raises(SystemExit) as stopped:
+        main(["run", "--landing", str(tmp_path / "nothing"), "--no-pull", "--window-days", size])
+    assert stopped.value.code == 2
+    assert f"argument --window-days: not a number of days (0 or more): '{size}'" in capsys.readouterr().err
+
+
+@pytest.mark.unit
+def test_a_first_day_after_the_last_day_is_refused_before_anything_is_written(tmp_path, monkeypatch, capsys):
+    landing = _landing_days(tmp_path, monkeypatch, 3)
+    code = main(["run", "--landing", landing, "--no-pull", "--first-day", "2026-01-03", "--last-day", "2026-01-02"])
+    assert code == 2
+    assert "genai-finops: the first day 2026-01-03 is after the last day 2026-01-02" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["landing"]  # no salt, no warehouse, no lake
