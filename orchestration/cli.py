@@ -131,10 +131,18 @@ def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float 
     """Pull the configured sources, then run the refresh job on `settings`' landing folders; print one line per
     step and the summary."""
     from orchestration.dbt.manifest import start_parse
+    from orchestration.landing_state import built_from, changed_days, day_ranges, landing_signatures, record_built
     from orchestration.pipeline import NoLandingData, one_model_at_a_time, require_landing_data, run_pipeline, windows
     from orchestration.pull.api import PullError
     from orchestration.pull.storage import SyncError
 
+    only_changed = getattr(args, "changed", False)
+    if only_changed and (args.first_day or args.last_day):
+        print(
+            "genai-finops: --changed builds the days that changed; give it or --first-day/--last-day, not both",
+            file=sys.stderr,
+        )
+        return 2
     started = time.perf_counter()
     log_file = _log_file(settings)
     try:
@@ -147,25 +155,44 @@ def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float 
     def resume_hint() -> None:
         """After a later window stopped: the windows before it are built and published."""
         if current is not None and current > first:
+            rerun = "--changed" if only_changed else f"--first-day {current}"
             print(
                 f"genai-finops: the days before {current} are built and published; to go on from there, rerun with "
-                f"--first-day {current}",
+                f"{rerun}",
                 file=sys.stderr,
             )
 
     try:
         days = require_landing_data(settings)  # a missing or empty landing folder: nothing is written anywhere
-        first, last = args.first_day or days[0], args.last_day or days[-1]
+        landing = landing_signatures(settings.landing_roots)  # recorded for the days each successful run builds
+        if only_changed:
+            todo = changed_days(built_from(settings), landing, settings.partition_start)
+            if not todo:
+                print(
+                    f"genai-finops: nothing new, changed or gone in {settings.landing_dir} since "
+                    f"{settings.duckdb_path} was built; nothing to build"
+                )
+                print(json.dumps({"success": True, "days": None, "warehouse": settings.duckdb_path}, indent=2))
+                return 0
+            ranges = day_ranges(todo)
+            listed = ", ".join(a if a == b else f"{a}..{b}" for a, b in ranges)
+        else:
+            ranges = [(args.first_day or days[0], args.last_day or days[-1])]
+        first, last = ranges[0][0], ranges[-1][1]
         if first > last:  # refused before anything is written
             print(f"genai-finops: the first day {first} is after the last day {last}", file=sys.stderr)
             return 2
         start_parse(settings)  # a stale dbt manifest is parsed beside the imports of Dagster and Great Expectations
         settings.hash_salt()  # created (and announced) or refused before anything runs
-        spans = windows(first, last, args.window_days)
+        spans = [span for a, b in ranges for span in windows(a, b, args.window_days)]
         one_model_at_a_time(args.window_days if len(spans) > 1 else 0)
         print(f"genai-finops: building {settings.duckdb_path} from {settings.landing_dir}")
-        if len(spans) > 1:
+        if only_changed:
+            print(f"  {len(todo)} days new, changed or gone since the last build: {listed}")
+        if len(spans) > 1 and args.window_days:
             print(f"  {first}..{last} in {len(spans)} windows of at most {args.window_days} days, one run each")
+        elif len(spans) > 1:
+            print(f"  one run per range of days, {len(spans)} runs")
         print(f"  Dagster's event stream: {log_file}")
         for current, window_last in spans:
             window_started = time.perf_counter()
@@ -177,6 +204,7 @@ def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float 
                 print(f"  window {current}..{window_last}: {state} ({time.perf_counter() - window_started:.1f} s)")
             if not outcome.success:
                 break
+            record_built(settings, landing, current, window_last)
     except NoLandingData as exc:
         print(f"genai-finops: {exc}", file=sys.stderr)
         return EX_NOINPUT
@@ -202,6 +230,8 @@ def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float 
         "pipeline_seconds": round(seconds, 2),
         "peak_rss_mib": round(_peak_rss_mib(), 1),
     }
+    if only_changed:
+        summary["days_built"] = listed
     if len(spans) > 1:
         summary["windows"] = len(spans)
     if not outcome.success:
@@ -621,6 +651,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--landing", default=None, help="the landing folder (default FINOPS_LANDING_DIR, data/landing)")
     p.add_argument("--sources", default=None, help="the sources file (default FINOPS_SOURCES_CONFIG, sources.yml)")
     p.add_argument("--no-pull", action="store_true", help="do not pull the sources of sources.yml first")
+    p.add_argument(
+        "--changed",
+        action="store_true",
+        help="build only the days whose landing files are new, changed or gone since this warehouse's last build "
+        "(every day after a change in the dbt project or its seeds); for a daily scheduler",
+    )
     run_options(p)
     p.set_defaults(fn=cmd_run)
 

@@ -1,0 +1,91 @@
+"""What a warehouse was built from: each arrival day's landing fingerprint, kept beside the warehouse
+(`<warehouse>.landing.json`), so that `genai-finops run --changed` builds only the days whose landing files are
+new, changed or gone since, as the sensor `landing_files_sensor` does in Dagster."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import date, timedelta
+from pathlib import Path
+
+import fsspec
+
+from orchestration.datasets import DATASETS
+from orchestration.ingest.landing import list_roots
+from orchestration.settings import Settings
+
+
+def landing_signatures(landing_dir: str | tuple[str, ...], datasets=DATASETS) -> dict[str, str]:
+    """Arrival day -> a fingerprint of its landing files (names, sizes, modification times), across the landing
+    folders given (the user's and the pulled one). Entries that are not landing files (stray names, bad day
+    folders) are not days: the run reports them as skipped."""
+    roots = (landing_dir,) if isinstance(landing_dir, str) else landing_dir
+    by_day: dict[str, list[str]] = {}
+    for ds in datasets:
+        for day, paths in list_roots(roots, ds.landing).files.items():
+            for path in paths:
+                fs, _ = fsspec.core.url_to_fs(path)
+                info = fs.info(path)
+                by_day.setdefault(day, []).append(
+                    f"{path}|{info.get('size')}|{info.get('mtime') or info.get('LastModified')}"
+                )
+    return {day: hashlib.sha256("\n".join(sorted(e)).encode()).hexdigest()[:16] for day, e in sorted(by_day.items())}
+
+
+def changed_days(seen: dict[str, str], current: dict[str, str], since: str) -> list[str]:
+    """The days from `since` on whose fingerprint differs from the one seen: new days, changed days, and days whose
+    files all went (their rows leave the warehouse)."""
+    return sorted(d for d in set(seen) | set(current) if d >= since and seen.get(d) != current.get(d))
+
+
+def day_ranges(days: list[str]) -> list[tuple[str, str]]:
+    """Sorted days as ranges of consecutive calendar days: [01-01, 01-02, 01-05] -> [(01-01, 01-02), (01-05, 01-05)]."""
+    out: list[tuple[str, str]] = []
+    for day in days:
+        if out and date.fromisoformat(out[-1][1]) + timedelta(days=1) == date.fromisoformat(day):
+            out[-1] = (out[-1][0], day)
+        else:
+            out.append((day, day))
+    return out
+
+
+def state_path(settings: Settings) -> Path:
+    return Path(settings.duckdb_path + ".landing.json")
+
+
+def _context(settings: Settings) -> dict[str, object]:
+    """What the recorded fingerprints are only valid with: the landing folders read, and the dbt project (its
+    models, macros and seeds: a price correction makes every day's build out of date)."""
+    from orchestration.dbt.manifest import source_fingerprint
+
+    return {"landing_roots": list(settings.landing_roots), "dbt_project": source_fingerprint()}
+
+
+def built_from(settings: Settings) -> dict[str, str]:
+    """Day -> the fingerprint of the landing files the warehouse was last built from; empty (every day out of date)
+    when there is no warehouse, no record, or the record is for other landing folders or another dbt project."""
+    path = state_path(settings)
+    if not Path(settings.duckdb_path).exists() or not path.exists():
+        return {}
+    try:
+        state = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(state, dict) or state.get("context") != _context(settings):
+        return {}
+    days = state.get("days")
+    return dict(days) if isinstance(days, dict) else {}
+
+
+def record_built(settings: Settings, current: dict[str, str], first: str, last: str) -> None:
+    """After a successful build of [first, last]: those days are built from `current` (a day without files now is
+    built empty). Written whole to a new file, then renamed over the old one."""
+    days = built_from(settings)
+    days = {d: s for d, s in days.items() if not first <= d <= last}
+    days.update({d: s for d, s in current.items() if first <= d <= last})
+    path = state_path(settings)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps({"context": _context(settings), "days": dict(sorted(days.items()))}, indent=1))
+    os.replace(tmp, path)

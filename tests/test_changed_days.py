@@ -1,0 +1,197 @@
+"""`genai-finops run --changed`: only the arrival days whose landing files are new, changed or gone since the
+warehouse's last build (what a daily scheduler calls: the day costs what the day costs, not the history)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+
+import pytest
+
+from orchestration.cli import main
+from orchestration.landing_state import changed_days, day_ranges
+from orchestration.pipeline import RunOutcome
+
+
+@pytest.mark.unit
+def test_changed_days_are_the_new_the_changed_and_the_gone_from_the_first_partition_on():
+    seen = {"2025-12-31": "a", "2026-01-01": "a", "2026-01-02": "b", "2026-01-03": "c"}
+    current = {"2025-12-31": "x", "2026-01-01": "a", "2026-01-02": "B", "2026-01-05": "e"}
+    # 01-01 unchanged; 01-02 changed; 01-03 gone; 01-05 new; 2025-12-31 is before the first partition
+    assert changed_days(seen, current, "2026-01-01") == ["2026-01-02", "2026-01-03", "2026-01-05"]
+    assert changed_days(current, current, "2026-01-01") == []
+    assert changed_days({}, current, "2026-01-01") == ["2026-01-01", "2026-01-02", "2026-01-05"]
+
+
+@pytest.mark.unit
+def test_day_ranges_join_consecutive_calendar_days():
+    assert day_ranges(["2026-01-30", "2026-01-31", "2026-02-01", "2026-02-03", "2026-02-05", "2026-02-06"]) == [
+        ("2026-01-30", "2026-02-01"),
+        ("2026-02-03", "2026-02-03"),
+        ("2026-02-05", "2026-02-06"),
+    ]
+    assert day_ranges([]) == []
+
+
+def _setup(tmp_path, monkeypatch, days: int):
+    """A landing folder with a usage file on each of `days` days from 2026-01-01, a warehouse beside it, and
+    stand-in runs (what is under test is which days the command runs; real runs are the pipeline test below):
+    each creates the warehouse file, as a real build does, and records its days in `calls`."""
+    import duckdb
+
+    from orchestration import cli, pipeline
+    from orchestration.dbt import manifest
+    from orchestration.settings import workdir_env
+
+    landing = tmp_path / "landing"
+    for d in range(1, days + 1):
+        _write(landing, d, "{}\n")
+    for key, value in workdir_env(tmp_path, landing).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("FINOPS_SALT_POLICY", "demo")
+    monkeypatch.setattr(manifest, "start_parse", lambda settings: None)
+    monkeypatch.setattr(cli, "_print_summary", lambda path: None)  # an empty warehouse has no marts to sum up
+    monkeypatch.setattr(cli, "report_unread", lambda settings: None)
+    calls: list[tuple[str, str]] = []
+    fail_from: list[str] = []
+
+    def run_pipeline(settings, first, last, **kwargs):
+        calls.append((first, last))
+        if fail_from and first >= fail_from[0]:
+            return RunOutcome(False, "run", first, last, ("dbt_warehouse: dbt build failed: planted",))
+        duckdb.connect(str(tmp_path / "warehouse.duckdb")).close()
+        return RunOutcome(True, "run", first, last)
+
+    monkeypatch.setattr(pipeline, "run_pipeline", run_pipeline)
+    return landing, calls, fail_from
+
+
+def _write(landing, day: int, text: str) -> None:
+    folder = landing / "usage_events" / f"day=2026-01-{day:02d}"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "calls.jsonl").write_text(text)
+
+
+def _summary(out: str) -> dict:
+    return json.loads(out[out.index("{") : out.rindex("}") + 1])
+
+
+@pytest.mark.unit
+def test_run_changed_builds_the_days_whose_files_are_new_changed_or_gone(tmp_path, monkeypatch, capsys):
+    landing, calls, _ = _setup(tmp_path, monkeypatch, 5)
+    run = ["run", "--landing", str(landing), "--no-pull", "--changed"]
+    assert main(run) == 0  # no warehouse yet: every day
+    assert calls == [("2026-01-01", "2026-01-05")]
+    capsys.readouterr()
+    assert main(run) == 0  # nothing new: no run
+    out = capsys.readouterr().out
+    assert calls == [("2026-01-01", "2026-01-05")]
+    assert "nothing new, changed or gone in" in out and _summary(out)["days"] is None
+    # a day rewritten (one more line), a day whose files went, a new day after a gap
+    _write(landing, 3, "{}\n{}\n")
+    shutil.rmtree(landing / "usage_events" / "day=2026-01-01")
+    _write(landing, 7, "{}\n")
+    calls.clear()
+    assert main(run) == 0
+    out = capsys.readouterr().out
+    assert calls == [("2026-01-01", "2026-01-01"), ("2026-01-03", "2026-01-03"), ("2026-01-07", "2026-01-07")]
+    assert "3 days new, changed or gone since the last build: 2026-01-01, 2026-01-03, 2026-01-07" in out
+    assert _summary(out)["days_built"] == "2026-01-01, 2026-01-03, 2026-01-07"
+    calls.clear()
+    assert main(run) == 0 and calls == []
+    # a plain run over a range records the days it built: --changed finds nothing left
+    _write(landing, 4, "{}\n{}\n{}\n")
+    assert (
+        main(["run", "--landing", str(landing), "--no-pull", "--first-day", "2026-01-04", "--last-day", "2026-01-04"])
+        == 0
+    )
+    assert main(run) == 0 and calls == [("2026-01-04", "2026-01-04")]
+
+
+@pytest.mark.unit
+def test_run_changed_builds_every_day_again_after_a_change_of_the_dbt_project_or_the_warehouse(
+    tmp_path, monkeypatch, capsys
+):
+    """A price correction in the seeds (any dbt file) makes every day's build out of date; so does a warehouse
+    that is not there any more, or a record of other landing folders."""
+    from orchestration.dbt import manifest
+
+    landing, calls, _ = _setup(tmp_path, monkeypatch, 3)
+    run = ["run", "--landing", str(landing), "--no-pull", "--changed"]
+    assert main(run) == 0 and main(run) == 0
+    assert calls == [("2026-01-01", "2026-01-03")]
+    monkeypatch.setattr(manifest, "source_fingerprint", lambda: "a corrected price book")
+    assert main(run) == 0 and main(run) == 0
+    assert calls == [("2026-01-01", "2026-01-03")] * 2
+    (tmp_path / "warehouse.duckdb").unlink()
+    assert main(run) == 0
+    assert calls == [("2026-01-01", "2026-01-03")] * 3
+    other = tmp_path / "other"
+    shutil.copytree(landing, other)
+    assert main(["run", "--landing", str(other), "--no-pull", "--changed"]) == 0
+    assert calls == [("2026-01-01", "2026-01-03")] * 4
+    capsys.readouterr()
+
+
+@pytest.mark.unit
+def test_run_changed_that_fails_keeps_the_days_built_before_it(tmp_path, monkeypatch, capsys):
+    landing, calls, fail_from = _setup(tmp_path, monkeypatch, 5)
+    run = ["run", "--landing", str(landing), "--no-pull", "--changed"]
+    assert main(run) == 0
+    for day in (2, 4):
+        _write(landing, day, "{}\n{}\n")
+    fail_from.append("2026-01-04")
+    calls.clear()
+    assert main(run) == 1
+    err = capsys.readouterr().err
+    assert calls == [("2026-01-02", "2026-01-02"), ("2026-01-04", "2026-01-04")]
+    assert "the days before 2026-01-04 are built and published; to go on from there, rerun with --changed" in err
+    fail_from.clear()
+    calls.clear()
+    assert main(run) == 0 and calls == [("2026-01-04", "2026-01-04")]
+
+
+@pytest.mark.unit
+def test_run_changed_with_a_range_of_days_is_refused(tmp_path, monkeypatch, capsys):
+    landing, calls, _ = _setup(tmp_path, monkeypatch, 2)
+    assert main(["run", "--landing", str(landing), "--no-pull", "--changed", "--first-day", "2026-01-02"]) == 2
+    assert "--changed builds the days that changed; give it or --first-day/--last-day, not both" in (
+        capsys.readouterr().err
+    )
+    assert calls == [] and sorted(p.name for p in tmp_path.iterdir()) == ["landing"]
+
+
+@pytest.mark.pipeline
+def test_a_day_built_on_top_by_run_changed_makes_the_warehouse_of_one_run(tmp_path, monkeypatch, capsys):
+    """Three arrival days built, then two more arrive (with late events of the days before): `run --changed`
+    builds only those two, and the warehouse equals one run over all five days, table by table."""
+    from orchestration.settings import workdir_env
+    from orchestration.tools.sample_data.generator import generate
+    from tests.conftest import same_contents, warehouse_contents
+
+    generated = tmp_path / "generated"
+    generate(generated, events=3_000, days=4, start=date(2026, 1, 1), seed=7)  # arrival days 01-01..01-05
+    landing = tmp_path / "landing"
+    shutil.copytree(generated, landing)
+    later = [p for p in landing.glob("*/day=2026-01-0[45]")]
+    assert later
+    for path in later:
+        shutil.rmtree(path)
+    monkeypatch.setenv("FINOPS_SALT_POLICY", "demo")
+
+    def build(workdir, *options) -> str:
+        for key, value in workdir_env(tmp_path / workdir, landing).items():
+            monkeypatch.setenv(key, value)
+        assert main(["run", "--landing", str(landing), "--no-pull", *options]) == 0
+        return capsys.readouterr().out
+
+    build("daily")
+    shutil.copytree(generated, landing, dirs_exist_ok=True)  # the two new days
+    out = build("daily", "--changed")
+    assert "2 days new, changed or gone since the last build: 2026-01-04..2026-01-05" in out
+    assert _summary(out)["days_built"] == "2026-01-04..2026-01-05"
+    assert "nothing new, changed or gone" in build("daily", "--changed")
+    build("one")
+    one = warehouse_contents(tmp_path / "one" / "warehouse.duckdb")
+    assert same_contents(one, warehouse_contents(tmp_path / "daily" / "warehouse.duckdb")) == []
