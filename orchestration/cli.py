@@ -131,7 +131,14 @@ def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float 
     """Pull the configured sources, then run the refresh job on `settings`' landing folders; print one line per
     step and the summary."""
     from orchestration.dbt.manifest import start_parse
-    from orchestration.landing_state import built_from, changed_days, day_ranges, landing_signatures, record_built
+    from orchestration.landing_state import (
+        built_from,
+        changed_days,
+        day_ranges,
+        landing_signatures,
+        mark_pending,
+        record_built,
+    )
     from orchestration.pipeline import NoLandingData, one_model_at_a_time, require_landing_data, run_pipeline, windows
     from orchestration.pull.api import PullError
     from orchestration.pull.storage import SyncError
@@ -155,7 +162,7 @@ def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float 
     def resume_hint() -> None:
         """After a later window stopped: the windows before it are built and published."""
         if current is not None and current > first:
-            rerun = "--changed" if only_changed else f"--first-day {current}"
+            rerun = "--changed" if only_changed else f"--first-day {current}"  # --changed: the days not built
             print(
                 f"genai-finops: the days before {current} are built and published; to go on from there, rerun with "
                 f"{rerun}",
@@ -174,26 +181,26 @@ def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float 
                 )
                 print(json.dumps({"success": True, "days": None, "warehouse": settings.duckdb_path}, indent=2))
                 return 0
-            ranges = day_ranges(todo)
-            listed = ", ".join(a if a == b else f"{a}..{b}" for a, b in ranges)
+            listed = ", ".join(a if a == b else f"{a}..{b}" for a, b in day_ranges(todo))
+            # from the first changed day on: the days after it read it too (transactions that run past midnight,
+            # the trailing-30-day reports); a new day at the end is built alone
+            first, last = todo[0], max(todo[-1], days[-1])
         else:
-            ranges = [(args.first_day or days[0], args.last_day or days[-1])]
-        first, last = ranges[0][0], ranges[-1][1]
+            first, last = args.first_day or days[0], args.last_day or days[-1]
         if first > last:  # refused before anything is written
             print(f"genai-finops: the first day {first} is after the last day {last}", file=sys.stderr)
             return 2
         start_parse(settings)  # a stale dbt manifest is parsed beside the imports of Dagster and Great Expectations
         settings.hash_salt()  # created (and announced) or refused before anything runs
-        spans = [span for a, b in ranges for span in windows(a, b, args.window_days)]
+        spans = windows(first, last, args.window_days)
         one_model_at_a_time(args.window_days if len(spans) > 1 else 0)
         print(f"genai-finops: building {settings.duckdb_path} from {settings.landing_dir}")
         if only_changed:
-            print(f"  {len(todo)} days new, changed or gone since the last build: {listed}")
-        if len(spans) > 1 and args.window_days:
+            print(f"  {len(todo)} days new, changed or gone since the last build: {listed}; building {first}..{last}")
+        if len(spans) > 1:
             print(f"  {first}..{last} in {len(spans)} windows of at most {args.window_days} days, one run each")
-        elif len(spans) > 1:
-            print(f"  one run per range of days, {len(spans)} runs")
         print(f"  Dagster's event stream: {log_file}")
+        mark_pending(settings, landing, first, last)  # until its window is built, a day counts as changed
         for current, window_last in spans:
             window_started = time.perf_counter()
             outcome = run_pipeline(
@@ -231,7 +238,7 @@ def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float 
         "peak_rss_mib": round(_peak_rss_mib(), 1),
     }
     if only_changed:
-        summary["days_built"] = listed
+        summary["days_changed"] = listed
     if len(spans) > 1:
         summary["windows"] = len(spans)
     if not outcome.success:
@@ -654,8 +661,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--changed",
         action="store_true",
-        help="build only the days whose landing files are new, changed or gone since this warehouse's last build "
-        "(every day after a change in the dbt project or its seeds); for a daily scheduler",
+        help="build from the first day whose landing files are new, changed or gone since this warehouse's last "
+        "build to the last day (nothing if none; every day after a change in the dbt project or its seeds); for a "
+        "daily scheduler",
     )
     run_options(p)
     p.set_defaults(fn=cmd_run)

@@ -79,13 +79,29 @@ def built_from(settings: Settings) -> dict[str, str]:
     return dict(days) if isinstance(days, dict) else {}
 
 
+PENDING = "pending"  # a day a run has started to build and not finished: changed until a run builds it
+
+
+def mark_pending(settings: Settings, current: dict[str, str], first: str, last: str) -> None:
+    """Before a build of [first, last]: its days count as changed until a run has built them, so that a run that
+    fails or is stopped leaves them to the next `--changed`."""
+    days = built_from(settings)
+    days.update({d: PENDING for d in set(days) | set(current) if first <= d <= last})
+    _write(settings, days)
+
+
 def record_built(settings: Settings, current: dict[str, str], first: str, last: str) -> None:
     """After a successful build of [first, last]: those days are built from `current` (a day without files now is
-    built empty). Written whole to a new file, then renamed over the old one."""
-    days = built_from(settings)
-    days = {d: s for d, s in days.items() if not first <= d <= last}
+    built empty)."""
+    days = {d: s for d, s in built_from(settings).items() if not first <= d <= last}
     days.update({d: s for d, s in current.items() if first <= d <= last})
+    _write(settings, days)
+
+
+def _write(settings: Settings, days: dict[str, str]) -> None:
+    """Written whole to a new file, then renamed over the old one."""
     path = state_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps({"context": _context(settings), "days": dict(sorted(days.items()))}, indent=1))
     os.replace(tmp, path)

@@ -88,16 +88,24 @@ def test_run_changed_builds_the_days_whose_files_are_new_changed_or_gone(tmp_pat
     out = capsys.readouterr().out
     assert calls == [("2026-01-01", "2026-01-05")]
     assert "nothing new, changed or gone in" in out and _summary(out)["days"] is None
-    # a day rewritten (one more line), a day whose files went, a new day after a gap
+    # a new day at the end: that day alone
+    _write(landing, 6, "{}\n")
+    assert main(run) == 0 and calls == [("2026-01-01", "2026-01-05"), ("2026-01-06", "2026-01-06")]
+    capsys.readouterr()
+    # a day rewritten (one more line), a day whose files went, a new day after a gap: from the first of them on
+    # (the days after a changed day read it: transactions past midnight, trailing-30-day reports)
     _write(landing, 3, "{}\n{}\n")
     shutil.rmtree(landing / "usage_events" / "day=2026-01-01")
-    _write(landing, 7, "{}\n")
+    _write(landing, 8, "{}\n")
     calls.clear()
     assert main(run) == 0
     out = capsys.readouterr().out
-    assert calls == [("2026-01-01", "2026-01-01"), ("2026-01-03", "2026-01-03"), ("2026-01-07", "2026-01-07")]
-    assert "3 days new, changed or gone since the last build: 2026-01-01, 2026-01-03, 2026-01-07" in out
-    assert _summary(out)["days_built"] == "2026-01-01, 2026-01-03, 2026-01-07"
+    assert calls == [("2026-01-01", "2026-01-08")]
+    assert (
+        "3 days new, changed or gone since the last build: 2026-01-01, 2026-01-03, 2026-01-08; "
+        "building 2026-01-01..2026-01-08" in out
+    )
+    assert _summary(out)["days_changed"] == "2026-01-01, 2026-01-03, 2026-01-08"
     calls.clear()
     assert main(run) == 0 and calls == []
     # a plain run over a range records the days it built: --changed finds nothing left
@@ -135,21 +143,24 @@ def test_run_changed_builds_every_day_again_after_a_change_of_the_dbt_project_or
 
 
 @pytest.mark.unit
-def test_run_changed_that_fails_keeps_the_days_built_before_it(tmp_path, monkeypatch, capsys):
+def test_run_changed_that_fails_leaves_the_days_it_did_not_build_to_the_next_one(tmp_path, monkeypatch, capsys):
+    """Day 2 changes: days 2-5 are built in windows of 2 days; the second window fails. Days 4 and 5 did not
+    change, yet the next `--changed` builds them: a window counts as built only once its run succeeded."""
     landing, calls, fail_from = _setup(tmp_path, monkeypatch, 5)
-    run = ["run", "--landing", str(landing), "--no-pull", "--changed"]
+    run = ["run", "--landing", str(landing), "--no-pull", "--changed", "--window-days", "2"]
     assert main(run) == 0
-    for day in (2, 4):
-        _write(landing, day, "{}\n{}\n")
+    _write(landing, 2, "{}\n{}\n")
     fail_from.append("2026-01-04")
     calls.clear()
     assert main(run) == 1
     err = capsys.readouterr().err
-    assert calls == [("2026-01-02", "2026-01-02"), ("2026-01-04", "2026-01-04")]
+    assert calls == [("2026-01-02", "2026-01-03"), ("2026-01-04", "2026-01-05")]
     assert "the days before 2026-01-04 are built and published; to go on from there, rerun with --changed" in err
     fail_from.clear()
     calls.clear()
-    assert main(run) == 0 and calls == [("2026-01-04", "2026-01-04")]
+    assert main(run) == 0 and calls == [("2026-01-04", "2026-01-05")]
+    calls.clear()
+    assert main(run) == 0 and calls == []
 
 
 @pytest.mark.unit
@@ -190,7 +201,7 @@ def test_a_day_built_on_top_by_run_changed_makes_the_warehouse_of_one_run(tmp_pa
     shutil.copytree(generated, landing, dirs_exist_ok=True)  # the two new days
     out = build("daily", "--changed")
     assert "2 days new, changed or gone since the last build: 2026-01-04..2026-01-05" in out
-    assert _summary(out)["days_built"] == "2026-01-04..2026-01-05"
+    assert _summary(out)["days_changed"] == "2026-01-04..2026-01-05"
     assert "nothing new, changed or gone" in build("daily", "--changed")
     build("one")
     one = warehouse_contents(tmp_path / "one" / "warehouse.duckdb")
