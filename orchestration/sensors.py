@@ -1,5 +1,6 @@
-"""A sensor that notices new or changed landing files and refreshes the days they arrived on."""
+"""A sensor that notices new, changed or removed landing files and refreshes from the first day they arrived on."""
 
+import hashlib
 import json
 
 from dagster import RunRequest, SensorEvaluationContext, SkipReason, sensor
@@ -13,13 +14,22 @@ from orchestration.settings import Settings
 def landing_files_sensor(context: SensorEvaluationContext, finops: Settings):
     seen = json.loads(context.cursor) if context.cursor else {}
     current = landing_signatures(finops.landing_roots)
-    # a day whose files all went (withdrawn, or deleted from a synced bucket) is run too: its rows leave the lake
-    gone = {day: f"gone:{sig}" for day, sig in seen.items() if day not in current}
-    current_and_gone = {**current, **gone}
+    # a day whose files all went (withdrawn, or deleted from a synced bucket) is changed too: its rows leave the lake
     changed = changed_days(seen, current, finops.partition_start)
     if not changed:
         yield SkipReason("no new or changed landing files")
         return
-    for day in changed:
-        yield RunRequest(run_key=f"{day}:{current_and_gone[day]}", partition_key=day, tags={"trigger": "landing_files"})
+    # one run from the first changed day to the last day, as `genai-finops run --changed`: the days after a changed
+    # day read it (transactions that run past midnight, the trailing-30-day reports)
+    first, last = changed[0], max([changed[-1], *current])
+    key = hashlib.sha256(json.dumps({d: current.get(d) for d in changed}, sort_keys=True).encode()).hexdigest()[:16]
+    yield RunRequest(
+        run_key=f"{first}..{last}:{key}",
+        # a range run: the tags of Dagster's own single-run backfills, as `run_pipeline` sets them
+        tags={
+            "dagster/asset_partition_range_start": first,
+            "dagster/asset_partition_range_end": last,
+            "trigger": "landing_files",
+        },
+    )
     context.update_cursor(json.dumps(current))

@@ -66,7 +66,12 @@ def test_one_ingestion_asset_per_registry_entry_with_its_checks(defs):
     assert spec.blocking
 
 
+def _ranges(requests) -> list[tuple[str, str]]:
+    return [(r.partition_key_range.start, r.partition_key_range.end) for r in requests]
+
+
 def test_sensor_requests_runs_for_new_and_changed_days(tmp_path):
+    """One run from the first new, changed or emptied day to the last day (the days after it read it)."""
     settings = work_settings(tmp_path)
     landing = tmp_path / "landing" / "usage_events"
     (landing / "day=2026-01-02").mkdir(parents=True)
@@ -76,7 +81,7 @@ def test_sensor_requests_runs_for_new_and_changed_days(tmp_path):
     with DagsterInstance.ephemeral() as instance:
         ctx = build_sensor_context(instance=instance, resources={"finops": settings})
         requests = list(landing_files_sensor(ctx))
-        assert [r.partition_key for r in requests] == ["2026-01-02"]
+        assert _ranges(requests) == [("2026-01-02", "2026-01-02")]
         cursor = ctx.cursor
         ctx = build_sensor_context(instance=instance, cursor=cursor, resources={"finops": settings})
         assert [type(r).__name__ for r in landing_files_sensor(ctx)] == ["SkipReason"]
@@ -84,20 +89,24 @@ def test_sensor_requests_runs_for_new_and_changed_days(tmp_path):
         (landing / "day=2026-01-03" / "b.jsonl").write_text("{}\n")
         (landing / "day=2026-01-02" / "a.jsonl").write_text("{}\n{}\n")
         ctx = build_sensor_context(instance=instance, cursor=cursor, resources={"finops": settings})
-        assert sorted(r.partition_key for r in landing_files_sensor(ctx)) == ["2026-01-02", "2026-01-03"]
+        assert _ranges(landing_files_sensor(ctx)) == [("2026-01-02", "2026-01-03")]
         assert set(json.loads(ctx.cursor)) == {"2026-01-02", "2026-01-03"}
         # a day whose files are all gone (withdrawn, or deleted from a synced bucket): run, so its rows leave
         (landing / "day=2026-01-03" / "b.jsonl").unlink()
         cursor = ctx.cursor
         ctx = build_sensor_context(instance=instance, cursor=cursor, resources={"finops": settings})
-        assert [r.partition_key for r in landing_files_sensor(ctx)] == ["2026-01-03"]
+        assert _ranges(landing_files_sensor(ctx)) == [("2026-01-03", "2026-01-03")]
         assert set(json.loads(ctx.cursor)) == {"2026-01-02"}
         # files in the pulled folder are landing files too
         pulled = tmp_path / "pulled" / "usage_events" / "day=2026-01-04"
         pulled.mkdir(parents=True)
         (pulled / "c.jsonl").write_text("{}\n")
         ctx = build_sensor_context(instance=instance, cursor=ctx.cursor, resources={"finops": settings})
-        assert [r.partition_key for r in landing_files_sensor(ctx)] == ["2026-01-04"]
+        assert _ranges(landing_files_sensor(ctx)) == [("2026-01-04", "2026-01-04")]
+        # a file re-sent for an older day: that day and every day after it
+        (landing / "day=2026-01-02" / "a.jsonl").write_text("{}\n{}\n{}\n")
+        ctx = build_sensor_context(instance=instance, cursor=ctx.cursor, resources={"finops": settings})
+        assert _ranges(landing_files_sensor(ctx)) == [("2026-01-02", "2026-01-04")]
 
 
 def test_dbt_window_from_the_partition_range_and_late_files(tmp_path):

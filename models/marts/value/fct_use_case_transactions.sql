@@ -6,8 +6,10 @@
 -- capacity; spillover is pay-as-you-go), duration, success (from the primary KPI) and value. USD, UTC.
 -- Incremental by start day: a run rebuilds every transaction that started in its window (the window's days
 -- minus `lookback_days`), from all of its calls and KPI events, so a late call or outcome inside the lookback
--- corrects its transaction; one that comes later needs a backfill of the start day. The rows that do not
--- change are not rescanned: only the window's calls and the transactions that started before it are read.
+-- corrects its transaction; one that comes later needs a backfill from the start day on (a window ending
+-- before a later-starting row of the same transaction leaves that row: `genai-finops run --changed` builds
+-- from the first changed day to the last). The rows that do not change are not rescanned: only the window's
+-- calls and the transactions that started before it are read.
 with requests as {{ not_materialized() }} (
     select * from {{ ref('fct_genai_requests') }}
     {%- if window_start %}
