@@ -179,7 +179,14 @@ def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float 
                     f"genai-finops: nothing new, changed or gone in {settings.landing_dir} since "
                     f"{settings.duckdb_path} was built; nothing to build"
                 )
-                print(json.dumps({"success": True, "days": None, "warehouse": settings.duckdb_path}, indent=2))
+                nothing = {
+                    "success": True,
+                    "days": None,
+                    "days_changed": "",
+                    "warehouse": settings.duckdb_path,
+                    "pipeline_seconds": round(time.perf_counter() - started, 2),
+                }
+                print(json.dumps(nothing, indent=2))
                 return 0
             listed = ", ".join(a if a == b else f"{a}..{b}" for a, b in day_ranges(todo))
             # from the first changed day on: the days after it read it too (transactions that run past midnight,

@@ -27,7 +27,10 @@ def landing_signatures(landing_dir: str | tuple[str, ...], datasets=DATASETS) ->
         for day, paths in list_roots(roots, ds.landing).files.items():
             for path in paths:
                 fs, _ = fsspec.core.url_to_fs(path)
-                info = fs.info(path)
+                try:
+                    info = fs.info(path)
+                except FileNotFoundError:  # removed since it was listed: not a file of the day any more
+                    continue
                 by_day.setdefault(day, []).append(
                     f"{path}|{info.get('size')}|{info.get('mtime') or info.get('LastModified')}"
                 )

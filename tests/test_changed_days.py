@@ -87,7 +87,12 @@ def test_run_changed_builds_the_days_whose_files_are_new_changed_or_gone(tmp_pat
     assert main(run) == 0  # nothing new: no run
     out = capsys.readouterr().out
     assert calls == [("2026-01-01", "2026-01-05")]
-    assert "nothing new, changed or gone in" in out and _summary(out)["days"] is None
+    assert "nothing new, changed or gone in" in out
+    assert {k: _summary(out)[k] for k in ("success", "days", "days_changed")} == {
+        "success": True,
+        "days": None,
+        "days_changed": "",
+    }
     # a new day at the end: that day alone
     _write(landing, 6, "{}\n")
     assert main(run) == 0 and calls == [("2026-01-01", "2026-01-05"), ("2026-01-06", "2026-01-06")]
@@ -206,3 +211,23 @@ def test_a_day_built_on_top_by_run_changed_makes_the_warehouse_of_one_run(tmp_pa
     build("one")
     one = warehouse_contents(tmp_path / "one" / "warehouse.duckdb")
     assert same_contents(one, warehouse_contents(tmp_path / "daily" / "warehouse.duckdb")) == []
+
+
+@pytest.mark.unit
+def test_a_file_removed_between_the_listing_and_its_fingerprint_is_not_a_file_of_the_day(tmp_path, monkeypatch):
+    """The listing and each file's size and time are two looks at the folder; a file removed in between is left
+    out (as the next listing would), not a crash of the run."""
+    from orchestration import landing_state
+    from orchestration.ingest.landing import DatasetListing, list_roots
+
+    landing = tmp_path / "landing"
+    _write(landing, 1, "{}\n")
+    whole = landing_state.landing_signatures(str(landing))
+    gone = str(landing / "usage_events" / "day=2026-01-01" / "removed.jsonl")
+
+    def listed_then_removed(roots, folder):
+        listing = list_roots(roots, folder)
+        return DatasetListing(files={d: [*paths, gone] for d, paths in listing.files.items()})
+
+    monkeypatch.setattr(landing_state, "list_roots", listed_then_removed)
+    assert landing_state.landing_signatures(str(landing)) == whole
