@@ -59,11 +59,20 @@ def state_path(settings: Settings) -> Path:
 
 
 def _context(settings: Settings) -> dict[str, object]:
-    """What the recorded fingerprints are only valid with: the landing folders read, and the dbt project (its
-    models, macros and seeds: a price correction makes every day's build out of date)."""
+    """What the recorded fingerprints are only valid with: the folders read and written, the settings that change
+    what a landing file becomes (the time zone of naive times, the OTel attribution keys), and the dbt project (its
+    models, macros and seeds: a price correction makes every day's build out of date). The hash salt is not
+    recorded (a secret): after a new `FINOPS_HASH_SALT`, run without `--changed`."""
     from orchestration.dbt.manifest import source_fingerprint
+    from orchestration.ingest.otel import attribution_keys
 
-    return {"landing_roots": list(settings.landing_roots), "dbt_project": source_fingerprint()}
+    return {
+        "landing_roots": list(settings.landing_roots),
+        "lake": settings.lake_dir,
+        "naive_timezone": settings.naive_timezone,
+        "otel_attribution_keys": [list(keys) for keys in attribution_keys()],
+        "dbt_project": source_fingerprint(),
+    }
 
 
 def built_from(settings: Settings) -> dict[str, str]:

@@ -127,7 +127,8 @@ def test_run_changed_builds_every_day_again_after_a_change_of_the_dbt_project_or
     tmp_path, monkeypatch, capsys
 ):
     """A price correction in the seeds (any dbt file) makes every day's build out of date; so does a warehouse
-    that is not there any more, or a record of other landing folders."""
+    that is not there any more, a record of other landing folders, another time zone for naive times, or other
+    OTel attribution keys."""
     from orchestration.dbt import manifest
 
     landing, calls, _ = _setup(tmp_path, monkeypatch, 3)
@@ -144,6 +145,11 @@ def test_run_changed_builds_every_day_again_after_a_change_of_the_dbt_project_or
     shutil.copytree(landing, other)
     assert main(["run", "--landing", str(other), "--no-pull", "--changed"]) == 0
     assert calls == [("2026-01-01", "2026-01-03")] * 4
+    run = ["run", "--landing", str(other), "--no-pull", "--changed"]
+    for name, value in (("FINOPS_NAIVE_TIMEZONE", "Europe/Berlin"), ("FINOPS_OTEL_TEAM_KEYS", "org.team")):
+        monkeypatch.setenv(name, value)
+        assert main(run) == 0 and main(run) == 0
+    assert calls == [("2026-01-01", "2026-01-03")] * 6
     capsys.readouterr()
 
 
