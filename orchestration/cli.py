@@ -206,6 +206,12 @@ def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float 
             print(f"  {len(todo)} days new, changed or gone since the last build: {listed}; building {first}..{last}")
         if len(spans) > 1:
             print(f"  {first}..{last} in {len(spans)} windows of at most {args.window_days} days, one run each")
+        if last < days[-1]:
+            print(
+                f"  the days after {last} are not rebuilt, though they read these days (transactions past midnight, "
+                "the trailing-30-day reports): `genai-finops run --changed` builds from the first changed day to the "
+                "last"
+            )
         print(f"  Dagster's event stream: {log_file}")
         mark_pending(settings, landing, first, last)  # until its window is built, a day counts as changed
         for current, window_last in spans:

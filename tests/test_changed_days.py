@@ -120,6 +120,7 @@ def test_run_changed_builds_the_days_whose_files_are_new_changed_or_gone(tmp_pat
         == 0
     )
     assert main(run) == 0 and calls == [("2026-01-04", "2026-01-04")]
+    assert "the days after 2026-01-04 are not rebuilt, though they read these days" in capsys.readouterr().out
 
 
 @pytest.mark.unit
