@@ -1,6 +1,6 @@
-"""What a warehouse was built from: each arrival day's landing fingerprint, kept beside the warehouse
-(`<warehouse>.landing.json`), so that `genai-finops run --changed` builds only the days whose landing files are
-new, changed or gone since, as the sensor `landing_files_sensor` does in Dagster."""
+"""Which arrival days changed: each day's landing fingerprint, for the sensor `landing_files_sensor` (against its
+cursor) and for `genai-finops run --changed` (against what the warehouse was built from, kept beside it in
+`<warehouse>.landing.json`). Both build from the first changed day to the last day."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def _context(settings: Settings) -> dict[str, object]:
 
 def built_from(settings: Settings) -> dict[str, str]:
     """Day -> the fingerprint of the landing files the warehouse was last built from; empty (every day out of date)
-    when there is no warehouse, no record, or the record is for other landing folders or another dbt project."""
+    when there is no warehouse, no record, or the record was made in another context (`_context`)."""
     path = state_path(settings)
     if not Path(settings.duckdb_path).exists() or not path.exists():
         return {}
