@@ -203,7 +203,8 @@ def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float 
         one_model_at_a_time(args.window_days if len(spans) > 1 else 0)
         print(f"genai-finops: building {settings.duckdb_path} from {settings.landing_dir}")
         if only_changed:
-            print(f"  {len(todo)} days new, changed or gone since the last build: {listed}; building {first}..{last}")
+            count = f"{len(todo)} day{'s' if len(todo) > 1 else ''}"
+            print(f"  {count} new, changed or gone since the last build: {listed}; building {first}..{last}")
         if len(spans) > 1:
             print(f"  {first}..{last} in {len(spans)} windows of at most {args.window_days} days, one run each")
         if last < days[-1]:

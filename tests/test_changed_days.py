@@ -96,7 +96,8 @@ def test_run_changed_builds_the_days_whose_files_are_new_changed_or_gone(tmp_pat
     # a new day at the end: that day alone
     _write(landing, 6, "{}\n")
     assert main(run) == 0 and calls == [("2026-01-01", "2026-01-05"), ("2026-01-06", "2026-01-06")]
-    capsys.readouterr()
+    out = capsys.readouterr().out
+    assert "1 day new, changed or gone since the last build: 2026-01-06; building 2026-01-06..2026-01-06" in out
     # a day rewritten (one more line), a day whose files went, a new day after a gap: from the first of them on
     # (the days after a changed day read it: transactions past midnight, trailing-30-day reports)
     _write(landing, 3, "{}\n{}\n")
