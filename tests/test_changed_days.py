@@ -239,3 +239,19 @@ def test_a_file_removed_between_the_listing_and_its_fingerprint_is_not_a_file_of
 
     monkeypatch.setattr(landing_state, "list_roots", listed_then_removed)
     assert landing_state.landing_signatures(str(landing)) == whole
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("text", ["{not json", "[]", '{"context": 1, "days": 2}'])
+def test_a_record_that_cannot_be_read_makes_every_day_changed(tmp_path, monkeypatch, capsys, text):
+    """A record cut short, or not this project's: every day is built again, not a crash."""
+    from orchestration.landing_state import state_path
+    from orchestration.settings import Settings
+
+    landing, calls, _ = _setup(tmp_path, monkeypatch, 2)
+    run = ["run", "--landing", str(landing), "--no-pull", "--changed"]
+    assert main(run) == 0
+    state_path(Settings.from_env(landing_dir=str(landing))).write_text(text)
+    assert main(run) == 0
+    assert calls == [("2026-01-01", "2026-01-02")] * 2
+    capsys.readouterr()
