@@ -137,6 +137,7 @@ def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float 
         day_ranges,
         landing_signatures,
         mark_pending,
+        rebuild_range,
         record_built,
     )
     from orchestration.pipeline import NoLandingData, one_model_at_a_time, require_landing_data, run_pipeline, windows
@@ -189,9 +190,7 @@ def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float 
                 print(json.dumps(nothing, indent=2))
                 return 0
             listed = ", ".join(a if a == b else f"{a}..{b}" for a, b in day_ranges(todo))
-            # from the first changed day on: the days after it read it too (transactions that run past midnight,
-            # the trailing-30-day reports); a new day at the end is built alone
-            first, last = todo[0], max(todo[-1], days[-1])
+            first, last = rebuild_range(todo, landing)
         else:
             first, last = args.first_day or days[0], args.last_day or days[-1]
         if first > last:  # refused before anything is written

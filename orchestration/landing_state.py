@@ -43,6 +43,13 @@ def changed_days(seen: dict[str, str], current: dict[str, str], since: str) -> l
     return sorted(d for d in set(seen) | set(current) if d >= since and seen.get(d) != current.get(d))
 
 
+def rebuild_range(changed: list[str], current: dict[str, str]) -> tuple[str, str]:
+    """The days a change is built over: from the first changed day to the last day (with files now, or changed),
+    since the days after a changed day read it (transactions that run past midnight, the trailing-30-day
+    reports); a new day at the end is built alone."""
+    return changed[0], max([changed[-1], *current])
+
+
 def day_ranges(days: list[str]) -> list[tuple[str, str]]:
     """Sorted days as ranges of consecutive calendar days: [01-01, 01-02, 01-05] -> [(01-01, 01-02), (01-05, 01-05)]."""
     out: list[tuple[str, str]] = []

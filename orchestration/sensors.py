@@ -6,7 +6,7 @@ import json
 from dagster import RunRequest, SensorEvaluationContext, SkipReason, sensor
 
 from orchestration.jobs import refresh_warehouse_job
-from orchestration.landing_state import changed_days, landing_signatures
+from orchestration.landing_state import changed_days, landing_signatures, rebuild_range
 from orchestration.settings import Settings
 
 
@@ -19,9 +19,7 @@ def landing_files_sensor(context: SensorEvaluationContext, finops: Settings):
     if not changed:
         yield SkipReason("no new or changed landing files")
         return
-    # one run from the first changed day to the last day, as `genai-finops run --changed`: the days after a changed
-    # day read it (transactions that run past midnight, the trailing-30-day reports)
-    first, last = changed[0], max([changed[-1], *current])
+    first, last = rebuild_range(changed, current)  # one run, as `genai-finops run --changed` builds
     key = hashlib.sha256(json.dumps({d: current.get(d) for d in changed}, sort_keys=True).encode()).hexdigest()[:16]
     yield RunRequest(
         run_key=f"{first}..{last}:{key}",
