@@ -173,8 +173,9 @@ def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float 
     try:
         days = require_landing_data(settings)  # a missing or empty landing folder: nothing is written anywhere
         landing = landing_signatures(settings.landing_roots)  # recorded for the days each successful run builds
+        seen = built_from(settings)  # the days built before this run, and from what
         if only_changed:
-            todo = changed_days(built_from(settings), landing, settings.partition_start)
+            todo = changed_days(seen, landing, settings.partition_start)
             if not todo:
                 print(
                     f"genai-finops: nothing new, changed or gone in {settings.landing_dir} since "
@@ -206,12 +207,14 @@ def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float 
             print(f"  {count} new, changed or gone since the last build: {listed}; building {first}..{last}")
         if len(spans) > 1:
             print(f"  {first}..{last} in {len(spans)} windows of at most {args.window_days} days, one run each")
-        if last < days[-1]:
+        if last < days[-1] and any(day > last for day in seen):
             print(
                 f"  the days after {last} are not rebuilt, though they read these days (transactions past midnight, "
                 "the trailing-30-day reports): `genai-finops run --changed` builds from the first changed day to the "
                 "last"
             )
+        elif last < days[-1]:
+            print(f"  the days after {last} are not built: `genai-finops run --changed` builds them")
         print(f"  Dagster's event stream: {log_file}")
         mark_pending(settings, landing, first, last)  # until its window is built, a day counts as changed
         for current, window_last in spans:

@@ -177,6 +177,25 @@ def test_run_changed_that_fails_leaves_the_days_it_did_not_build_to_the_next_one
 
 
 @pytest.mark.unit
+def test_a_run_that_ends_before_the_last_day_says_what_the_later_days_need(tmp_path, monkeypatch, capsys):
+    """Days after a run's last day that were never built: `--changed` builds them. Days after it that were built
+    before: they read the run's days, so they are out of date until they are rebuilt."""
+    landing, calls, _ = _setup(tmp_path, monkeypatch, 3)
+    upto = ["run", "--landing", str(landing), "--no-pull", "--last-day", "2026-01-02"]
+    assert main(upto) == 0 and calls == [("2026-01-01", "2026-01-02")]
+    out = capsys.readouterr().out
+    assert "the days after 2026-01-02 are not built: `genai-finops run --changed` builds them" in out
+    assert "not rebuilt" not in out
+    assert main(["run", "--landing", str(landing), "--no-pull", "--changed"]) == 0
+    assert calls[-1] == ("2026-01-03", "2026-01-03")
+    capsys.readouterr()
+    assert main(upto) == 0
+    out = capsys.readouterr().out
+    assert "the days after 2026-01-02 are not rebuilt, though they read these days" in out
+    assert "are not built" not in out
+
+
+@pytest.mark.unit
 def test_run_changed_with_a_range_of_days_is_refused(tmp_path, monkeypatch, capsys):
     landing, calls, _ = _setup(tmp_path, monkeypatch, 2)
     assert main(["run", "--landing", str(landing), "--no-pull", "--changed", "--first-day", "2026-01-02"]) == 2
