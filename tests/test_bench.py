@@ -44,7 +44,12 @@ def test_bench_prints_its_table(tmp_path, capsys, monkeypatch):
         "pipeline throughput / calculator",
     ):
         assert re.search(rf"^\s+{re.escape(label)}\s+[\d,.]+", out, re.MULTILINE), label
-    assert re.search(r"^\s+at the peak: (.+, )?this process [\d.]+ GiB", out, re.MULTILINE)  # who held the peak
+    # who held the peak, when, and in which Dagster step (or between steps)
+    assert re.search(
+        r"^\s+at the peak \(\d\d:\d\d:\d\d UTC, (during \w+|between steps)\): (.+, )?this process [\d.]+ GiB",
+        out,
+        re.MULTILINE,
+    )
     [rows] = re.findall(r"lower bound: one DuckDB pricing query \(s\)\s+[\d.]+\s+\(([\d,]+) rows\)", out)
     [events] = re.findall(r"genai-finops bench: ([\d,]+) events", out)
     assert rows == events  # the reference priced the same events
@@ -132,6 +137,19 @@ def test_the_incremental_bench_builds_its_history_in_the_windows_it_is_given(tmp
     assert "history build (2026-01-01..2026-01-04, 2 windows of 2 days)" in out
     assert "(2026-01-05; arrivals 2026-01-05..2026-01-06)" in out  # the new day and its late arrivals
     assert re.search(r"^\s+ratio \(target <= 1\.5\)\s+[\d.]+x$", out, re.MULTILINE)
+
+
+@pytest.mark.unit
+def test_step_at_names_the_step_that_ran_at_a_time():
+    from orchestration.tools.bench import step_at
+
+    spans = [(10.0, 12.5, "ingest_usage_events"), (13.0, 40.0, "dbt_warehouse"), (40.5, 41.0, "published__warehouse")]
+    assert step_at(spans, 10.0) == "during ingest_usage_events"  # a step's own start and end count
+    assert step_at(spans, 40.0) == "during dbt_warehouse"
+    assert step_at(spans, 25.2) == "during dbt_warehouse"
+    assert step_at(spans, 12.7) == "between steps"
+    assert step_at(spans, 9.9) == "between steps"
+    assert step_at([], 25.0) == "between steps"
 
 
 @pytest.mark.unit

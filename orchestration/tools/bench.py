@@ -28,11 +28,12 @@ from orchestration.settings import PROJECT_DIR, SEEDS_DIR, workdir_env
 
 
 class TreeRss:
-    """Peak resident memory of this process and all its descendants, sampled every 0.2 s from /proc, and which
-    processes held it at the peak."""
+    """Peak resident memory of this process and all its descendants, sampled every 0.2 s from /proc, which
+    processes held it at the peak, and when (`peak_time`, epoch seconds: the clock of Dagster's event records)."""
 
     def __init__(self) -> None:
         self.peak = 0
+        self.peak_time = 0.0
         self.at_peak: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -51,7 +52,7 @@ class TreeRss:
             parts = tree_rss(root)
             total = sum(parts.values())
             if total > self.peak:
-                self.peak = total
+                self.peak, self.peak_time = total, time.time()
                 self.at_peak = defaultdict(int)
                 for pid, rss in parts.items():
                     self.at_peak["this process" if pid == root else _process_name(pid)] += rss
@@ -231,9 +232,10 @@ def _generate_landing(landing: Path, events: int, days: int, real_formats: bool,
     return total
 
 
-def stage_seconds(instance, run_id: str) -> dict[str, float]:
+def stage_seconds(instance, run_id: str, spans: list[tuple[float, float, str]] | None = None) -> dict[str, float]:
     """Seconds per Dagster step of the run, from its event log; the ingestion steps split into reading the
-    landing files (the assets' own `seconds`) and the rest (Great Expectations and the reconciliation)."""
+    landing files (the assets' own `seconds`) and the rest (Great Expectations and the reconciliation). Each
+    step's (start, end, step key) is appended to `spans` when given (`step_at`)."""
     from dagster import DagsterEventType
 
     starts, out = {}, {}
@@ -246,6 +248,8 @@ def stage_seconds(instance, run_id: str) -> dict[str, float]:
             starts[event.step_key] = record.timestamp
         elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
             out[event.step_key] = record.timestamp - starts.get(event.step_key, record.timestamp)
+            if spans is not None:
+                spans.append((starts.get(event.step_key, record.timestamp), record.timestamp, event.step_key))
         elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
             meta = event.event_specific_data.materialization.metadata
             if "seconds" in meta and event.step_key.startswith("ingest_"):
@@ -391,6 +395,7 @@ def run_in(
 
     window_days = backfill_window_days(events, window_days)
     runs: list[tuple[str, str, float, bool]] = []
+    spans: list[tuple[float, float, str]] = []  # every run's steps: which one ran at the peak
     stages: dict[str, float] = defaultdict(float)
     layers: dict[str, float] = defaultdict(float)
     with TreeRss() as generator_rss:  # apart: the pipeline's peak is what a run on real data costs
@@ -410,7 +415,7 @@ def run_in(
                 settings, first, last, instance=instance, quiet=True, log_file=str(work / "logs" / f"run-{first}.log")
             ).success
             runs.append((first, last, time.perf_counter() - t, ok))
-            for name, seconds in stage_seconds(instance, instance.get_runs(limit=1)[0].run_id).items():
+            for name, seconds in stage_seconds(instance, instance.get_runs(limit=1)[0].run_id, spans).items():
                 stages[name] += seconds
             for name, seconds in dbt_layer_seconds(Path(settings.dbt_target_dir), started_at).items():
                 layers[name] += seconds
@@ -443,7 +448,7 @@ def run_in(
         print(f"  {'peak RSS of the generator (GiB)':<44}{generator_rss.peak / 2**30:>10.2f}")
     print(f"  {'pipeline end to end (excl. generate)':<44}{pipeline_s:>10.1f}")
     print(f"  {'events / s end to end':<44}{n / pipeline_s:>10,.0f}")
-    References(rss, lower_s, lower_n, calc_eps, calc_priced, sample).print(n, pipeline_s, "pipeline", 44)
+    References(rss, lower_s, lower_n, calc_eps, calc_priced, sample, spans).print(n, pipeline_s, "pipeline", 44)
     return 0 if ok else 1
 
 
@@ -458,10 +463,12 @@ class References:
     calc_eps: float
     calc_priced: int
     sample: int
+    spans: list[tuple[float, float, str]]  # the runs' steps (stage_seconds)
 
     def print(self, events: int, seconds: float, what: str, width: int) -> None:
         print(f"  {'peak RSS, pipeline process tree (GiB)':<{width}}{self.rss.peak / 2**30:>10.2f}")
-        print(f"    at the peak: {self.rss.breakdown()}")
+        when = datetime.fromtimestamp(self.rss.peak_time, UTC).strftime("%H:%M:%S")
+        print(f"    at the peak ({when} UTC, {step_at(self.spans, self.rss.peak_time)}): {self.rss.breakdown()}")
         print(
             f"  {'lower bound: one DuckDB pricing query (s)':<{width}}{self.lower_s:>10.2f}   ({self.lower_n:,} rows)"
         )
@@ -471,6 +478,13 @@ class References:
             f"{self.calc_priced:,} known to genai-prices; {events / self.calc_eps:,.0f} s extrapolated to {events:,})"
         )
         print(f"  {'  ' + what + ' throughput / calculator':<{width}}{(events / seconds) / self.calc_eps:>10.1f}x")
+
+
+def step_at(spans: list[tuple[float, float, str]], when: float) -> str:
+    """The Dagster step that ran at `when` (epoch seconds), from the runs' (start, end, step key); `between
+    steps` when none did (a run's start, Dagster's own work between steps)."""
+    running = [step for start, end, step in spans if start <= when <= end]
+    return f"during {running[0]}" if running else "between steps"
 
 
 def node_seconds(target_dir: Path, since: float) -> dict[str, float]:
@@ -519,6 +533,7 @@ def incremental_in(
     history_days = [d for d in arrival_days if d < new_day]
     tail_last = arrival_days[-1]
     window_days = backfill_window_days(events, window_days)  # the day runs with the history's threads too
+    spans: list[tuple[float, float, str]] = []  # every run's steps: which one ran at the peak
 
     def env(name: str) -> None:
         work = base / name
@@ -541,7 +556,8 @@ def incremental_in(
         if not outcome.success:
             raise SystemExit(f"the run {first}..{last} failed")
         seconds = time.perf_counter() - t
-        return seconds, stage_seconds(instance, outcome.run_id), node_seconds(Path(settings.dbt_target_dir), since)
+        steps = stage_seconds(instance, outcome.run_id, spans)
+        return seconds, steps, node_seconds(Path(settings.dbt_target_dir), since)
 
     env("history")
     history_s = 0.0
@@ -569,7 +585,7 @@ def incremental_in(
     print(f"  {'the new day alone on an empty warehouse':<52}{alone_s:>10.1f} s")
     print(f"  {'ratio (target <= 1.5)':<52}{on_top_s / alone_s:>10.2f}x")
     print(f"  {'end to end: history + the new day':<52}{whole_s:>10.1f} s")
-    References(rss, lower_s, lower_n, calc_eps, calc_priced, sample).print(generated, whole_s, "end to end", 52)
+    References(rss, lower_s, lower_n, calc_eps, calc_priced, sample, spans).print(generated, whole_s, "end to end", 52)
     print(f"  {'step':<52}{'on top':>10}{'alone':>10}")
     for name in sorted(set(on_top_stages) | set(alone_stages), key=lambda n: -on_top_stages.get(n, 0.0)):
         if max(on_top_stages.get(name, 0.0), alone_stages.get(name, 0.0)) >= 0.5:
