@@ -96,6 +96,48 @@ def test_dagster_assets_and_bucket_sensor(tmp_path, replay, bucket, s3_endpoint,
     assert type(changed[0]).__name__ == "RunRequest"
 
 
+@pytest.mark.unit
+def test_bucket_sensor_syncs_again_when_a_deleted_object_is_restored(tmp_path, bucket, s3_endpoint):  # noqa: F811
+    """A versioned bucket whose object is deleted and then restored (its delete marker removed) lists as it did
+    before: the sensor asks for a third sync with a key Dagster has not seen, so the object is pulled again; a tick
+    evaluated again from the same cursor asks for the same key; a cursor that is the signature alone is read."""
+    client, name = bucket
+    client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    _deliver(client, name, "2026-01", "exec1", [("a", "2026-01-02", "1.50")])
+    sources = tmp_path / "sources.yml"
+    sources.write_text(
+        f"""
+buckets:
+  bedrock_cur:
+    url: s3://{name}/cur/genai-export
+    dataset: aws_cur
+    layout: cur2
+    endpoint_url: {s3_endpoint}
+    region: us-east-1
+    access_key_env: FINOPS_TEST_S3_KEY
+    secret_key_env: FINOPS_TEST_S3_SECRET
+"""
+    )
+    [sensor] = build_pull_definitions(load_sources(sources))[3]
+
+    def tick(cursor):
+        context = build_sensor_context(cursor=cursor)
+        return list(sensor(context)), context.cursor
+
+    (first,), first_cursor = tick(None)
+    assert tick(None)[0][0].run_key == first.run_key
+    manifest = "cur/genai-export/metadata/BILLING_PERIOD=2026-01/genai-export-Manifest.json"
+    marker = client.delete_object(Bucket=name, Key=manifest)["VersionId"]
+    (gone,), cursor = tick(first_cursor)
+    client.delete_object(Bucket=name, Key=manifest, VersionId=marker)  # restored: the version it had
+    (back,), back_cursor = tick(cursor)
+    assert json.loads(back_cursor)["listing"] == json.loads(first_cursor)["listing"]
+    assert len({first.run_key, gone.run_key, back.run_key}) == 3
+    assert all(type(r).__name__ == "RunRequest" for r in (first, gone, back))
+    signature_alone = json.loads(back_cursor)["listing"]
+    assert type(tick(signature_alone)[0][0]).__name__ == "SkipReason"
+
+
 @pytest.mark.pipeline
 def test_run_pulls_then_builds_and_no_credential_is_stored(tmp_path, replay, bucket, s3_endpoint):  # noqa: F811
     client, name = bucket

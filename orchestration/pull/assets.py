@@ -4,6 +4,7 @@ when the bucket's listing changes (ETags and last-modified times). What a pull w
 where the landing sensor sees it like any landing file."""
 
 import hashlib
+import json
 import time
 
 from dagster import (
@@ -65,6 +66,15 @@ def _asset(source: ApiSource | BucketSource) -> AssetsDefinition:
     return _pull
 
 
+def _bucket_cursor(cursor: str | None) -> tuple[str | None, int]:
+    """The listing's signature a bucket sensor last saw, and how many syncs it has requested. A cursor that is the
+    signature alone counts from 0."""
+    if not cursor or not cursor.startswith("{"):
+        return cursor, 0
+    state = json.loads(cursor)
+    return state["listing"], state["requests"]
+
+
 def _bucket_sensor(source: BucketSource, job) -> SensorDefinition:
     @sensor(name=f"{source.name}_bucket_sensor", job=job, minimum_interval_seconds=300)
     def _watch(context: SensorEvaluationContext):
@@ -72,11 +82,18 @@ def _bucket_sensor(source: BucketSource, job) -> SensorDefinition:
         fs.invalidate_cache()  # the client caches listings between evaluations
         listing = sorted(f"{path}|{fingerprint(info)}" for path, info in fs.find(root, detail=True).items())
         signature = hashlib.sha256("\n".join(listing).encode()).hexdigest()[:16]
-        if context.cursor == signature:
+        seen, requests = _bucket_cursor(context.cursor)
+        if seen == signature:
             yield SkipReason(f"{source.url}: nothing new or changed")
             return
-        yield RunRequest(run_key=f"{source.name}:{signature}", asset_selection=[AssetKey([PULL_GROUP, source.name])])
-        context.update_cursor(signature)
+        # the count makes a listing seen before (an object deleted, then restored with its old version) a new run,
+        # where Dagster would skip a run key it has seen; a tick evaluated again before its cursor was saved asks
+        # for the same key
+        yield RunRequest(
+            run_key=f"{source.name}:{requests + 1}:{signature}",
+            asset_selection=[AssetKey([PULL_GROUP, source.name])],
+        )
+        context.update_cursor(json.dumps({"listing": signature, "requests": requests + 1}))
 
     return _watch
 
