@@ -90,13 +90,13 @@ def test_sensor_requests_runs_for_new_and_changed_days(tmp_path):
         (landing / "day=2026-01-02" / "a.jsonl").write_text("{}\n{}\n")
         ctx = build_sensor_context(instance=instance, cursor=cursor, resources={"finops": settings})
         assert _ranges(landing_files_sensor(ctx)) == [("2026-01-02", "2026-01-03")]
-        assert set(json.loads(ctx.cursor)["days"]) == {"2026-01-02", "2026-01-03"}
+        assert set(json.loads(ctx.cursor)["seen"]) == {"2026-01-02", "2026-01-03"}
         # a day whose files are all gone (withdrawn, or deleted from a synced bucket): run, so its rows leave
         (landing / "day=2026-01-03" / "b.jsonl").unlink()
         cursor = ctx.cursor
         ctx = build_sensor_context(instance=instance, cursor=cursor, resources={"finops": settings})
         assert _ranges(landing_files_sensor(ctx)) == [("2026-01-03", "2026-01-03")]
-        assert set(json.loads(ctx.cursor)["days"]) == {"2026-01-02"}
+        assert set(json.loads(ctx.cursor)["seen"]) == {"2026-01-02"}
         # files in the pulled folder are landing files too
         pulled = tmp_path / "pulled" / "usage_events" / "day=2026-01-04"
         pulled.mkdir(parents=True)
@@ -132,10 +132,10 @@ def test_sensor_runs_again_when_a_day_comes_back_as_it_was(tmp_path):
         held.rename(day)
         (back,), back_cursor = tick(cursor)
         assert _ranges([first, gone, back]) == [("2026-01-02", "2026-01-02")] * 3
-        assert json.loads(back_cursor)["days"] == json.loads(first_cursor)["days"]
+        assert json.loads(back_cursor)["seen"] == json.loads(first_cursor)["seen"]
         assert len({first.run_key, gone.run_key, back.run_key}) == 3
         assert json.loads(first_cursor)["requests"] == 1 and json.loads(back_cursor)["requests"] == 3
-        days_alone = json.dumps(json.loads(back_cursor)["days"])
+        days_alone = json.dumps(json.loads(back_cursor)["seen"])
         assert [type(r).__name__ for r in tick(days_alone)[0]] == ["SkipReason"]
 
 

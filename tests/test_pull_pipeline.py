@@ -131,10 +131,10 @@ buckets:
     (gone,), cursor = tick(first_cursor)
     client.delete_object(Bucket=name, Key=manifest, VersionId=marker)  # restored: the version it had
     (back,), back_cursor = tick(cursor)
-    assert json.loads(back_cursor)["listing"] == json.loads(first_cursor)["listing"]
+    assert json.loads(back_cursor)["seen"] == json.loads(first_cursor)["seen"]
     assert len({first.run_key, gone.run_key, back.run_key}) == 3
     assert all(type(r).__name__ == "RunRequest" for r in (first, gone, back))
-    signature_alone = json.loads(back_cursor)["listing"]
+    signature_alone = json.loads(back_cursor)["seen"]
     assert type(tick(signature_alone)[0][0]).__name__ == "SkipReason"
 
 

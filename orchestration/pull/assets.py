@@ -4,7 +4,6 @@ when the bucket's listing changes (ETags and last-modified times). What a pull w
 where the landing sensor sees it like any landing file."""
 
 import hashlib
-import json
 import time
 
 from dagster import (
@@ -28,6 +27,7 @@ from orchestration.pull.api import ApiSource, PullReport
 from orchestration.pull.config import SourcesConfig
 from orchestration.pull.run import pull_source
 from orchestration.pull.storage import BucketSource, fingerprint
+from orchestration.sensor_cursor import next_request, read_cursor
 from orchestration.settings import Settings
 
 PULL_GROUP = "pull"
@@ -66,15 +66,6 @@ def _asset(source: ApiSource | BucketSource) -> AssetsDefinition:
     return _pull
 
 
-def _bucket_cursor(cursor: str | None) -> tuple[str | None, int]:
-    """The listing's signature a bucket sensor last saw, and how many syncs it has requested. A cursor that is the
-    signature alone counts from 0."""
-    if not cursor or not cursor.startswith("{"):
-        return cursor, 0
-    state = json.loads(cursor)
-    return state["listing"], state["requests"]
-
-
 def _bucket_sensor(source: BucketSource, job) -> SensorDefinition:
     @sensor(name=f"{source.name}_bucket_sensor", job=job, minimum_interval_seconds=300)
     def _watch(context: SensorEvaluationContext):
@@ -82,18 +73,13 @@ def _bucket_sensor(source: BucketSource, job) -> SensorDefinition:
         fs.invalidate_cache()  # the client caches listings between evaluations
         listing = sorted(f"{path}|{fingerprint(info)}" for path, info in fs.find(root, detail=True).items())
         signature = hashlib.sha256("\n".join(listing).encode()).hexdigest()[:16]
-        seen, requests = _bucket_cursor(context.cursor)
+        seen, requests = read_cursor(context.cursor)
         if seen == signature:
             yield SkipReason(f"{source.url}: nothing new or changed")
             return
-        # the count makes a listing seen before (an object deleted, then restored with its old version) a new run,
-        # where Dagster would skip a run key it has seen; a tick evaluated again before its cursor was saved asks
-        # for the same key
-        yield RunRequest(
-            run_key=f"{source.name}:{requests + 1}:{signature}",
-            asset_selection=[AssetKey([PULL_GROUP, source.name])],
-        )
-        context.update_cursor(json.dumps({"listing": signature, "requests": requests + 1}))
+        run_key, cursor = next_request(f"{source.name}:{signature}", signature, requests)  # a listing seen before too
+        yield RunRequest(run_key=run_key, asset_selection=[AssetKey([PULL_GROUP, source.name])])
+        context.update_cursor(cursor)
 
     return _watch
 
