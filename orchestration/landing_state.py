@@ -1,6 +1,7 @@
 """Which arrival days changed: each day's landing fingerprint, for the sensor `landing_files_sensor` (against its
-cursor) and for `genai-finops run --changed` (against what the warehouse was built from, kept beside it in
-`<warehouse>.landing.json`). Both build from the first changed day to the last day."""
+cursor, which starts from the record below) and for `genai-finops run --changed` (against what the warehouse was
+built from, kept beside it in `<warehouse>.landing.json`: written by the command's runs and by the sensor's runs
+that succeeded). Both build from the first changed day to the last day."""
 
 from __future__ import annotations
 

@@ -22,6 +22,23 @@ def read_cursor(cursor: str | None) -> tuple[object, int]:
     return cursor, 0
 
 
+def kept(cursor: str | None, name: str) -> list:
+    """Another list the sensor keeps in its cursor (the landing sensor: the runs it asked for that had not ended);
+    [] when there is none."""
+    if not cursor or not cursor.startswith("{"):
+        return []
+    return json.loads(cursor).get(name, [])
+
+
+def write_cursor(seen: object, requests: int, **lists: list) -> str:
+    return json.dumps({"seen": seen, "requests": requests, **lists})
+
+
+def next_key(key: str, requests: int) -> str:
+    """The next run's key: `key` and the count of runs asked for with it."""
+    return f"{key}:{requests + 1}"
+
+
 def next_request(key: str, seen: object, requests: int) -> tuple[str, str]:
-    """The next run's key (`key` and the count) and the cursor to save with it."""
-    return f"{key}:{requests + 1}", json.dumps({"seen": seen, "requests": requests + 1})
+    """The next run's key and the cursor to save with it."""
+    return next_key(key, requests), write_cursor(seen, requests + 1)

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from dagster import AssetKey, DagsterInstance, PartitionKeyRange, build_asset_context, build_sensor_context
@@ -137,6 +138,77 @@ def test_sensor_runs_again_when_a_day_comes_back_as_it_was(tmp_path):
         assert json.loads(first_cursor)["requests"] == 1 and json.loads(back_cursor)["requests"] == 3
         days_alone = json.dumps(json.loads(back_cursor)["seen"])
         assert [type(r).__name__ for r in tick(days_alone)[0]] == ["SkipReason"]
+
+
+def test_the_sensor_and_run_changed_share_what_the_warehouse_was_built_from(tmp_path):
+    """A sensor turned on beside a warehouse `genai-finops run` built asks only for what changed since; the days
+    of a run it asks for are pending in `<warehouse>.landing.json` until that run succeeds, then built (what
+    `run --changed` reads); a run that failed leaves them pending."""
+    from dagster import job, op
+    from dagster._core.storage.tags import RUN_KEY_TAG, SENSOR_NAME_TAG
+
+    from orchestration.landing_state import PENDING, built_from, changed_days, landing_signatures, record_built
+
+    settings = work_settings(tmp_path)
+    landing = tmp_path / "landing" / "usage_events"
+
+    def add_day(day):
+        (landing / f"day={day}").mkdir(parents=True)
+        (landing / f"day={day}" / "a.jsonl").write_text("{}\n")
+
+    def for_run_changed():  # the days `genai-finops run --changed` would build
+        return changed_days(built_from(settings), landing_signatures(settings.landing_roots), "2026-01-01")
+
+    @op
+    def ok():
+        pass
+
+    @op
+    def fails():
+        raise RuntimeError("planted")
+
+    @job
+    def succeeds():
+        ok()
+
+    @job
+    def breaks():
+        fails()
+
+    add_day("2026-01-02")
+    add_day("2026-01-03")
+    Path(settings.duckdb_path).parent.mkdir(parents=True, exist_ok=True)
+    Path(settings.duckdb_path).touch()
+    record_built(settings, landing_signatures(settings.landing_roots), "2026-01-02", "2026-01-03")  # as `run` does
+    with DagsterInstance.ephemeral() as instance:
+
+        def tick(cursor):
+            ctx = build_sensor_context(instance=instance, cursor=cursor, resources={"finops": settings})
+            return list(landing_files_sensor(ctx)), ctx.cursor
+
+        def run_as_asked(request, job_def):  # a run of the sensor's key, as Dagster's daemon tags it
+            tags = {RUN_KEY_TAG: request.run_key, SENSOR_NAME_TAG: "landing_files_sensor"}
+            job_def.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+
+        (skip,), cursor = tick(None)
+        assert type(skip).__name__ == "SkipReason"  # nothing changed since the command's build
+        add_day("2026-01-04")
+        (request,), cursor = tick(cursor)
+        assert _ranges([request]) == [("2026-01-04", "2026-01-04")]
+        assert built_from(settings)["2026-01-04"] == PENDING and for_run_changed() == ["2026-01-04"]
+        (skip,), cursor = tick(cursor)  # its run not made yet: still waited for
+        assert [r["key"] for r in json.loads(cursor)["asked"]] == [request.run_key]
+        run_as_asked(request, succeeds)
+        (skip,), cursor = tick(cursor)
+        assert type(skip).__name__ == "SkipReason" and json.loads(cursor)["asked"] == []
+        assert for_run_changed() == []
+        assert built_from(settings) == landing_signatures(settings.landing_roots)
+        add_day("2026-01-05")
+        (request,), cursor = tick(cursor)
+        run_as_asked(request, breaks)
+        (skip,), cursor = tick(cursor)
+        assert json.loads(cursor)["asked"] == [] and for_run_changed() == ["2026-01-05"]
+        assert built_from(settings)["2026-01-05"] == PENDING
 
 
 def test_dbt_window_from_the_partition_range_and_late_files(tmp_path):
