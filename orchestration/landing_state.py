@@ -119,9 +119,10 @@ def record_built(settings: Settings, current: dict[str, str], first: str, last: 
 
 
 def _write(settings: Settings, days: dict[str, str]) -> None:
-    """Written whole to a new file, then renamed over the old one."""
+    """Written whole to a new file of this process (the command and the sensor's process both write it), then
+    renamed over the old one."""
     path = state_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps({"context": _context(settings), "days": dict(sorted(days.items()))}, indent=1))
     os.replace(tmp, path)
