@@ -3,7 +3,8 @@
 It shares what the warehouse was built from with `genai-finops run --changed` (`<warehouse>.landing.json`,
 orchestration/landing_state.py): on its first tick it starts from that record, so a sensor turned on beside a
 warehouse the command built asks only for what changed since; the days of a run it asks for count as changed
-there until that run has succeeded, then as built from what the sensor saw when it asked."""
+there until that run has succeeded, then as built from what the sensor saw when it asked; a day the command built
+from the files there now is not asked for again."""
 
 import hashlib
 import json
@@ -51,11 +52,17 @@ def landing_files_sensor(context: SensorEvaluationContext, finops: Settings):
     seen, requests = read_cursor(context.cursor)
     before = kept(context.cursor, "asked")
     asked = settle(context, finops, before)
-    if seen is None:  # the first tick: what the warehouse was built from (by `genai-finops run`, say)
-        seen = built_from(finops)
+    recorded = built_from(finops)  # what the warehouse was built from, by this sensor's runs or `genai-finops run`
+    if seen is None:  # the first tick
+        seen = recorded
     current = landing_signatures(finops.landing_roots)
-    # a day whose files all went (withdrawn, or deleted from a synced bucket) is changed too: its rows leave the lake
-    changed = changed_days(seen, current, finops.partition_start)
+    # a day whose files all went (withdrawn, or deleted from a synced bucket) is changed too: its rows leave the lake;
+    # a day the command has built from the files there now is not
+    changed = [
+        d
+        for d in changed_days(seen, current, finops.partition_start)
+        if d not in current or recorded.get(d) != current[d]
+    ]
     if not changed:
         if asked != before:
             context.update_cursor(write_cursor(seen, requests, asked=asked))

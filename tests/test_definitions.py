@@ -143,7 +143,7 @@ def test_sensor_runs_again_when_a_day_comes_back_as_it_was(tmp_path):
 def test_the_sensor_and_run_changed_share_what_the_warehouse_was_built_from(tmp_path):
     """A sensor turned on beside a warehouse `genai-finops run` built asks only for what changed since; the days
     of a run it asks for are pending in `<warehouse>.landing.json` until that run succeeds, then built (what
-    `run --changed` reads); a run that failed leaves them pending."""
+    `run --changed` reads); a run that failed leaves them pending; days the command built are not asked for."""
     from dagster import job, op
     from dagster._core.storage.tags import RUN_KEY_TAG, SENSOR_NAME_TAG
 
@@ -209,6 +209,11 @@ def test_the_sensor_and_run_changed_share_what_the_warehouse_was_built_from(tmp_
         (skip,), cursor = tick(cursor)
         assert json.loads(cursor)["asked"] == [] and for_run_changed() == ["2026-01-05"]
         assert built_from(settings)["2026-01-05"] == PENDING
+        # the command builds what the failed run left and a new day: the sensor does not ask for them again
+        add_day("2026-01-06")
+        record_built(settings, landing_signatures(settings.landing_roots), "2026-01-05", "2026-01-06")
+        (skip,), cursor = tick(cursor)
+        assert type(skip).__name__ == "SkipReason"
 
 
 def test_dbt_window_from_the_partition_range_and_late_files(tmp_path):
