@@ -5,9 +5,12 @@ that succeeded). Both build from the first changed day to the last day."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -102,27 +105,42 @@ def built_from(settings: Settings) -> dict[str, str]:
 PENDING = "pending"  # a day a run has started to build and not finished: changed until a run builds it
 
 
+@contextmanager
+def _changing(settings: Settings) -> Iterator[None]:
+    """One change of the record at a time (read, changed, written), across processes: the command and the
+    sensor's process both change it, and neither may lose the other's change."""
+    lock = Path(str(state_path(settings)) + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def mark_pending(settings: Settings, current: dict[str, str], first: str, last: str) -> None:
     """Before a build of [first, last]: its days count as changed until a run has built them, so that a run that
     fails or is stopped leaves them to the next `--changed`."""
-    days = built_from(settings)
-    days.update({d: PENDING for d in set(days) | set(current) if first <= d <= last})
-    _write(settings, days)
+    with _changing(settings):
+        days = built_from(settings)
+        days.update({d: PENDING for d in set(days) | set(current) if first <= d <= last})
+        _write(settings, days)
 
 
 def record_built(settings: Settings, current: dict[str, str], first: str, last: str) -> None:
     """After a successful build of [first, last]: those days are built from `current` (a day without files now is
     built empty)."""
-    days = {d: s for d, s in built_from(settings).items() if not first <= d <= last}
-    days.update({d: s for d, s in current.items() if first <= d <= last})
-    _write(settings, days)
+    with _changing(settings):
+        days = {d: s for d, s in built_from(settings).items() if not first <= d <= last}
+        days.update({d: s for d, s in current.items() if first <= d <= last})
+        _write(settings, days)
 
 
 def _write(settings: Settings, days: dict[str, str]) -> None:
-    """Written whole to a new file of this process (the command and the sensor's process both write it), then
-    renamed over the old one."""
+    """Written whole to a new file, then renamed over the old one."""
     path = state_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps({"context": _context(settings), "days": dict(sorted(days.items()))}, indent=1))
     os.replace(tmp, path)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -274,3 +275,32 @@ def test_a_record_that_cannot_be_read_makes_every_day_changed(tmp_path, monkeypa
     assert main(run) == 0
     assert calls == [("2026-01-01", "2026-01-02")] * 2
     capsys.readouterr()
+
+
+@pytest.mark.unit
+def test_two_processes_changing_the_record_at_once_lose_no_change(tmp_path):
+    """The command and the sensor's process both read, change and write the record: 2 x 30 days recorded at the
+    same time by two processes, one day per change, are all there after."""
+    import subprocess
+    import sys
+
+    from orchestration.landing_state import built_from
+    from tests.conftest import work_settings
+
+    settings = work_settings(tmp_path)
+    Path(settings.duckdb_path).parent.mkdir(parents=True, exist_ok=True)
+    Path(settings.duckdb_path).touch()  # a record is read only beside a warehouse
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from orchestration.landing_state import record_built\n"
+        "from tests.conftest import work_settings\n"
+        "settings = work_settings(Path(sys.argv[1]))\n"
+        "for n in range(30):\n"
+        "    day = f'2026-{sys.argv[2]}-{n + 1:02d}'\n"
+        "    record_built(settings, {day: 'f' + day}, day, day)\n"
+    )
+    writers = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path), month]) for month in ("01", "03")]
+    assert [w.wait(timeout=300) for w in writers] == [0, 0]
+    days = built_from(settings)
+    assert len(days) == 60 and all(fingerprint == "f" + day for day, fingerprint in days.items())
