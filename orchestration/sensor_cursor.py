@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import json
 
+EARLIER_NAMES = ("days", "listing")  # what the landing and the bucket sensors once called `seen` beside the count
+
 
 def read_cursor(cursor: str | None) -> tuple[object, int]:
-    """(what the sensor last saw, how many runs it has asked for); (None, 0) before its first tick. A cursor of
-    what it saw alone (the landing's fingerprints per day, a bucket's signature), without a count, counts from 0."""
+    """(what the sensor last saw, how many runs it has asked for); (None, 0) before its first tick. Cursors of the
+    sensors' earlier forms are read too: what it saw alone (the landing's fingerprints per day, a bucket's
+    signature) counts from 0; with a count, under its earlier name."""
     if not cursor:
         return None, 0
-    if cursor.startswith("{"):
-        state = json.loads(cursor)
-        if "requests" in state:
-            return state["seen"], state["requests"]
+    if not cursor.startswith("{"):
+        return cursor, 0
+    state = json.loads(cursor)
+    if "requests" not in state:
         return state, 0
-    return cursor, 0
+    name = next((n for n in ("seen", *EARLIER_NAMES) if n in state), "seen")
+    return state[name], state["requests"]
 
 
 def kept(cursor: str | None, name: str) -> list:
@@ -31,6 +35,7 @@ def kept(cursor: str | None, name: str) -> list:
 
 
 def write_cursor(seen: object, requests: int, **lists: list) -> str:
+    """The cursor: what the sensor saw, its count, and the lists it keeps (`kept`)."""
     return json.dumps({"seen": seen, "requests": requests, **lists})
 
 

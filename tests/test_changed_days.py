@@ -300,7 +300,8 @@ def test_two_processes_changing_the_record_at_once_lose_no_change(tmp_path):
         "    day = f'2026-{sys.argv[2]}-{n + 1:02d}'\n"
         "    record_built(settings, {day: 'f' + day}, day, day)\n"
     )
-    writers = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path), month]) for month in ("01", "03")]
+    root = Path(__file__).resolve().parents[1]  # where `tests` imports from
+    writers = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path), month], cwd=root) for month in ("01", "03")]
     assert [w.wait(timeout=300) for w in writers] == [0, 0]
     days = built_from(settings)
     assert len(days) == 60 and all(fingerprint == "f" + day for day, fingerprint in days.items())

@@ -113,7 +113,7 @@ def test_sensor_requests_runs_for_new_and_changed_days(tmp_path):
 def test_sensor_runs_again_when_a_day_comes_back_as_it_was(tmp_path):
     """A day moved out and back (the same names, sizes and times) asks for a run with a key Dagster has not seen,
     so the day returns to the warehouse; a tick evaluated again from the same cursor asks for the same key (Dagster
-    runs it once); a cursor of the days alone is still read."""
+    runs it once); its earlier cursors (the days alone, or with the count under `days`) are read."""
     settings = work_settings(tmp_path)
     day = tmp_path / "landing" / "usage_events" / "day=2026-01-02"
     day.mkdir(parents=True)
@@ -138,6 +138,8 @@ def test_sensor_runs_again_when_a_day_comes_back_as_it_was(tmp_path):
         assert json.loads(first_cursor)["requests"] == 1 and json.loads(back_cursor)["requests"] == 3
         days_alone = json.dumps(json.loads(back_cursor)["seen"])
         assert [type(r).__name__ for r in tick(days_alone)[0]] == ["SkipReason"]
+        earlier = json.dumps({"days": json.loads(back_cursor)["seen"], "requests": 3})  # its earlier form, counted
+        assert [type(r).__name__ for r in tick(earlier)[0]] == ["SkipReason"]
 
 
 def test_the_sensor_and_run_changed_share_what_the_warehouse_was_built_from(tmp_path):

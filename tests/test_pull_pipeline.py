@@ -100,7 +100,8 @@ def test_dagster_assets_and_bucket_sensor(tmp_path, replay, bucket, s3_endpoint,
 def test_bucket_sensor_syncs_again_when_a_deleted_object_is_restored(tmp_path, bucket, s3_endpoint):  # noqa: F811
     """A versioned bucket whose object is deleted and then restored (its delete marker removed) lists as it did
     before: the sensor asks for a third sync with a key Dagster has not seen, so the object is pulled again; a tick
-    evaluated again from the same cursor asks for the same key; a cursor that is the signature alone is read."""
+    evaluated again from the same cursor asks for the same key; its earlier cursors (the signature alone, or with
+    the count under `listing`) are read."""
     client, name = bucket
     client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
     _deliver(client, name, "2026-01", "exec1", [("a", "2026-01-02", "1.50")])
@@ -136,6 +137,9 @@ buckets:
     assert all(type(r).__name__ == "RunRequest" for r in (first, gone, back))
     signature_alone = json.loads(back_cursor)["seen"]
     assert type(tick(signature_alone)[0][0]).__name__ == "SkipReason"
+    earlier = json.dumps({"listing": signature_alone, "requests": 3})  # the form with a count it had before
+    (skip,), _ = tick(earlier)
+    assert type(skip).__name__ == "SkipReason"
 
 
 @pytest.mark.pipeline
