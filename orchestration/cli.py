@@ -220,7 +220,13 @@ def _run(settings: Settings, args: argparse.Namespace, generated_seconds: float 
         for current, window_last in spans:
             window_started = time.perf_counter()
             outcome = run_pipeline(
-                settings, current, window_last, wait_seconds=args.wait, log_file=log_file, quiet=not args.verbose
+                settings,
+                current,
+                window_last,
+                wait_seconds=args.wait,
+                log_file=log_file,
+                quiet=not args.verbose,
+                caller_records=True,  # below, once the whole run has succeeded
             )
             if len(spans) > 1:
                 state = "built" if outcome.success else "FAILED"

@@ -35,7 +35,8 @@ from orchestration.settings import Settings
 def build_definitions(settings: Settings | None = None, datasets: tuple[Dataset, ...] = DATASETS) -> Definitions:
     settings = settings or Settings.from_env()
     dbt_warehouse = build_dbt_assets(settings, ensure_manifest(settings), datasets)
-    published = build_published_warehouse(dbt_warehouse)
+    ingest_assets = build_ingest_assets(datasets, daily_partitions(settings.partition_start))
+    published = build_published_warehouse(dbt_warehouse, [key for a in ingest_assets for key in a.keys])
     daily_refresh = build_schedule_from_partitioned_job(
         refresh_warehouse_job,
         hour_of_day=2,
@@ -47,7 +48,7 @@ def build_definitions(settings: Settings | None = None, datasets: tuple[Dataset,
     return Definitions(
         assets=[
             *pull_assets,
-            *build_ingest_assets(datasets, daily_partitions(settings.partition_start)),
+            *ingest_assets,
             dbt_warehouse,
             published,
             build_alerts_asset(published),

@@ -1,7 +1,11 @@
 """Which arrival days changed: each day's landing fingerprint, for the sensor `landing_files_sensor` (against its
 cursor, which starts from the record below) and for `genai-finops run --changed` (against what the warehouse was
-built from, kept beside it in `<warehouse>.landing.json`: written by the command's runs and by the sensor's runs
-that succeeded). Both build from the first changed day to the last day."""
+built from, kept beside it in `<warehouse>.landing.json`). Both build from the first changed day to the last day.
+
+Who writes the record: the command for its runs and the sensor for the runs it asked for, each once the whole
+run has succeeded; the refresh job itself for its other runs (launched by hand, a backfill, the schedule
+`daily_refresh`): its first ingestion step takes the run's fingerprints, and its publish step records them, when
+the run ingested every dataset and built every dbt model (`start_run`, `finish_run`)."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
@@ -86,20 +90,26 @@ def _context(settings: Settings) -> dict[str, object]:
     }
 
 
-def built_from(settings: Settings) -> dict[str, str]:
-    """Day -> the fingerprint of the landing files the warehouse was last built from; empty (every day out of date)
-    when there is no warehouse, no record, or the record was made in another context (`_context`)."""
+def _read(settings: Settings) -> tuple[dict[str, str], dict[str, dict]]:
+    """The record's days and the job's runs under way (`start_run`); both empty when there is no warehouse, no
+    record, or the record was made in another context (`_context`)."""
     path = state_path(settings)
     if not Path(settings.duckdb_path).exists() or not path.exists():
-        return {}
+        return {}, {}
     try:
         state = json.loads(path.read_text())
     except (OSError, ValueError):
-        return {}
+        return {}, {}
     if not isinstance(state, dict) or state.get("context") != _context(settings):
-        return {}
-    days = state.get("days")
-    return dict(days) if isinstance(days, dict) else {}
+        return {}, {}
+    days, runs = state.get("days"), state.get("runs")
+    return (dict(days) if isinstance(days, dict) else {}), (dict(runs) if isinstance(runs, dict) else {})
+
+
+def built_from(settings: Settings) -> dict[str, str]:
+    """Day -> the fingerprint of the landing files the warehouse was last built from; empty (every day out of date)
+    when there is no warehouse, no record, or the record was made in another context (`_context`)."""
+    return _read(settings)[0]
 
 
 PENDING = "pending"  # a day a run has started to build and not finished: changed until a run builds it
@@ -119,28 +129,77 @@ def _changing(settings: Settings) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _pending(days: dict[str, str], current: dict[str, str], first: str, last: str) -> dict[str, str]:
+    return {**days, **{d: PENDING for d in set(days) | set(current) if first <= d <= last}}
+
+
+def _built(days: dict[str, str], current: dict[str, str], first: str, last: str) -> dict[str, str]:
+    return {
+        **{d: s for d, s in days.items() if not first <= d <= last},
+        **{d: s for d, s in current.items() if first <= d <= last},
+    }
+
+
 def mark_pending(settings: Settings, current: dict[str, str], first: str, last: str) -> None:
     """Before a build of [first, last]: its days count as changed until a run has built them, so that a run that
     fails or is stopped leaves them to the next `--changed`."""
     with _changing(settings):
-        days = built_from(settings)
-        days.update({d: PENDING for d in set(days) | set(current) if first <= d <= last})
-        _write(settings, days)
+        days, runs = _read(settings)
+        _write(settings, _pending(days, current, first, last), runs)
 
 
 def record_built(settings: Settings, current: dict[str, str], first: str, last: str) -> None:
     """After a successful build of [first, last]: those days are built from `current` (a day without files now is
     built empty)."""
     with _changing(settings):
-        days = {d: s for d, s in built_from(settings).items() if not first <= d <= last}
-        days.update({d: s for d, s in current.items() if first <= d <= last})
-        _write(settings, days)
+        days, runs = _read(settings)
+        _write(settings, _built(days, current, first, last), runs)
 
 
-def _write(settings: Settings, days: dict[str, str]) -> None:
+# on a run of the refresh job whose caller records its days once the whole run has succeeded (the command, the
+# sensor): the job does not record that run itself
+CALLER_RECORDS_TAG = "finops/landing_record"
+
+
+def records_itself(run_tags: Mapping[str, str]) -> bool:
+    return CALLER_RECORDS_TAG not in run_tags
+
+
+RUNS_KEPT = 20  # the job's runs under way kept in the record; older ones (failed, or lost) are dropped: still pending
+
+
+def start_run(settings: Settings, run_id: str, first: str, last: str) -> None:
+    """At the first ingestion step of a run of the refresh job that records itself: its days count as changed
+    until `finish_run`, which records them as built from the landing files there now, before the run reads them
+    (the later steps of the run find it under way and change nothing)."""
+    with _changing(settings):
+        days, runs = _read(settings)
+        if run_id in runs:
+            return
+        current = landing_signatures(settings.landing_roots)
+        runs[run_id] = {"first": first, "last": last, "days": {d: s for d, s in current.items() if first <= d <= last}}
+        _write(settings, _pending(days, current, first, last), dict(list(runs.items())[-RUNS_KEPT:]))
+
+
+def finish_run(settings: Settings, run_id: str) -> bool:
+    """After the run's publish step: its days are built from what `start_run` saw. False when the run was not
+    started as one that records itself (or its record was made in another context)."""
+    with _changing(settings):
+        days, runs = _read(settings)
+        run = runs.pop(run_id, None)
+        if run is None:
+            return False
+        _write(settings, _built(days, run["days"], run["first"], run["last"]), runs)
+        return True
+
+
+def _write(settings: Settings, days: dict[str, str], runs: dict[str, dict]) -> None:
     """Written whole to a new file, then renamed over the old one."""
     path = state_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps({"context": _context(settings), "days": dict(sorted(days.items()))}, indent=1))
+    state = {"context": _context(settings), "days": dict(sorted(days.items()))}
+    if runs:
+        state["runs"] = runs
+    tmp.write_text(json.dumps(state, indent=1))
     os.replace(tmp, path)

@@ -117,8 +117,11 @@ def run_pipeline(
     log_file: str | None = None,
     quiet: bool = False,
     datasets: tuple[Dataset, ...] = DATASETS,
+    caller_records: bool = False,
 ) -> RunOutcome:
-    """Materialize every asset through Dagster for the landing days in [first_day, last_day] (default: all)."""
+    """Materialize every asset through Dagster for the landing days in [first_day, last_day] (default: all). The
+    run records what its days were built from (orchestration/landing_state.py) unless `caller_records`: the
+    command records its runs itself, once the whole run has succeeded."""
     from orchestration.quality import validation
 
     thaw = gc.get_freeze_count() == 0  # what a caller froze itself stays frozen
@@ -132,7 +135,7 @@ def run_pipeline(
             days = require_landing_data(settings, datasets)
             first, last = first_day or days[0], last_day or days[-1]
             job = build_definitions(settings, datasets).resolve_job_def(REFRESH_JOB)
-        return _execute(job, settings, first, last, instance, wait_seconds, log_file, quiet)
+        return _execute(job, settings, first, last, instance, wait_seconds, log_file, quiet, caller_records)
     finally:
         if stop_worker:
             validation.stop_worker()
@@ -159,8 +162,11 @@ def long_lived_loaded() -> Iterator[None]:
             gc.enable()
 
 
-def _execute(job, settings: Settings, first: str, last: str, instance, wait_seconds, log_file, quiet) -> RunOutcome:
+def _execute(
+    job, settings: Settings, first: str, last: str, instance, wait_seconds, log_file, quiet, caller_records=False
+) -> RunOutcome:
     from orchestration.dbt.assets import subprocess_env
+    from orchestration.landing_state import CALLER_RECORDS_TAG
 
     logger_config: dict = {"quiet": quiet}
     if log_file:
@@ -193,7 +199,11 @@ def _execute(job, settings: Settings, first: str, last: str, instance, wait_seco
                 instance=instance if instance is not None else dagster_instance(),
                 # execute_in_process takes one partition key; a range run is requested with the tags Dagster's own
                 # single-run backfills set (the assets read the range back through context.partition_key_range)
-                tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
+                tags={
+                    "dagster/asset_partition_range_start": first,
+                    "dagster/asset_partition_range_end": last,
+                    **({CALLER_RECORDS_TAG: "genai-finops run"} if caller_records else {}),
+                },
                 run_config={"loggers": {"console": {"config": logger_config}}},
                 raise_on_error=False,
             )

@@ -14,6 +14,7 @@ from dagster._core.storage.tags import RUN_KEY_TAG, SENSOR_NAME_TAG
 
 from orchestration.jobs import refresh_warehouse_job
 from orchestration.landing_state import (
+    CALLER_RECORDS_TAG,
     built_from,
     changed_days,
     landing_signatures,
@@ -81,6 +82,7 @@ def landing_files_sensor(context: SensorEvaluationContext, finops: Settings):
             "dagster/asset_partition_range_start": first,
             "dagster/asset_partition_range_end": last,
             "trigger": "landing_files",
+            CALLER_RECORDS_TAG: SENSOR,  # the sensor records the run's days once it has succeeded (`settle`)
         },
     )
     context.update_cursor(write_cursor(current, requests + 1, asked=asked))

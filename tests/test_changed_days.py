@@ -305,3 +305,60 @@ def test_two_processes_changing_the_record_at_once_lose_no_change(tmp_path):
     assert [w.wait(timeout=300) for w in writers] == [0, 0]
     days = built_from(settings)
     assert len(days) == 60 and all(fingerprint == "f" + day for day, fingerprint in days.items())
+
+
+@pytest.mark.pipeline
+def test_a_run_the_command_did_not_launch_records_its_days_only_when_it_built_everything(built, tmp_path):
+    """A run of the refresh job launched by hand, by a backfill or by the schedule records what its days were built
+    from itself: the `built` fixture's run is one (no caller that records). A run that leaves a dbt model out, or
+    whose caller records (the command, the sensor), is not recorded by the job."""
+    from dagster import AssetKey
+
+    from orchestration.definitions import build_definitions
+    from orchestration.event_storage import ephemeral_instance
+    from orchestration.jobs import REFRESH_JOB
+    from orchestration.landing_state import (
+        CALLER_RECORDS_TAG,
+        PENDING,
+        built_from,
+        landing_signatures,
+        record_built,
+        state_path,
+    )
+    from tests.conftest import work_settings
+
+    work, _, _, success = built
+    settings = work_settings(work, salt_policy="demo")
+    assert success
+    landing = landing_signatures(settings.landing_roots)
+    assert len(landing) == 31 and built_from(settings) == landing
+    assert "runs" not in json.loads(state_path(settings).read_text())
+
+    # a copy of that warehouse and its lake (the runs below ingest into it), reading the same landing folder
+    copy = tmp_path / "copy"
+    shutil.copytree(work / "lake", copy / "lake")
+    shutil.copyfile(work / "warehouse.duckdb", copy / "warehouse.duckdb")
+    ours = work_settings(copy, landing=work / "landing", salt_policy="demo")
+    record_built(ours, landing, min(landing), max(landing))  # the copy's record (its lake is another folder)
+    job = build_definitions(ours).resolve_job_def(REFRESH_JOB)
+    every = job.asset_layer.selected_asset_keys
+    one_model = AssetKey(["staging", "stg_canonical__usage_events"])
+    assert one_model in every
+    selection = [k for k in every if k.path[0] in ("raw", "published") or k == one_model]
+    last = max(landing)
+    tags = {"dagster/asset_partition_range_start": last, "dagster/asset_partition_range_end": last}
+
+    def record() -> dict:
+        return json.loads(state_path(ours).read_text())
+
+    with ephemeral_instance() as instance:
+        # a caller that records: the job leaves the record as it was
+        run = job.execute_in_process(
+            instance=instance, tags={**tags, CALLER_RECORDS_TAG: "test"}, asset_selection=selection
+        )
+        assert run.success and built_from(ours) == landing and "runs" not in record()
+        # no caller that records, but one dbt model built of all: the day stays pending, the run under way
+        run = job.execute_in_process(instance=instance, tags=tags, asset_selection=selection)
+        assert run.success
+        assert built_from(ours) == {**landing, last: PENDING}
+        assert record()["runs"] == {run.run_id: {"first": last, "last": last, "days": {last: landing[last]}}}

@@ -15,6 +15,7 @@ from dagster import AssetCheckKey, AssetKey, DagsterInstance
 
 from orchestration.datasets import dataset
 from orchestration.ingest import engine
+from orchestration.landing_state import PENDING
 from orchestration.pipeline import run_pipeline
 from orchestration.quality import suites
 from tests.conftest import work_settings
@@ -282,6 +283,9 @@ def test_a_reader_that_lets_a_bad_record_through_is_stopped_before_dbt(tmp_path,
     assert instance.get_latest_materialization_event(AssetKey(["marts", "fct_genai_requests"])) is None
     assert instance.get_latest_materialization_event(AssetKey(["staging", "stg_canonical__usage_events"])) is None
     assert not (tmp_path / "warehouse.duckdb").exists()
+    # its day counts as changed (pending, the run under way in the record): nothing recorded it as built
+    state = json.loads((tmp_path / "warehouse.duckdb.landing.json").read_text())
+    assert state["days"] == {"2026-01-05": PENDING} and list(state["runs"]) == [outcome.run_id]
     key = AssetCheckKey(AssetKey(["raw", "usage_events"]), "ge_contract")
     [record] = instance.event_log_storage.get_asset_check_execution_history(key, limit=1)
     evaluation = record.event.dagster_event.event_specific_data

@@ -17,7 +17,7 @@ DuckDB's single writer. dbt tests are reported as asset checks.
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from orchestration.dbt.manifest import record_profile, wait_for_parse
 from orchestration.dbt.project import dbt_project
 from orchestration.dbt.translator import FinopsDbtTranslator
 from orchestration.ingest.engine import oldest_event_day
+from orchestration.landing_state import finish_run, records_itself, state_path
 from orchestration.logs import step
 from orchestration.publish import publish_marts, record_build, window_start
 from orchestration.settings import Settings, duckdb_memory_limit
@@ -161,7 +162,12 @@ def summarize(invocation) -> str:
     return made + (f": {bad}" if bad else ": all passed")
 
 
-def build_published_warehouse(dbt_warehouse: AssetsDefinition) -> AssetsDefinition:
+def build_published_warehouse(dbt_warehouse: AssetsDefinition, ingested: Iterable[AssetKey] = ()) -> AssetsDefinition:
+    """The published copy; for a run of the refresh job that records itself (launched by hand, a backfill, the
+    schedule), also the record of what its days were built from, when the run ingested every dataset (`ingested`)
+    and built every dbt model."""
+    whole_refresh = {*dbt_warehouse.keys, *ingested}
+
     @asset(
         key=AssetKey(["published", "warehouse"]),
         deps=list(dbt_warehouse.keys),
@@ -178,6 +184,12 @@ def build_published_warehouse(dbt_warehouse: AssetsDefinition) -> AssetsDefiniti
         with writer_lock(finops, what="publish"):
             report = publish_marts(finops.duckdb_path, finops.published_path, manifest)
         context.log.info(step(f"published the marts for readers at {finops.published_path}: {report.summary()}"))
+        if (
+            records_itself(context.run.tags)
+            and whole_refresh <= context.job_def.asset_layer.selected_asset_keys
+            and finish_run(finops, context.run_id)
+        ):
+            context.log.info(f"recorded the run's days as built in {state_path(finops)}")
         return MaterializeResult(
             metadata={
                 "path": finops.published_path,

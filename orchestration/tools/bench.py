@@ -411,8 +411,10 @@ def run_in(
             started_at = time.time()
             t = time.perf_counter()
             start_parse(settings)  # as `genai-finops run` does: a new warehouse path's parse beside the ingestion
+            log = str(work / "logs" / f"run-{first}.log")
+            # as `genai-finops run` runs it (the command records the days it built, outside the run)
             ok = run_pipeline(
-                settings, first, last, instance=instance, quiet=True, log_file=str(work / "logs" / f"run-{first}.log")
+                settings, first, last, instance=instance, quiet=True, log_file=log, caller_records=True
             ).success
             runs.append((first, last, time.perf_counter() - t, ok))
             for name, seconds in stage_seconds(instance, instance.get_runs(limit=1)[0].run_id, spans).items():
@@ -552,7 +554,7 @@ def incremental_in(
         since = time.time()
         t = time.perf_counter()
         log = str(base / "logs" / f"run-{first}.log")
-        outcome = run_pipeline(settings, first, last, instance, quiet=True, log_file=log)
+        outcome = run_pipeline(settings, first, last, instance, quiet=True, log_file=log, caller_records=True)
         if not outcome.success:
             raise SystemExit(f"the run {first}..{last} failed")
         seconds = time.perf_counter() - t
