@@ -45,10 +45,17 @@ def landing_signatures(landing_dir: str | tuple[str, ...], datasets=DATASETS) ->
     return {day: hashlib.sha256("\n".join(sorted(e)).encode()).hexdigest()[:16] for day, e in sorted(by_day.items())}
 
 
+BUILT_EMPTY = "none"  # in the record: a day built after its files had all gone (no fingerprint is this string)
+
+
 def changed_days(seen: dict[str, str], current: dict[str, str], since: str) -> list[str]:
     """The days from `since` on whose fingerprint differs from the one seen: new days, changed days, and days whose
-    files all went (their rows leave the warehouse)."""
-    return sorted(d for d in set(seen) | set(current) if d >= since and seen.get(d) != current.get(d))
+    files all went (their rows leave the warehouse), unless seen built so."""
+    return sorted(
+        d
+        for d in set(seen) | set(current)
+        if d >= since and (None if seen.get(d) == BUILT_EMPTY else seen.get(d)) != current.get(d)
+    )
 
 
 def rebuild_range(changed: list[str], current: dict[str, str]) -> tuple[str, str]:
@@ -134,8 +141,9 @@ def _pending(days: dict[str, str], current: dict[str, str], first: str, last: st
 
 
 def _built(days: dict[str, str], current: dict[str, str], first: str, last: str) -> dict[str, str]:
+    """[first, last] built from `current`: a day of the record without files there now was built empty."""
     return {
-        **{d: s for d, s in days.items() if not first <= d <= last},
+        **{d: s if not first <= d <= last else BUILT_EMPTY for d, s in days.items()},
         **{d: s for d, s in current.items() if first <= d <= last},
     }
 
@@ -149,8 +157,8 @@ def mark_pending(settings: Settings, current: dict[str, str], first: str, last: 
 
 
 def record_built(settings: Settings, current: dict[str, str], first: str, last: str) -> None:
-    """After a successful build of [first, last]: those days are built from `current` (a day without files now is
-    built empty)."""
+    """After a successful build of [first, last]: those days are built from `current` (a day of the record without
+    files now is built empty: `BUILT_EMPTY`)."""
     with _changing(settings):
         days, runs = _read(settings)
         _write(settings, _built(days, current, first, last), runs)

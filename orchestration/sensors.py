@@ -4,7 +4,7 @@ It shares what the warehouse was built from with `genai-finops run --changed` (`
 orchestration/landing_state.py): on its first tick it starts from that record, so a sensor turned on beside a
 warehouse the command built asks only for what changed since; the days of a run it asks for count as changed
 there until that run has succeeded, then as built from what the sensor saw when it asked; a day the command built
-from the files there now is not asked for again."""
+from the files there now, or built empty after its files went, is not asked for again."""
 
 import hashlib
 import json
@@ -14,6 +14,7 @@ from dagster._core.storage.tags import RUN_KEY_TAG, SENSOR_NAME_TAG
 
 from orchestration.jobs import refresh_warehouse_job
 from orchestration.landing_state import (
+    BUILT_EMPTY,
     CALLER_RECORDS_TAG,
     built_from,
     changed_days,
@@ -58,11 +59,9 @@ def landing_files_sensor(context: SensorEvaluationContext, finops: Settings):
         seen = recorded
     current = landing_signatures(finops.landing_roots)
     # a day whose files all went (withdrawn, or deleted from a synced bucket) is changed too: its rows leave the lake;
-    # a day the command has built from the files there now is not
+    # a day the command has built from the files there now (or built empty since they went) is not
     changed = [
-        d
-        for d in changed_days(seen, current, finops.partition_start)
-        if d not in current or recorded.get(d) != current[d]
+        d for d in changed_days(seen, current, finops.partition_start) if recorded.get(d) != current.get(d, BUILT_EMPTY)
     ]
     if not changed:
         if asked != before:

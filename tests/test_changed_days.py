@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.cli import main
-from orchestration.landing_state import changed_days, day_ranges
+from orchestration.landing_state import BUILT_EMPTY, changed_days, day_ranges
 from orchestration.pipeline import RunOutcome
 
 
@@ -23,6 +23,9 @@ def test_changed_days_are_the_new_the_changed_and_the_gone_from_the_first_partit
     assert changed_days(seen, current, "2026-01-01") == ["2026-01-02", "2026-01-03", "2026-01-05"]
     assert changed_days(current, current, "2026-01-01") == []
     assert changed_days({}, current, "2026-01-01") == ["2026-01-01", "2026-01-02", "2026-01-05"]
+    # a day built empty after its files went: unchanged while it has none, changed when files come back
+    assert changed_days({**current, "2026-01-03": BUILT_EMPTY}, current, "2026-01-01") == []
+    assert changed_days({"2026-01-05": BUILT_EMPTY}, {"2026-01-05": "e"}, "2026-01-01") == ["2026-01-05"]
 
 
 @pytest.mark.unit

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -145,11 +146,19 @@ def test_sensor_runs_again_when_a_day_comes_back_as_it_was(tmp_path):
 def test_the_sensor_and_run_changed_share_what_the_warehouse_was_built_from(tmp_path):
     """A sensor turned on beside a warehouse `genai-finops run` built asks only for what changed since; the days
     of a run it asks for are pending in `<warehouse>.landing.json` until that run succeeds, then built (what
-    `run --changed` reads); a run that failed leaves them pending; days the command built are not asked for."""
+    `run --changed` reads); a run that failed leaves them pending; days the command built (with files, or empty
+    after they went) are not asked for."""
     from dagster import job, op
     from dagster._core.storage.tags import RUN_KEY_TAG, SENSOR_NAME_TAG
 
-    from orchestration.landing_state import PENDING, built_from, changed_days, landing_signatures, record_built
+    from orchestration.landing_state import (
+        BUILT_EMPTY,
+        PENDING,
+        built_from,
+        changed_days,
+        landing_signatures,
+        record_built,
+    )
 
     settings = work_settings(tmp_path)
     landing = tmp_path / "landing" / "usage_events"
@@ -214,6 +223,12 @@ def test_the_sensor_and_run_changed_share_what_the_warehouse_was_built_from(tmp_
         # the command builds what the failed run left and a new day: the sensor does not ask for them again
         add_day("2026-01-06")
         record_built(settings, landing_signatures(settings.landing_roots), "2026-01-05", "2026-01-06")
+        (skip,), cursor = tick(cursor)
+        assert type(skip).__name__ == "SkipReason"
+        # the files of a day the sensor saw go, and the command builds it empty: not asked for either
+        shutil.rmtree(landing / "day=2026-01-05")
+        record_built(settings, landing_signatures(settings.landing_roots), "2026-01-05", "2026-01-06")
+        assert built_from(settings)["2026-01-05"] == BUILT_EMPTY and for_run_changed() == []
         (skip,), cursor = tick(cursor)
         assert type(skip).__name__ == "SkipReason"
 
