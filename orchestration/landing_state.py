@@ -110,7 +110,14 @@ def _read(settings: Settings) -> tuple[dict[str, str], dict[str, dict]]:
     if not isinstance(state, dict) or state.get("context") != _context(settings):
         return {}, {}
     days, runs = state.get("days"), state.get("runs")
-    return (dict(days) if isinstance(days, dict) else {}), (dict(runs) if isinstance(runs, dict) else {})
+    runs = {  # a run entry cut or changed by hand is dropped: its days stay pending
+        k: r
+        for k, r in (runs.items() if isinstance(runs, dict) else ())
+        if isinstance(r, dict)
+        and isinstance(r.get("days"), dict)
+        and all(isinstance(r.get(e), str) for e in ("first", "last"))
+    }
+    return (dict(days) if isinstance(days, dict) else {}), runs
 
 
 def built_from(settings: Settings) -> dict[str, str]:

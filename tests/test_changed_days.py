@@ -281,6 +281,25 @@ def test_a_record_that_cannot_be_read_makes_every_day_changed(tmp_path, monkeypa
 
 
 @pytest.mark.unit
+def test_a_run_entry_that_cannot_be_read_leaves_its_days_pending_without_failing_the_publish(tmp_path, monkeypatch):
+    """The publish step of a run that records itself reads its entry back; one cut or changed by hand is dropped
+    (its days stay pending for the next `--changed`), never a failed publish step."""
+    from orchestration.landing_state import PENDING, built_from, finish_run, start_run, state_path
+    from orchestration.settings import Settings
+
+    landing, _, _ = _setup(tmp_path, monkeypatch, 2)
+    settings = Settings.from_env(landing_dir=str(landing))
+    (tmp_path / "warehouse.duckdb").touch()
+    start_run(settings, "r1", "2026-01-01", "2026-01-02")
+    state = json.loads(state_path(settings).read_text())
+    state["runs"]["r1"] = {"first": "2026-01-01", "days": ["2026-01-01"]}
+    state["runs"]["r2"] = "broken"
+    state_path(settings).write_text(json.dumps(state))
+    assert finish_run(settings, "r1") is False and finish_run(settings, "r2") is False
+    assert built_from(settings) == {"2026-01-01": PENDING, "2026-01-02": PENDING}
+
+
+@pytest.mark.unit
 def test_two_processes_changing_the_record_at_once_lose_no_change(tmp_path):
     """The command and the sensor's process both read, change and write the record: 2 x 30 days recorded at the
     same time by two processes, one day per change, are all there after."""
