@@ -63,7 +63,8 @@ def test_a_window_that_stops_ends_the_backfill_and_says_where_to_go_on(tmp_path,
     from orchestration.dbt import manifest
 
     landing = _landing_days(tmp_path, monkeypatch, 5)
-    monkeypatch.delenv("FINOPS_DBT_THREADS", raising=False)  # restored (unset) afterwards
+    monkeypatch.setenv("FINOPS_DBT_THREADS", "1")  # recorded, so that the command's setting is undone afterwards
+    monkeypatch.delenv("FINOPS_DBT_THREADS")  # not set by the user
     monkeypatch.setattr(manifest, "start_parse", lambda settings: None)
     calls = []
 

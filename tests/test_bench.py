@@ -124,11 +124,13 @@ def test_windowed_backfill_builds_the_same_warehouse(tmp_path, capsys, monkeypat
 @pytest.mark.pipeline
 def test_the_incremental_bench_builds_its_history_in_the_windows_it_is_given(tmp_path, capsys, monkeypatch):
     """`bench --incremental --window-days D` builds the history in windows of D arrival days (how the backfill
-    sizes compare at 100M), then the new day on top of it and alone, and prints their ratio."""
+    sizes compare at 100M), one dbt model at a time, then the new day on top of it and alone with the daily
+    command's threads, and prints their ratio."""
     for key in ("FINOPS_DUCKDB_PATH", "FINOPS_LAKE_DIR", "FINOPS_LANDING_DIR", "FINOPS_PUBLISHED_PATH"):
         monkeypatch.setenv(key, str(tmp_path / key.lower()))  # the bench points them at its workdir: restored
     monkeypatch.setenv("FINOPS_SALT_POLICY", "demo")  # what the bench sets for its generated data
-    monkeypatch.setenv("FINOPS_DBT_THREADS", "1")  # what a windowed bench sets; restored afterwards
+    monkeypatch.setenv("FINOPS_DBT_THREADS", "1")  # so that the unset below is restored afterwards
+    monkeypatch.delenv("FINOPS_DBT_THREADS")  # not set by the user: the windows one thread, the day the default
     common = ["bench", "--incremental", "--events", "3000", "--days", "4", "--calc-sample", "200"]
     assert main([*common, "--window-days", "2", "--workdir", str(tmp_path / "work")]) == 0
     out = capsys.readouterr().out
@@ -136,6 +138,7 @@ def test_the_incremental_bench_builds_its_history_in_the_windows_it_is_given(tmp
     assert history == ["2026-01-01..2026-01-02", "2026-01-03..2026-01-04"]
     assert "history build (2026-01-01..2026-01-04, 2 windows of 2 days)" in out
     assert "(2026-01-05; arrivals 2026-01-05..2026-01-06)" in out  # the new day and its late arrivals
+    assert "dbt threads: history 1, the day 2" in out  # the day as the daily command runs it
     assert re.search(r"^\s+ratio \(target <= 1\.5\)\s+[\d.]+x$", out, re.MULTILINE)
 
 

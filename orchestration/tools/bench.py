@@ -515,6 +515,8 @@ def incremental_in(
     """The cost of one new day: build `days` days of history (in consecutive windows of `window_days` arrival
     days, one Dagster run each; 0: one run; by default WINDOW_DAYS above WINDOW_EVENTS events, else one run),
     then run the next day's partition; compare with that day alone on an empty warehouse (same landing files).
+    The history runs as `run --window-days` runs it (windows: one dbt model at a time); both day runs as the daily
+    `run --changed` runs them, with the user's FINOPS_DBT_THREADS (unset: profiles.yml's default).
     Prints both, their ratio, the stages of the two day runs side by side, and the dbt nodes whose time grows
     most with the history (what a daily run still reads beyond its days). The history and the new day together
     are the whole landing folder end to end: printed with the lower bound and the per-request calculator of the
@@ -534,7 +536,9 @@ def incremental_in(
     new_day = (date(2026, 1, 1) + timedelta(days=days)).isoformat()
     history_days = [d for d in arrival_days if d < new_day]
     tail_last = arrival_days[-1]
-    window_days = backfill_window_days(events, window_days)  # the day runs with the history's threads too
+    daily_threads = os.environ.get("FINOPS_DBT_THREADS")  # the user's setting, or None: profiles.yml's default
+    window_days = backfill_window_days(events, window_days)  # the history as `run --window-days` builds it
+    history_threads = os.environ.get("FINOPS_DBT_THREADS", "2")
     spans: list[tuple[float, float, str]] = []  # every run's steps: which one ran at the peak
 
     def env(name: str) -> None:
@@ -568,6 +572,11 @@ def incremental_in(
             seconds = timed(first, last)[0]
             history_s += seconds
             print(f"  history window {first}..{last}: {seconds:.1f} s, peak so far {rss.peak / 2**30:.2f} GiB")
+        # both day runs as the daily command (`run --changed`, one run) runs them: with the user's threads
+        if daily_threads is None:
+            os.environ.pop("FINOPS_DBT_THREADS", None)
+        else:
+            os.environ["FINOPS_DBT_THREADS"] = daily_threads
         on_top_s, on_top_stages, on_top_nodes = timed(new_day, tail_last)
     env("alone")
     alone_s, alone_stages, alone_nodes = timed(new_day, tail_last)
@@ -577,7 +586,7 @@ def incremental_in(
     print(
         f"genai-finops bench --incremental: {generated:,} events, {days} days of history + 1 new day "
         f"({new_day}; arrivals {new_day}..{tail_last}); generate {generate_s:.1f} s; {os.cpu_count()} cores, "
-        f"dbt threads {os.environ.get('FINOPS_DBT_THREADS', '2')}"
+        f"dbt threads: history {history_threads}, the day {os.environ.get('FINOPS_DBT_THREADS', '2')}"
     )
     span = f"{history_days[0]}..{history_days[-1]}"
     if window_days:
