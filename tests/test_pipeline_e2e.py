@@ -520,15 +520,71 @@ def test_a_window_from_the_oldest_day_counts_every_row_without_the_lookup(built_
 
     # the window's first day minus lookback_days (2) is the oldest day; no duplicate yet: both pass
     returncode, sql = test_sql(oldest + timedelta(days=2))
-    assert returncode == 0 and "where event_id in" not in sql
+    assert returncode == 0 and "where event_date >=" not in sql
     returncode, sql = test_sql(oldest + timedelta(days=3))
-    assert returncode == 0 and "where event_id in" in sql
+    assert returncode == 0 and "where event_date >=" in sql
     _duplicate_request(work, oldest + timedelta(days=1), oldest + timedelta(days=20))
     try:
         returncode, sql = test_sql(oldest + timedelta(days=2))
-        assert returncode == 1 and "where event_id in" not in sql
+        assert returncode == 1 and "where event_date >=" not in sql
     finally:
         _remove_duplicates(work)
+
+
+def _plant_a_hash_collision(work, table, id_column, date_column, window_day, older_day):
+    """An older row (a copy of one of `older_day`) under a new id that shares the id hash of a row of
+    `window_day`: ids that share a hash only, as two different ids may. Returns the window row's id."""
+    con = duckdb.connect(str(work / "warehouse.duckdb"))
+    try:
+        (target_id, target_hash), *_ = con.execute(
+            f"select {id_column}, {id_column}_hash from {table} where {date_column} = ? order by 1 limit 1",
+            [window_day],
+        ).fetchall()
+        con.execute(
+            f"insert into {table} select * replace ('planted-collision' as {id_column}, "
+            f"{target_hash} as {id_column}_hash) from {table} where {date_column} = ? limit 1",
+            [older_day],
+        )
+        return target_id
+    finally:
+        con.close()
+
+
+def test_ids_that_only_share_a_hash_are_not_duplicates(built_copy):
+    """The window unique test looks ids up by their stored hash and then compares the ids: an older row whose
+    id differs but whose hash is a window row's passes; the same id again fails."""
+    work = built_copy
+    ((newest,),) = query(work, "select max(event_date) from marts.fct_genai_requests")
+    older = newest - timedelta(days=10)
+    select = ("test", "--select", "fct_genai_requests,test_name:unique_since_window")
+    window = ("--vars", json.dumps({"min_date": str(newest), "max_date": str(newest)}))
+    _plant_a_hash_collision(work, "marts.fct_genai_requests", "event_id", "event_date", newest, older)
+    assert query(work, "select count(*) from marts.fct_genai_requests where event_id = 'planted-collision'")[0][0] == 1
+    assert run_dbt(work, *select, *window, check=False).returncode == 0
+    assert run_dbt(work, *select, check=False).returncode == 0
+    _duplicate_request(work, older, newest)  # the same id in the window again
+    assert run_dbt(work, *select, *window, check=False).returncode == 1
+
+
+def test_a_transaction_is_not_taken_for_an_older_one_that_only_shares_its_hash(built_copy):
+    """A window's transactions that started before it are found by their ids' stored hash among the built
+    transactions, then by id: an older transaction with another id and the same hash leaves the window's
+    transaction as it was; the stored hashes are checked on the days a run rebuilt."""
+    work = built_copy
+    ((newest,),) = query(work, "select max(started_date) from marts.fct_use_case_transactions")
+    day = str(newest - timedelta(days=1))
+    window = ("--vars", json.dumps({"min_date": day, "max_date": day}))
+    before = sorted(query(work, f"select * from marts.fct_use_case_transactions where started_date >= '{day}'"))
+    target = _plant_a_hash_collision(
+        work, "marts.fct_use_case_transactions", "transaction_id", "started_date", day, newest - timedelta(days=12)
+    )
+    run_dbt(work, "run", "--select", "fct_use_case_transactions", *window)
+    after = sorted(query(work, f"select * from marts.fct_use_case_transactions where started_date >= '{day}'"))
+    assert target in {row[0] for row in after} and after == before
+    hash_test = ("test", "--select", "fct_use_case_transactions,test_name:is_id_hash_of")
+    assert run_dbt(work, *hash_test, *window, check=False).returncode == 0
+    broken = run_dbt(work, *hash_test, check=False)  # the planted row's hash is not its id's
+    assert broken.returncode == 1 and "Got 1 result" in broken.stdout
 
 
 def test_a_window_run_stops_when_the_columns_changed(built_copy):

@@ -118,6 +118,7 @@ latest as (
 deduplicated as (
     select
         latest.event_id,
+        {{ id_hash('latest.event_id') }} as event_id_hash,
         latest.occurred_at,
         latest.event_date,
         latest.source_format,

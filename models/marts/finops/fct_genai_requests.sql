@@ -33,6 +33,7 @@ joined as (
 final as (
     select
         event_id,
+        event_id_hash,
         occurred_at,
         event_date,
         source_format,
