@@ -567,9 +567,9 @@ def test_ids_that_only_share_a_hash_are_not_duplicates(built_copy):
 
 
 def test_a_transaction_is_not_taken_for_an_older_one_that_only_shares_its_hash(built_copy):
-    """A window's transactions that started before it are found by their ids' stored hash among the built
-    transactions, then by id: an older transaction with another id and the same hash leaves the window's
-    transaction as it was; the stored hashes are checked on the days a run rebuilt."""
+    """A window's transactions that started before it are found by id among the built transactions: an older
+    transaction with another id and the same stored hash leaves the window's transaction as it was; the stored
+    hashes are checked on the days a run rebuilt."""
     work = built_copy
     ((newest,),) = query(work, "select max(started_date) from marts.fct_use_case_transactions")
     day = str(newest - timedelta(days=1))

@@ -18,28 +18,16 @@ with requests as {{ not_materialized() }} (
 ),
 {%- if window_start %}
 
-current_calls as (
-    select
-        transaction_id,
-        {{ id_hash('transaction_id') }} as transaction_id_hash
-    from (select distinct transaction_id from requests) as window_transactions
-),
-
 started_before_window as (
     -- transactions with calls in the window that started before it: built by an earlier run. Looked up among
     -- the transactions already built (a fraction of the calls; scanning the request fact's history instead
-    -- grew with it: 60-93 s per 10-day window at 100M events), by their ids' stored hash first: the history's
-    -- integer column is read, and only the rows whose hash matches are compared by id. On a first build, among
-    -- the earlier calls.
+    -- grew with it: 60-93 s per 10-day window at 100M events), or on a first build among the earlier calls
     {%- set earlier, earlier_date = (this, 'started_date') if is_incremental() else (ref('fct_genai_requests'), 'event_date') %}
     select distinct earlier.transaction_id
     from {{ earlier }} as earlier
-    inner join current_calls
+    inner join (select distinct transaction_id from requests) as current_calls
         on earlier.transaction_id = current_calls.transaction_id
     where earlier.{{ earlier_date }} < {{ window_start }}
-    {%- if is_incremental() %}
-        and earlier.transaction_id_hash in (select transaction_id_hash from current_calls)
-    {%- endif %}
 ),
 
 window_requests as (
