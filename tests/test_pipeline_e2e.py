@@ -461,6 +461,40 @@ def test_unique_tests_check_the_window_against_all_history(built_copy):
     assert run_dbt(work, *select, check=False).returncode == 0
 
 
+def test_a_unique_test_without_a_hash_counts_the_ids_in_one_scan(built_copy):
+    """unique_since_window without hash_column (int_capacity_allocations' event_id): the count of the window's
+    ids is the answer, no second pass over the table; an old id again inside the window is found, an id repeated
+    among old rows only is left to a run without a window."""
+    work = built_copy
+    table = "intermediate.int_capacity_allocations"
+    select = ("test", "--select", "int_capacity_allocations,test_name:unique_since_window")
+    window = ("--vars", '{"min_date": "2026-01-25", "max_date": "2026-01-26"}')
+
+    def copy_one_row(from_day, to_day):
+        with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+            con.execute(
+                f"insert into {table} select * replace (cast('{to_day}' as date) as event_date) "
+                f"from {table} where event_date = '{from_day}' order by event_id limit 1"
+            )
+
+    assert run_dbt(work, *select, *window, check=False).returncode == 0
+    compiled = work / "target" / "compiled" / "genai_finops" / "models" / "intermediate" / "capacity"
+    (sql,) = [p.read_text() for p in (compiled / "_capacity__models.yml").glob("unique_since_window*.sql")]
+    # the table read twice (the count, the window's ids), as with hash_column it is read three times
+    assert sql.count("int_capacity_allocations") == 2 and "event_date >=" in sql
+    copy_one_row("2026-01-03", "2026-01-25")  # an old id again, in the window
+    result = run_dbt(work, *select, *window, check=False)
+    assert result.returncode == 1 and "Got 1 result" in result.stdout
+    with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+        con.execute(
+            f"delete from {table} where event_date = '2026-01-25' and event_id in "
+            f"(select event_id from {table} where event_date = '2026-01-03')"
+        )
+    copy_one_row("2026-01-03", "2026-01-04")  # both before the window (minus the lookback)
+    assert run_dbt(work, *select, *window, check=False).returncode == 0
+    assert run_dbt(work, *select, check=False).returncode == 1
+
+
 def _add_to_focus_usage_cost(work, day, usd):
     """Add `usd` to the EffectiveCost of one pay-as-you-go row of the FOCUS export charged on `day`."""
     con = duckdb.connect(str(work / "warehouse.duckdb"))
