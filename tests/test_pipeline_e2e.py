@@ -409,6 +409,45 @@ def test_a_window_run_tests_the_days_it_rebuilt(built_copy):
     assert windowed.returncode != 0 and "Got 1 result" in windowed.stdout
 
 
+def test_the_staged_kpi_events_tests_read_the_window(built_copy):
+    """The staged KPI events' tests (kpi_event_id not null, kpi_id a defined KPI) read the lake's days that a run
+    with a window rebuilt, not every KPI event: an unknown KPI on an older day is left to the run that wrote it,
+    one in the window is found, and a run without a window tests every row."""
+    import shutil
+
+    work = built_copy
+    lake = work / "lake"  # a lake of this test's own: the shared one is linked read-only
+    shared = lake.resolve()
+    lake.unlink()
+    shutil.copytree(shared, lake)
+    run_dbt(work, "run", "--select", "stg_canonical__kpi_events")  # the view reads this lake, not the shared one
+    folders = sorted(p for p in (lake / "kpi_events").glob("event_date=*") if any(p.glob("*.part*.parquet")))
+    oldest, newest = folders[0], folders[-1]
+    select = ("test", "--select", "stg_canonical__kpi_events", "kpi_definitions")  # both parents (buildable)
+    window = ("--vars", json.dumps({"min_date": newest.name.split("=")[1], "max_date": newest.name.split("=")[1]}))
+
+    def plant_unknown_kpi(folder: Path) -> None:  # one KPI event of the day again, under a KPI no seed defines
+        source = sorted(folder.glob("*.part*.parquet"))[0]
+        con = duckdb.connect()
+        try:
+            con.execute(
+                "copy (select * replace ('no_such_kpi' as kpi_id, 'planted' as kpi_event_id) "
+                f"from read_parquet('{source}', hive_partitioning = false) limit 1) "
+                f"to '{folder / 'planted.part0.parquet'}' (format parquet)"
+            )
+        finally:
+            con.close()
+
+    assert run_dbt(work, *select, *window, check=False).returncode == 0
+    plant_unknown_kpi(oldest)
+    assert run_dbt(work, *select, *window, check=False).returncode == 0
+    whole = run_dbt(work, *select, check=False)
+    assert whole.returncode != 0 and "relationships_stg_canonical__kpi_events_kpi_id" in whole.stdout
+    plant_unknown_kpi(newest)
+    windowed = run_dbt(work, *select, *window, check=False)
+    assert windowed.returncode != 0 and "Got 1 result" in windowed.stdout
+
+
 def test_warehouse_readable_by_bi_while_closed(built):
     work, _, _, _ = built
     con = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
