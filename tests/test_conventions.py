@@ -95,3 +95,44 @@ def test_nothing_points_outside_the_repository():
     assert tracked.strip().splitlines() == [
         line for line in tracked.strip().splitlines() if "tests/test_conventions.py" in line
     ]
+
+
+def _test_windows(test):
+    """(name, window_column) of a data test as written in YAML: `not_null`, or `{not_null: {config: ...}}`."""
+    if isinstance(test, str):
+        return test, None
+    ((name, body),) = test.items()
+    meta = ((body or {}).get("config") or {}).get("meta") or {}
+    return name, meta.get("window_column")
+
+
+def test_tests_of_staged_event_datasets_read_the_run_s_days():
+    """A daily run must not read the lake's history: the generic tests of a staging model over a usage, usage-report
+    or KPI dataset (the roles whose late days widen the run's window) read the run's days (`meta: {window_column:
+    <the lake's day column>}`, macros/get_where_subquery.sql), and the day column itself is tested not null over
+    every row, which a window would pass. Bills and provider cost reports (one row per charge or bucket, not per
+    call) are tested whole."""
+    from orchestration.datasets import DATASETS
+
+    staged = {}
+    for yml in (MODELS / "staging").rglob("*.yml"):
+        for model in (yaml.safe_load(yml.read_text()) or {}).get("models", []):
+            staged[model["name"]] = model
+    unwindowed, day_untested = [], []
+    for dataset in DATASETS:
+        if dataset.role not in ("usage", "usage_report", "kpi"):
+            continue
+        model = staged[dataset.staging_model]
+        day_tests = []
+        assert not model.get("data_tests"), f"{model['name']}: model-level tests are not windowed here"
+        for column in model.get("columns", []):
+            for test in column.get("data_tests") or []:
+                name, window = _test_windows(test)
+                if column["name"] == dataset.partition_column:
+                    day_tests.append((name, window))
+                elif window != dataset.partition_column:
+                    unwindowed.append(f"{model['name']}.{column['name']}: {name}")
+        if ("not_null", None) not in day_tests:
+            day_untested.append(model["name"])
+    assert unwindowed == []
+    assert day_untested == []
