@@ -409,6 +409,40 @@ def test_a_window_run_tests_the_days_it_rebuilt(built_copy):
     assert windowed.returncode != 0 and "Got 1 result" in windowed.stdout
 
 
+def test_tests_of_staged_event_datasets_read_the_run_s_days(tmp_path):
+    """A daily run must not read the lake's history: every generic test of the staging model of a usage,
+    usage-report or KPI dataset (orchestration/datasets.py; the roles whose late days widen the run's window)
+    reads, on a run with a window, the days from the window's start (get_where_subquery, by the dataset's
+    partition column from the registry, no configuration per test), except the tests of that day column, which a
+    window would pass: each such model has one, a not_null over every row. The tests of bills and provider cost
+    reports (one row per charge or bucket) read every row."""
+    from orchestration.datasets import DATASETS
+
+    window = {"min_date": "2026-03-05", "max_date": "2026-03-06"}  # lookback_days 2: from 2026-03-03
+    models = sorted({dataset.staging_model for dataset in DATASETS})
+    run_dbt(tmp_path, "compile", "--select", *models, "kpi_definitions", "--vars", json.dumps(window))
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    datasets = {dataset.staging_model: dataset for dataset in DATASETS}
+    wrong, day_tested, seen = [], set(), defaultdict(int)
+    for node in manifest["nodes"].values():
+        model = (node.get("attached_node") or "").split(".")[-1]
+        if node["resource_type"] != "test" or model not in datasets:
+            continue
+        dataset = datasets[model]
+        windowed = f"{dataset.partition_column} >= cast('2026-03-03' as date)" in node["compiled_code"]
+        on_day = node.get("column_name") == dataset.partition_column
+        expected = dataset.role in ("usage", "usage_report", "kpi") and not on_day
+        seen[(dataset.role, windowed)] += 1
+        if windowed != expected:
+            wrong.append((node["name"], windowed))
+        if on_day and node["test_metadata"]["name"] == "not_null" and not windowed:
+            day_tested.add(model)
+    assert wrong == []
+    event_models = {d.staging_model for d in DATASETS if d.role in ("usage", "usage_report", "kpi")}
+    assert event_models - day_tested == set()
+    assert seen[("usage", True)] >= 10 and seen[("kpi", True)] == 2 and seen[("other", False)] >= 3, dict(seen)
+
+
 def test_the_staged_kpi_events_tests_read_the_window(built_copy):
     """The staged KPI events' tests (kpi_event_id not null, kpi_id a defined KPI) read the lake's days that a run
     with a window rebuilt, not every KPI event: an unknown KPI on an older day is left to the run that wrote it,
