@@ -482,6 +482,43 @@ def test_the_staged_kpi_events_tests_read_the_window(built_copy):
     assert windowed.returncode != 0 and "Got 1 result" in windowed.stdout
 
 
+def test_a_lake_row_without_a_day_fails_a_windowed_run(built_copy):
+    """A windowed run's tests of the staged usage and KPI events read the days from the window's start, which
+    passes a row without a day (`event_date` null: a hive folder `event_date=__HIVE_DEFAULT_PARTITION__`, as
+    another writer of the lake may leave); the day column's own not_null reads every row and fails on it."""
+    import shutil
+
+    work = built_copy
+    lake = work / "lake"  # a lake of this test's own: the shared one is linked read-only
+    shared = lake.resolve()
+    lake.unlink()
+    shutil.copytree(shared, lake)
+    datasets = ("usage_events", "kpi_events")
+    run_dbt(work, "run", "--select", *(f"stg_canonical__{d}" for d in datasets))  # the views read this lake
+    days = [{p.parent.name.split("=")[1] for p in (lake / d).glob("event_date=*/*.part*.parquet")} for d in datasets]
+    newest = max(set.intersection(*days))  # a day of both, with a row to copy
+    select = ("test", "--select", *(f"stg_canonical__{d}" for d in datasets), "kpi_definitions")
+    window = ("--vars", json.dumps({"min_date": newest, "max_date": newest}))
+    assert run_dbt(work, *select, *window, check=False).returncode == 0
+    for dataset in datasets:  # one row of the newest day again, in a folder without a day
+        source = sorted((lake / dataset / f"event_date={newest}").glob("*.part*.parquet"))[0]
+        folder = lake / dataset / "event_date=__HIVE_DEFAULT_PARTITION__"
+        folder.mkdir()
+        con = duckdb.connect()
+        try:
+            con.execute(
+                f"copy (select * from read_parquet('{source}', hive_partitioning = false) limit 1) "
+                f"to '{folder / 'planted.part0.parquet'}' (format parquet)"
+            )
+        finally:
+            con.close()
+    windowed = run_dbt(work, *select, *window, check=False)
+    assert windowed.returncode != 0
+    failed = sorted(line.split("Failure in test ")[1].split(" ")[0] for line in windowed.stdout.splitlines()
+                    if "Failure in test " in line)  # fmt: skip
+    assert failed == [f"not_null_stg_canonical__{d}_event_date" for d in sorted(datasets)], windowed.stdout[-3000:]
+
+
 def test_warehouse_readable_by_bi_while_closed(built):
     work, _, _, _ = built
     con = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
