@@ -32,6 +32,9 @@ from dataclasses import dataclass
 from orchestration.ingest import contracts as c
 
 ROLES = ("usage", "usage_report", "kpi", "bill", "other")
+# the roles whose records carry the day they happened: late records widen a run's window (`rebuild_from`), and
+# the tests of their staging models read the window's days (dbt: raw_datasets()' `events`)
+EVENT_ROLES = ("usage", "usage_report", "kpi")
 
 
 @dataclass(frozen=True)

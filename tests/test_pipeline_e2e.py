@@ -416,7 +416,7 @@ def test_tests_of_staged_event_datasets_read_the_run_s_days(tmp_path):
     partition column from the registry, no configuration per test), except the tests of that day column, which a
     window would pass: each such model has one, a not_null over every row. The tests of bills and provider cost
     reports (one row per charge or bucket) read every row."""
-    from orchestration.datasets import DATASETS
+    from orchestration.datasets import DATASETS, EVENT_ROLES
 
     window = {"min_date": "2026-03-05", "max_date": "2026-03-06"}  # lookback_days 2: from 2026-03-03
     models = sorted({dataset.staging_model for dataset in DATASETS})
@@ -431,30 +431,37 @@ def test_tests_of_staged_event_datasets_read_the_run_s_days(tmp_path):
         dataset = datasets[model]
         windowed = f"{dataset.partition_column} >= cast('2026-03-03' as date)" in node["compiled_code"]
         on_day = node.get("column_name") == dataset.partition_column
-        expected = dataset.role in ("usage", "usage_report", "kpi") and not on_day
+        expected = dataset.role in EVENT_ROLES and not on_day
         seen[(dataset.role, windowed)] += 1
         if windowed != expected:
             wrong.append((node["name"], windowed))
         if on_day and node["test_metadata"]["name"] == "not_null" and not windowed:
             day_tested.add(model)
     assert wrong == []
-    event_models = {d.staging_model for d in DATASETS if d.role in ("usage", "usage_report", "kpi")}
+    event_models = {d.staging_model for d in DATASETS if d.role in EVENT_ROLES}
     assert event_models - day_tested == set()
     assert seen[("usage", True)] >= 10 and seen[("kpi", True)] == 2 and seen[("other", False)] >= 3, dict(seen)
+
+
+def _own_lake(work: Path, *views: str) -> Path:
+    """A lake of the test's own under `work` (the shared one is linked read-only), and the staging `views`
+    rebuilt to read it."""
+    import shutil
+
+    lake = work / "lake"
+    shared = lake.resolve()
+    lake.unlink()
+    shutil.copytree(shared, lake)
+    run_dbt(work, "run", "--select", *views)
+    return lake
 
 
 def test_the_staged_kpi_events_tests_read_the_window(built_copy):
     """The staged KPI events' tests (kpi_event_id not null, kpi_id a defined KPI) read the lake's days that a run
     with a window rebuilt, not every KPI event: an unknown KPI on an older day is left to the run that wrote it,
     one in the window is found, and a run without a window tests every row."""
-    import shutil
-
     work = built_copy
-    lake = work / "lake"  # a lake of this test's own: the shared one is linked read-only
-    shared = lake.resolve()
-    lake.unlink()
-    shutil.copytree(shared, lake)
-    run_dbt(work, "run", "--select", "stg_canonical__kpi_events")  # the view reads this lake, not the shared one
+    lake = _own_lake(work, "stg_canonical__kpi_events")
     folders = sorted(p for p in (lake / "kpi_events").glob("event_date=*") if any(p.glob("*.part*.parquet")))
     oldest, newest = folders[0], folders[-1]
     select = ("test", "--select", "stg_canonical__kpi_events", "kpi_definitions")  # both parents (buildable)
@@ -486,15 +493,9 @@ def test_a_lake_row_without_a_day_fails_a_windowed_run(built_copy):
     """A windowed run's tests of the staged usage and KPI events read the days from the window's start, which
     passes a row without a day (`event_date` null: a hive folder `event_date=__HIVE_DEFAULT_PARTITION__`, as
     another writer of the lake may leave); the day column's own not_null reads every row and fails on it."""
-    import shutil
-
     work = built_copy
-    lake = work / "lake"  # a lake of this test's own: the shared one is linked read-only
-    shared = lake.resolve()
-    lake.unlink()
-    shutil.copytree(shared, lake)
     datasets = ("usage_events", "kpi_events")
-    run_dbt(work, "run", "--select", *(f"stg_canonical__{d}" for d in datasets))  # the views read this lake
+    lake = _own_lake(work, *(f"stg_canonical__{d}" for d in datasets))
     days = [{p.parent.name.split("=")[1] for p in (lake / d).glob("event_date=*/*.part*.parquet")} for d in datasets]
     newest = max(set.intersection(*days))  # a day of both, with a row to copy
     select = ("test", "--select", *(f"stg_canonical__{d}" for d in datasets), "kpi_definitions")

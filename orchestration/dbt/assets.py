@@ -24,7 +24,7 @@ from pathlib import Path
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Failure, MaterializeResult, asset
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.datasets import Dataset
+from orchestration.datasets import EVENT_ROLES, Dataset
 from orchestration.dbt.manifest import record_profile, wait_for_parse
 from orchestration.dbt.project import dbt_project
 from orchestration.dbt.translator import FinopsDbtTranslator
@@ -43,7 +43,7 @@ def window_vars(context: AssetExecutionContext, finops: Settings, datasets: tupl
         return {}
     days = context.partition_key_range
     out = {"min_date": days.start, "max_date": days.end}
-    events = tuple(d for d in datasets if d.role in ("usage", "usage_report", "kpi"))
+    events = tuple(d for d in datasets if d.role in EVENT_ROLES)
     oldest = oldest_event_day(finops.lake_dir, events, days.start, days.end)
     if oldest and oldest < days.start:
         out["rebuild_from"] = oldest

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from orchestration.datasets import DATASETS, Dataset
+from orchestration.datasets import DATASETS, EVENT_ROLES, Dataset
 from orchestration.settings import PROJECT_DIR
 
 SOURCES_YML = Path("models/staging/lake/_lake__sources.yml")
@@ -69,14 +69,15 @@ def _sources(datasets: tuple[Dataset, ...]) -> str:
 def _macro(datasets: tuple[Dataset, ...]) -> str:
     entries = ",\n".join(
         f"        {{'name': '{d.name}', 'role': '{d.role}', 'staging_model': '{d.staging_model}', "
-        f"'partition': '{d.partition_column}'}}"
+        f"'partition': '{d.partition_column}', 'events': {str(d.role in EVENT_ROLES).lower()}}}"
         for d in datasets
     )
     return (
         "{% macro raw_datasets(role=none) -%}\n"
         f"{{#- {HEADER}.\n"
         "    The raw datasets (one per landing format), optionally of one role: usage, usage_report, kpi, bill; each\n"
-        "    with its lake's day column (partition). -#}\n"
+        "    with its lake's day column (partition), and `events`: its role is one of EVENT_ROLES (records with the\n"
+        "    day they happened, whose late days widen a run's window). -#}\n"
         "    {%- set datasets = [\n"
         f"{entries}\n"
         "    ] -%}\n"
