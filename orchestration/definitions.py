@@ -16,7 +16,7 @@ from orchestration.dbt.assets import build_dbt_assets, build_published_warehouse
 from orchestration.dbt.manifest import dbt_executable, ensure_manifest
 from orchestration.dbt.project import FinopsDbtCliResource, dbt_project
 from orchestration.forecast.checks import budget_within_forecast
-from orchestration.ingest.assets import build_ingest_assets
+from orchestration.ingest.assets import build_contract_checks, build_ingest_assets
 from orchestration.jobs import refresh_warehouse_job
 from orchestration.logs import finops_console
 from orchestration.partitions import daily_partitions
@@ -56,6 +56,7 @@ def build_definitions(settings: Settings | None = None, datasets: tuple[Dataset,
             build_focus_export_asset(published),
         ],
         asset_checks=[
+            *build_contract_checks(datasets),
             ge_capacity_invariants,
             ge_billing_reconciliation,
             ge_three_way_reconciliation,

@@ -32,18 +32,33 @@ class WorkerProcess:
         return not self.failed and (self.process is None or self.process.poll() is None)
 
     def call(self, name: str, *args):
+        self.send(name, *args)
+        return self.receive(name)
+
+    def send(self, name: str, *args) -> None:
+        """A request, without waiting for its answer: the worker answers requests in the order they were sent
+        (`receive`)."""
         try:
             pickle.dump((name, args), self.requests, protocol=pickle.HIGHEST_PROTOCOL)
             self.requests.flush()
+        except OSError as exc:
+            self._broken(name, exc)
+
+    def receive(self, name: str):
+        """The answer to the oldest request not yet answered (`name`: that request's function, for the error)."""
+        try:
             status, value = pickle.load(self.results)
         except (OSError, EOFError, pickle.UnpicklingError) as exc:
-            self.failed = True
-            self.close()
-            exit_code = self.process.wait() if self.process is not None else "unknown"
-            raise RuntimeError(f"{self.what} failed ({name}, exit {exit_code}): {exc!r}") from exc
+            self._broken(name, exc)
         if status != "ok":
             raise RuntimeError(f"{self.what} failed ({name}): {value}")
         return value
+
+    def _broken(self, name: str, exc: BaseException):
+        self.failed = True
+        self.close()
+        exit_code = self.process.wait() if self.process is not None else "unknown"
+        raise RuntimeError(f"{self.what} failed ({name}, exit {exit_code}): {exc!r}") from exc
 
     def close(self) -> None:
         for stream in (self.requests, self.results):
@@ -62,22 +77,33 @@ def private_results() -> BinaryIO:
 
 
 def serve(module, requests: BinaryIO, results: BinaryIO, children: list[int]) -> None:
-    """In a worker: answer each request with `getattr(module, name)(*args)` until the input closes, then wait
+    """In a worker: answer each request with `getattr(module, name)(*args)` until the input closes (or nobody
+    reads the answers any more), then wait
     for the `children` it forked and exit without the interpreter's teardown (`os._exit`: freeing the imported
     libraries object by object is what a normal exit costs; a worker holds nothing its exit must write)."""
+
+    def finish() -> None:
+        try:
+            results.close()
+        except BrokenPipeError:
+            pass
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for pid in children:  # forked workers end when their own input closes
+            os.waitpid(pid, 0)
+        os._exit(0)
+
     while True:
         try:
             name, args = pickle.load(requests)
         except EOFError:
-            results.close()
-            sys.stdout.flush()
-            sys.stderr.flush()
-            for pid in children:  # forked workers end when their own input closes
-                os.waitpid(pid, 0)
-            os._exit(0)
+            finish()
         try:
             answer = ("ok", getattr(module, name)(*args))
         except Exception:
             answer = ("error", traceback.format_exc())
-        pickle.dump(answer, results, protocol=pickle.HIGHEST_PROTOCOL)
-        results.flush()
+        try:
+            pickle.dump(answer, results, protocol=pickle.HIGHEST_PROTOCOL)
+            results.flush()
+        except BrokenPipeError:  # the asking process stopped reading (it stopped the worker with requests left)
+            finish()

@@ -12,7 +12,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from dagster import AssetKey, DagsterInstance, PartitionKeyRange, build_asset_context, build_sensor_context
+from dagster import (
+    AssetCheckKey,
+    AssetKey,
+    DagsterInstance,
+    PartitionKeyRange,
+    build_asset_context,
+    build_sensor_context,
+)
 
 from orchestration.datasets import DATASETS
 from orchestration.definitions import build_definitions
@@ -62,10 +69,8 @@ def test_one_ingestion_asset_per_registry_entry_with_its_checks(defs):
         assert (f"raw/{ds.name}", "quarantine_empty") in checks
         assert (f"raw/{ds.name}", "landing_entries_read") in checks
     assert any(k == "marts/fct_genai_requests" and n.startswith("unique") for k, n in checks)
-    spec = next(
-        s for s in defs.resolve_assets_def(AssetKey(["raw", "usage_events"])).check_specs if s.name == "ge_contract"
-    )
-    assert spec.blocking
+    contract = AssetCheckKey(AssetKey(["raw", "usage_events"]), "ge_contract")
+    assert graph.get(contract).blocking
 
 
 def _ranges(requests) -> list[tuple[str, str]]:

@@ -54,6 +54,33 @@ def test_a_range_run_plans_each_asset_once_and_materializes_every_day(built):
     assert "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS" not in os.environ
 
 
+def test_each_dataset_is_validated_while_the_next_one_loads(built):
+    """The ingestion steps run first, in the registry's order; each asks the validation worker for its
+    dataset's contract and goes on. The contract checks' steps come after the last ingestion step (they collect
+    the outcomes), each over every row its dataset loaded, and the dbt build after them (the checks block it)."""
+    from dagster import DagsterEventType
+
+    from orchestration.datasets import DATASETS
+
+    _, _, instance, _ = built
+    run = instance.get_runs(limit=1)[0]
+    starts = [r.step_key for r in instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_START)]
+    ingestion = [s for s in starts if s.startswith("ingest_")]
+    contracts = [s for s in starts if s.startswith("raw__") and s.endswith("_ge_contract")]
+    assert ingestion == [f"ingest_{ds.name}" for ds in DATASETS]
+    assert sorted(contracts) == sorted(f"raw__{ds.name}_ge_contract" for ds in DATASETS)
+    assert starts.index(ingestion[-1]) < min(starts.index(c) for c in contracts)
+    assert max(starts.index(c) for c in contracts) < starts.index("dbt_warehouse")
+    for ds in DATASETS:
+        key = AssetKey(["raw", ds.name])
+        [record] = instance.event_log_storage.get_asset_check_execution_history(
+            AssetCheckKey(key, "ge_contract"), limit=1
+        )
+        evaluation = record.event.dagster_event.event_specific_data
+        loaded = instance.get_latest_materialization_event(key).asset_materialization.metadata["records_loaded"]
+        assert evaluation.passed and evaluation.metadata["rows_validated"].value == loaded.value, ds.name
+
+
 def test_the_refresh_build_leaves_the_unit_tests_to_make_test(built):
     """The job's dbt build excludes the unit tests (they test the models' code, not the run's data; every one runs
     in tests/test_dbt_checks.py), and builds every model."""

@@ -11,7 +11,7 @@ from dagster import materialize
 
 from orchestration.datasets import DATASETS, Dataset, dataset
 from orchestration.dbt import generated
-from orchestration.ingest.assets import build_ingest_asset
+from orchestration.ingest.assets import build_contract_check, build_ingest_asset
 from orchestration.ingest.contracts import Contract, Field
 from orchestration.partitions import daily_partitions
 from tests.conftest import copy_project, query, run_dbt_in, work_settings
@@ -105,7 +105,7 @@ def test_a_toy_dataset_flows_to_staging_through_the_registry_alone(tmp_path, cap
     )
     settings = work_settings(work)
     asset = build_ingest_asset(TOY, daily_partitions("2026-01-01"))
-    result = materialize([asset], partition_key="2026-01-02", resources={"finops": settings})
+    result = materialize([asset, build_contract_check(TOY)], partition_key="2026-01-02", resources={"finops": settings})
     assert result.success
     checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
     assert checks == {

@@ -75,6 +75,64 @@ def test_a_worker_that_dies_raises_once_then_this_process_validates(tmp_path, wo
     assert validation.outcome("validate_run", USAGE, lake, ["2026-01-05"]).rows == 3
 
 
+def test_submitted_requests_are_collected_in_any_order(tmp_path, worker):
+    """An ingestion step submits its dataset's validation and goes on; each contract check collects its own
+    answer. Collecting a later request first reads the earlier answers and keeps them for their own collection;
+    an error stays with its own request."""
+    lake = _lake(tmp_path)
+    validation.submit("first", "validate_run", USAGE, lake, ["2026-01-05"])
+    validation.submit("broken", "capacity_hourly_outcome", str(tmp_path / "missing.duckdb"))
+    validation.submit("empty", "validate_run", USAGE, lake, ["2026-01-06"])  # a day without rows
+    assert list(validation._sent) == ["first", "broken", "empty"]  # all three sent, none answered yet
+    assert validation.collect("empty", "validate_run", USAGE, lake, ["2026-01-06"]).rows == 0
+    assert set(validation._answers) == {"first", "broken"}
+    with pytest.raises(RuntimeError, match="(?s)validation worker failed \\(capacity_hourly_outcome\\).*IOException"):
+        validation.collect("broken", "capacity_hourly_outcome", str(tmp_path / "missing.duckdb"))
+    first = validation.collect("first", "validate_run", USAGE, lake, ["2026-01-05"])
+    assert (first.rows, [f.column for f in first.warnings]) == (3, ["use_case_id"])
+    assert not validation._pending and not validation._sent and not validation._answers
+    # nothing submitted under a key: asked for when collected
+    assert validation.collect("unasked", "validate_run", USAGE, lake, ["2026-01-05"]).rows == 3
+    assert worker.alive() and validation._worker is worker
+
+
+def test_an_ingestion_step_asks_for_its_validation_and_goes_on(tmp_path, worker):
+    """The ingestion step sends its dataset's validation to the worker and ends without waiting for the answer
+    (the worker validates while the next dataset loads); the contract check's step collects it by the run and
+    the dataset."""
+    from dagster import materialize
+
+    from orchestration.ingest.assets import build_ingest_asset
+    from orchestration.partitions import daily_partitions
+    from tests.conftest import work_settings
+
+    day = tmp_path / "landing" / "usage_events" / "day=2026-01-05"
+    day.mkdir(parents=True)
+    (day / "events.jsonl").write_text(json.dumps(GOOD) + "\n" + json.dumps({**GOOD, "event_id": "e2"}) + "\n")
+    settings = work_settings(tmp_path)
+    asset = build_ingest_asset(USAGE, daily_partitions("2026-01-01"))
+    result = materialize([asset], partition_key="2026-01-05", resources={"finops": settings})
+    assert result.success
+    key = ("ge_contract", result.run_id, "usage_events")
+    assert list(validation._sent) == [key]  # sent, its answer not read
+    outcome = validation.collect(key, "validate_run", USAGE, settings.lake_dir, ["2026-01-05"])
+    assert (outcome.rows, outcome.failures) == (2, [])
+    assert not validation._sent and not validation._pending
+
+
+def test_requests_left_when_the_worker_dies_are_computed_here(tmp_path, worker):
+    """The worker dies answering an earlier request: that one raises when collected, the ones after it are
+    computed in this process."""
+    lake = _lake(tmp_path)
+    validation.submit("dies", "validate_run", _EndsTheWorker())
+    validation.submit("after", "validate_run", USAGE, lake, ["2026-01-05"])
+    assert validation.collect("after", "validate_run", USAGE, lake, ["2026-01-05"]).rows == 3
+    assert validation._worker is None and worker.process.poll() == 3
+    with pytest.raises(RuntimeError, match="validation worker failed \\(validate_run, exit 3\\)"):
+        validation.collect("dies", "validate_run", _EndsTheWorker())
+    assert not validation._pending and not validation._answers
+
+
 def test_a_worker_that_exited_between_requests_is_not_asked(tmp_path, worker):
     worker.process.send_signal(signal.SIGKILL)
     worker.process.wait()

@@ -5,8 +5,10 @@ a backfill of many days runs once. One asset writes the dataset's three lake tab
 its ingestion log; dbt's sources `<dataset>`, `<dataset>_quarantine` and `<dataset>_ingestion_log` all map to
 it): Dagster records one materialization per asset and day, so a 92-day backfill of fifteen datasets records
 1,380 of them instead of 4,140 (~3 ms each). Its checks:
-- `ge_contract` (blocking): the Great Expectations suite over every row this run loaded; a contract violation
-  stops everything downstream.
+- `ge_contract` (blocking, a step of its own): the Great Expectations suite over every row this run loaded; a
+  contract violation stops everything downstream. The ingestion step asks the validation worker for it and goes
+  on; the check's step collects the answer. The ingestion steps run first, in the registry's order (their
+  priority), so the worker validates one dataset while the next one loads.
 - `records_reconcile` (blocking): each file read = loaded + quarantined, and no file was unreadable.
 - `quarantine_empty` (warn): how many records were quarantined, and why.
 - `landing_entries_read` (warn): entries discovered = files processed + entries skipped, naming each skip and
@@ -18,16 +20,20 @@ from collections import Counter
 
 import duckdb
 from dagster import (
+    AssetCheckExecutionContext,
     AssetCheckResult,
+    AssetChecksDefinition,
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
     AssetSpec,
+    Failure,
     MaterializeResult,
     MetadataValue,
     PartitionsDefinition,
+    asset_check,
     multi_asset,
 )
 
@@ -43,6 +49,10 @@ from orchestration.warehouse import writer_lock
 # a progress line at most this often while a run's landing files load (one call for all its days: the files
 # read in batches across days; a call per 31 days cost ~0.15 s each in statements and listings)
 PROGRESS_SECONDS = 10.0
+
+
+# Dagster runs the ready step of highest priority first: every ingestion step before any contract check's
+INGEST_PRIORITY = 100
 
 
 def contract_check_result(ds: Dataset, outcome: suites.SuiteOutcome) -> AssetCheckResult:
@@ -69,14 +79,16 @@ def contract_check_result(ds: Dataset, outcome: suites.SuiteOutcome) -> AssetChe
             "rows_validated": outcome.rows,
             "batches": outcome.batches,
             "expectations_evaluated": outcome.evaluated,
+            "seconds": outcome.seconds,
             "failures": MetadataValue.json(failures),
         },
     )
 
 
-def build_ingest_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsDefinition:
+def build_ingest_asset(ds: Dataset, partitions: PartitionsDefinition, order: int = 0) -> AssetsDefinition:
     """The ingestion asset of one registry entry: raw/<name> (the lake's <name>, <name>_quarantine and
-    <name>_ingestion_log), with its checks."""
+    <name>_ingestion_log), with its checks but the contract (`build_contract_check`). `order`: its place in the
+    registry (the steps run in that order)."""
     key = AssetKey(["raw", ds.name])
 
     @multi_asset(
@@ -96,7 +108,6 @@ def build_ingest_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsD
             )
         ],
         check_specs=[
-            AssetCheckSpec("ge_contract", asset=key, blocking=True, description="Great Expectations contract"),
             AssetCheckSpec(
                 "records_reconcile",
                 asset=key,
@@ -110,6 +121,7 @@ def build_ingest_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsD
         ],
         partitions_def=partitions,
         backfill_policy=single_run,
+        op_tags={"dagster/priority": str(INGEST_PRIORITY - order)},
         description=f"Ingest {ds.landing}/ landing files ({ds.role}) into the lake.",
     )
     def _ingest(context: AssetExecutionContext, finops: Settings):
@@ -166,17 +178,8 @@ def build_ingest_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsD
                     f"{len(skipped):,} entries skipped, {len(unreadable):,} unreadable ({seconds:.1f} s)"
                 )
             )
-        validation_started = time.perf_counter()
-        outcome = validation.outcome("validate_run", ds, finops.lake_dir, days)
-        if outcome.rows:
-            context.log.info(
-                step(
-                    f"{ds.name}: Great Expectations validated {outcome.rows:,} rows: {len(outcome.errors)} contract "
-                    f"violation(s), {len(outcome.warnings)} drift warning(s) "
-                    f"({time.perf_counter() - validation_started:.1f} s)"
-                )
-            )
-        yield contract_check_result(ds, outcome)
+        # validated by the worker while the next steps run; the contract check's step collects the outcome
+        validation.submit(_contract_key(context.run.run_id, ds), "validate_run", ds, finops.lake_dir, days)
 
         unbalanced = [r for r in files if r.records_read != r.records_loaded + r.records_quarantined]
         problems = [f"{r.source_file}: unreadable ({r.error})" for r in unreadable] + [
@@ -230,5 +233,47 @@ def build_ingest_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsD
     return _ingest
 
 
+def _contract_key(run_id: str, ds: Dataset) -> tuple[str, str]:
+    return ("ge_contract", run_id, ds.name)
+
+
+def build_contract_check(ds: Dataset) -> AssetChecksDefinition:
+    """raw/<name>'s `ge_contract`: the Great Expectations suite over the rows the run loaded (the files of its
+    arrival days), as the ingestion step asked the validation worker for it, or asked now when this check runs
+    without that step (run on its own)."""
+
+    @asset_check(
+        asset=AssetKey(["raw", ds.name]),
+        name="ge_contract",
+        blocking=True,
+        description="Great Expectations contract over the rows the run loaded",
+    )
+    def _contract(context: AssetCheckExecutionContext, finops: Settings) -> AssetCheckResult:
+        run = context.op_execution_context
+        if not (run.has_partition_key or run.has_partition_key_range):
+            raise Failure(
+                f"ge_contract of raw/{ds.name} validates a run's arrival days: select them (a partition range)"
+            )
+        days = list(run.partition_keys)
+        started = time.perf_counter()
+        outcome = validation.collect(_contract_key(context.run.run_id, ds), "validate_run", ds, finops.lake_dir, days)
+        if outcome.rows:
+            context.log.info(
+                step(
+                    f"{ds.name}: Great Expectations validated {outcome.rows:,} rows: {len(outcome.errors)} contract "
+                    f"violation(s), {len(outcome.warnings)} drift warning(s) "
+                    f"({outcome.seconds:.1f} s, {time.perf_counter() - started:.1f} s waited)"
+                )
+            )
+        return contract_check_result(ds, outcome)
+
+    return _contract
+
+
 def build_ingest_assets(datasets: tuple[Dataset, ...], partitions: PartitionsDefinition) -> list[AssetsDefinition]:
-    return [build_ingest_asset(ds, partitions) for ds in datasets]
+    """Each dataset's ingestion asset, their steps in the registry's order."""
+    return [build_ingest_asset(ds, partitions, i) for i, ds in enumerate(datasets)]
+
+
+def build_contract_checks(datasets: tuple[Dataset, ...]) -> list[AssetChecksDefinition]:
+    return [build_contract_check(ds) for ds in datasets]

@@ -221,6 +221,7 @@ class SuiteOutcome:
     batches: int = 0
     evaluated: int = 0
     failures: list[Failure] = field(default_factory=list)
+    seconds: float = field(default=0.0, compare=False)  # computing it (reading the rows, validating them)
 
     @property
     def errors(self) -> list[Failure]:

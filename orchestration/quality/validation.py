@@ -4,8 +4,10 @@ loaded (`validate_run`), and the mart suites after dbt. Nothing here imports Dag
 A run validates in a process of its own (`start_worker`, called when `run_pipeline` starts): a new interpreter
 that imports Great Expectations (~2.5 s of CPU) on the machine's other core while the pipeline's process imports
 Dagster and dagster-dbt, builds the definitions and plans the run; the pipeline's process never imports it.
-`outcome(name, *args)` asks the worker, or computes in this process when none was started (`dagster dev`, a test
-calling a step's function, FINOPS_VALIDATION_WORKER=0), importing Great Expectations then. The worker reads the
+`outcome(name, *args)` asks the worker and waits; `submit(key, name, *args)` asks without waiting (an ingestion
+step, which goes on to the next dataset while the worker validates) and `collect(key, ...)` returns the answer
+(the contract check's step). Without a worker (`dagster dev`, a test calling a step's function,
+FINOPS_VALIDATION_WORKER=0) they compute in this process, importing Great Expectations then. The worker reads the
 lake and the warehouse itself; only the outcomes come back. Each request carries this process's environment, so
 the worker validates with the settings of the moment."""
 
@@ -18,7 +20,9 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections import deque
+from collections.abc import Hashable, Iterator
 from datetime import date
 
 import duckdb
@@ -61,11 +65,13 @@ def run_batches(ds: Dataset, lake_dir: str, days: list[str], columns: list[str])
 
 
 def validate_run(ds: Dataset, lake_dir: str, days: list[str]) -> suites.SuiteOutcome:
+    started = time.perf_counter()
     suite = suites.dataset_suite(ds, date.fromisoformat(max(days)))
     batches = (suite.prepare(table) for table in run_batches(ds, lake_dir, days, suite.columns))
     outcome = None
     try:
         outcome = suites.validate_batches(f"raw_{ds.name}", suite.expectations, batches)
+        outcome.seconds = round(time.perf_counter() - started, 3)
         return outcome
     finally:
         # returned to the system here, or the process would hold the batches' memory through the dbt build
@@ -140,6 +146,12 @@ class ValidationWorker(WorkerProcess):
 
 _worker: ValidationWorker | None = None
 _lock = threading.Lock()
+# what was asked for and not yet collected: key -> (function name, arguments)
+_pending: dict[Hashable, tuple[str, tuple]] = {}
+# the keys whose requests the worker has and has not answered yet, in the order they were sent
+_sent: deque[Hashable] = deque()
+# answers read ahead of their own collection (a later key collected first): key -> ("ok" | "error", value)
+_answers: dict[Hashable, tuple[str, object]] = {}
 
 
 def worker_enabled() -> bool:
@@ -163,10 +175,13 @@ def start_worker() -> bool:
 @atexit.register
 def stop_worker() -> None:
     """Close the worker's input (it exits when it has answered what it was asked) and wait for it; a worker
-    still busy after 10 s is killed."""
+    still busy after 10 s is killed. What was asked for and not collected is forgotten."""
     global _worker
     with _lock:
         worker, _worker = _worker, None
+        _pending.clear()
+        _sent.clear()
+        _answers.clear()
     if worker is None:
         return
     worker.close()
@@ -177,27 +192,104 @@ def stop_worker() -> None:
         worker.process.wait()
 
 
-def outcome(name: str, *args) -> suites.SuiteOutcome:
-    """OUTCOMES[name](*args), computed by the worker when one runs, else in this process. An error inside the
-    function raises here with the worker's traceback; a worker that dies raises, and the next call runs here. An
-    interrupt while the worker computes (Ctrl-C, SIGTERM) stops the worker: its answer would be out of step."""
+def _live_worker() -> ValidationWorker | None:
     global _worker
+    if _worker is not None and not _worker.alive():  # it exited since the last request
+        _drop_worker()
+    return _worker
+
+
+def _drop_worker() -> None:
+    """Stop using the worker (killed if still running); what it had not answered is computed in this process
+    when collected."""
+    global _worker
+    worker, _worker = _worker, None
+    _sent.clear()
+    if worker is not None:
+        worker.close()
+        if worker.process.poll() is None:
+            worker.process.kill()
+            worker.process.wait()
+
+
+def submit(key: Hashable, name: str, *args) -> None:
+    """Ask for OUTCOMES[name](*args) without waiting: the worker computes it while this process goes on (the
+    next dataset's ingestion), and `collect(key, ...)` returns it. Without a worker, `collect` computes it."""
     with _lock:
-        worker = _worker
-        if worker is not None and not worker.alive():  # it exited since the last request
-            _worker = worker = None
+        _forget(key)
+        _pending[key] = (name, args)
+        worker = _live_worker()
         if worker is None:
-            return OUTCOMES[name](*args)
+            return
         try:
-            return worker.call(name, dict(os.environ), *args)
-        except BaseException as exc:
-            if worker.failed or not isinstance(exc, RuntimeError):
-                _worker = None
-                worker.close()
-                if worker.process.poll() is None:
-                    worker.process.kill()
-                    worker.process.wait()
-            raise
+            worker.send(name, dict(os.environ), *args)
+        except RuntimeError:  # the worker is gone: computed here when collected
+            _drop_worker()
+            return
+        _sent.append(key)
+
+
+def _forget(key: Hashable) -> None:
+    """A key asked for again: its earlier request's answer, when it comes, is read and dropped."""
+    _pending.pop(key, None)
+    _answers.pop(key, None)
+    for i, sent in enumerate(_sent):
+        if sent == key:
+            _sent[i] = object()  # a placeholder nobody collects: its answer is read in turn and dropped
+
+
+def collect(key: Hashable, name: str, *args) -> suites.SuiteOutcome:
+    """The outcome submitted under `key` (waiting for the worker's answer), or, when nothing was submitted
+    under it (a check run on its own), OUTCOMES[name](*args) asked for now. An error inside the function raises
+    here with the worker's traceback; a worker that dies raises for the request it was answering, and what it
+    had not answered yet is computed in this process when collected. An interrupt while waiting (Ctrl-C,
+    SIGTERM) stops the worker: its answers would be out of step."""
+    with _lock:
+        known = key in _pending
+    if not known:
+        submit(key, name, *args)
+    with _lock:
+        name, args = _pending[key]
+        try:
+            if key not in _answers and key in _sent:
+                _read_answers_until(key)
+            if key not in _answers:  # no worker: computed here
+                return OUTCOMES[name](*args)
+            status, value = _answers[key]
+            if status == "error":
+                raise value
+            return value
+        finally:
+            _pending.pop(key, None)
+            _answers.pop(key, None)
+
+
+def _read_answers_until(key: Hashable) -> None:
+    """Read the worker's answers, kept for their own collection, until `key`'s (the answers come in the order
+    the requests went). A worker that dies gives the request it was answering its error; an interrupt stops it."""
+    worker = _worker
+    try:
+        while key in _sent:
+            sent = _sent.popleft()
+            try:
+                answer = ("ok", worker.receive(_pending.get(sent, ("an earlier request",))[0]))
+            except RuntimeError as exc:
+                answer = ("error", exc)
+                if worker.failed:  # it died: what it had not answered is computed here
+                    _drop_worker()
+            if sent in _pending:
+                _answers[sent] = answer
+    except BaseException:
+        _drop_worker()
+        raise
+
+
+def outcome(name: str, *args) -> suites.SuiteOutcome:
+    """OUTCOMES[name](*args), computed by the worker when one runs (after what was submitted before it), else
+    in this process: `collect` of a request of its own."""
+    key = object()
+    submit(key, name, *args)
+    return collect(key, name, *args)
 
 
 class _InWorker:
