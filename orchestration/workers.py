@@ -35,14 +35,16 @@ class WorkerProcess:
         self.send(name, *args)
         return self.receive(name)
 
-    def send(self, name: str, *args) -> None:
-        """A request, without waiting for its answer: the worker answers requests in the order they were sent
-        (`receive`)."""
+    def send(self, name: str, *args) -> int:
+        """A request, without waiting for its answer (the worker answers requests in the order they were sent:
+        `receive`); the bytes it took. Writing waits while the pipe to the worker is full."""
+        data = pickle.dumps((name, args), protocol=pickle.HIGHEST_PROTOCOL)
         try:
-            pickle.dump((name, args), self.requests, protocol=pickle.HIGHEST_PROTOCOL)
+            self.requests.write(data)
             self.requests.flush()
         except OSError as exc:
             self._broken(name, exc)
+        return len(data)
 
     def receive(self, name: str):
         """The answer to the oldest request not yet answered (`name`: that request's function, for the error)."""

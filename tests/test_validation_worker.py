@@ -83,7 +83,7 @@ def test_submitted_requests_are_collected_in_any_order(tmp_path, worker):
     validation.submit("first", "validate_run", USAGE, lake, ["2026-01-05"])
     validation.submit("broken", "capacity_hourly_outcome", str(tmp_path / "missing.duckdb"))
     validation.submit("empty", "validate_run", USAGE, lake, ["2026-01-06"])  # a day without rows
-    assert list(validation._sent) == ["first", "broken", "empty"]  # all three sent, none answered yet
+    assert [key for key, _ in validation._sent] == ["first", "broken", "empty"]  # all sent, none answered yet
     assert validation.collect("empty", "validate_run", USAGE, lake, ["2026-01-06"]).rows == 0
     assert set(validation._answers) == {"first", "broken"}
     with pytest.raises(RuntimeError, match="(?s)validation worker failed \\(capacity_hourly_outcome\\).*IOException"):
@@ -94,6 +94,19 @@ def test_submitted_requests_are_collected_in_any_order(tmp_path, worker):
     # nothing submitted under a key: asked for when collected
     assert validation.collect("unasked", "validate_run", USAGE, lake, ["2026-01-05"]).rows == 3
     assert worker.alive() and validation._worker is worker
+
+
+def test_requests_wait_for_answers_while_too_many_bytes_are_unanswered(tmp_path, worker, monkeypatch):
+    """Sending never waits on a full pipe to the worker (which could itself be waiting for this process to read
+    its answers): with more than IN_FLIGHT_BYTES of requests unanswered, the oldest answers are read first."""
+    lake = _lake(tmp_path)
+    validation.submit("a", "validate_run", USAGE, lake, ["2026-01-05"])
+    validation.submit("b", "validate_run", USAGE, lake, ["2026-01-05"])
+    assert [key for key, _ in validation._sent] == ["a", "b"]  # 2 requests of ~6 KB: under the limit
+    monkeypatch.setattr(validation, "IN_FLIGHT_BYTES", 1)
+    validation.submit("c", "validate_run", USAGE, lake, ["2026-01-06"])
+    assert [key for key, _ in validation._sent] == ["c"] and set(validation._answers) == {"a", "b"}
+    assert [validation.collect(k, "validate_run").rows for k in ("c", "b", "a")] == [0, 3, 3]
 
 
 def test_an_ingestion_step_asks_for_its_validation_and_goes_on(tmp_path, worker):
@@ -114,7 +127,7 @@ def test_an_ingestion_step_asks_for_its_validation_and_goes_on(tmp_path, worker)
     result = materialize([asset], partition_key="2026-01-05", resources={"finops": settings})
     assert result.success
     key = ("ge_contract", result.run_id, "usage_events")
-    assert list(validation._sent) == [key]  # sent, its answer not read
+    assert [k for k, _ in validation._sent] == [key]  # sent, its answer not read
     outcome = validation.collect(key, "validate_run", USAGE, settings.lake_dir, ["2026-01-05"])
     assert (outcome.rows, outcome.failures) == (2, [])
     assert not validation._sent and not validation._pending

@@ -51,10 +51,6 @@ from orchestration.warehouse import writer_lock
 PROGRESS_SECONDS = 10.0
 
 
-# Dagster runs the ready step of highest priority first: every ingestion step before any contract check's
-INGEST_PRIORITY = 100
-
-
 def contract_check_result(ds: Dataset, outcome: suites.SuiteOutcome) -> AssetCheckResult:
     failures = [
         {
@@ -85,10 +81,11 @@ def contract_check_result(ds: Dataset, outcome: suites.SuiteOutcome) -> AssetChe
     )
 
 
-def build_ingest_asset(ds: Dataset, partitions: PartitionsDefinition, order: int = 0) -> AssetsDefinition:
+def build_ingest_asset(ds: Dataset, partitions: PartitionsDefinition, priority: int = 1) -> AssetsDefinition:
     """The ingestion asset of one registry entry: raw/<name> (the lake's <name>, <name>_quarantine and
-    <name>_ingestion_log), with its checks but the contract (`build_contract_check`). `order`: its place in the
-    registry (the steps run in that order)."""
+    <name>_ingestion_log), with its checks but the contract (`build_contract_check`). Dagster runs the ready step
+    of the highest `priority` first; a contract check's step has priority 0, so a run's ingestion steps come
+    before its contract checks."""
     key = AssetKey(["raw", ds.name])
 
     @multi_asset(
@@ -121,7 +118,7 @@ def build_ingest_asset(ds: Dataset, partitions: PartitionsDefinition, order: int
         ],
         partitions_def=partitions,
         backfill_policy=single_run,
-        op_tags={"dagster/priority": str(INGEST_PRIORITY - order)},
+        op_tags={"dagster/priority": str(priority)},
         description=f"Ingest {ds.landing}/ landing files ({ds.role}) into the lake.",
     )
     def _ingest(context: AssetExecutionContext, finops: Settings):
@@ -233,7 +230,7 @@ def build_ingest_asset(ds: Dataset, partitions: PartitionsDefinition, order: int
     return _ingest
 
 
-def _contract_key(run_id: str, ds: Dataset) -> tuple[str, str]:
+def _contract_key(run_id: str, ds: Dataset) -> tuple[str, str, str]:
     return ("ge_contract", run_id, ds.name)
 
 
@@ -262,7 +259,7 @@ def build_contract_check(ds: Dataset) -> AssetChecksDefinition:
                 step(
                     f"{ds.name}: Great Expectations validated {outcome.rows:,} rows: {len(outcome.errors)} contract "
                     f"violation(s), {len(outcome.warnings)} drift warning(s) "
-                    f"({outcome.seconds:.1f} s, {time.perf_counter() - started:.1f} s waited)"
+                    f"(computed in {outcome.seconds:.1f} s, waited for {time.perf_counter() - started:.1f} s)"
                 )
             )
         return contract_check_result(ds, outcome)
@@ -271,8 +268,9 @@ def build_contract_check(ds: Dataset) -> AssetChecksDefinition:
 
 
 def build_ingest_assets(datasets: tuple[Dataset, ...], partitions: PartitionsDefinition) -> list[AssetsDefinition]:
-    """Each dataset's ingestion asset, their steps in the registry's order."""
-    return [build_ingest_asset(ds, partitions, i) for i, ds in enumerate(datasets)]
+    """Each dataset's ingestion asset, their steps in the registry's order (priorities from len(datasets) down
+    to 1)."""
+    return [build_ingest_asset(ds, partitions, len(datasets) - i) for i, ds in enumerate(datasets)]
 
 
 def build_contract_checks(datasets: tuple[Dataset, ...]) -> list[AssetChecksDefinition]:

@@ -148,8 +148,12 @@ _worker: ValidationWorker | None = None
 _lock = threading.Lock()
 # what was asked for and not yet collected: key -> (function name, arguments)
 _pending: dict[Hashable, tuple[str, tuple]] = {}
-# the keys whose requests the worker has and has not answered yet, in the order they were sent
-_sent: deque[Hashable] = deque()
+# the requests the worker has and has not answered yet, in the order they were sent: (key, bytes)
+_sent: deque[tuple[Hashable, int]] = deque()
+# at most this many bytes of requests unanswered before another is sent (the oldest answers read first): under
+# a pipe's 64 KiB, so that sending never waits for the worker to read, which could be waiting for this process
+# to read its answers (a request of the demo is about 6 KB: the dataset's contract, the days, the environment)
+IN_FLIGHT_BYTES = 32 * 1024
 # answers read ahead of their own collection (a later key collected first): key -> ("ok" | "error", value)
 _answers: dict[Hashable, tuple[str, object]] = {}
 
@@ -221,21 +225,24 @@ def submit(key: Hashable, name: str, *args) -> None:
         worker = _live_worker()
         if worker is None:
             return
+        while _sent and sum(size for _, size in _sent) > IN_FLIGHT_BYTES:
+            _read_oldest_answer()
+        worker = _worker
+        if worker is None:  # it died answering an earlier request
+            return
         try:
-            worker.send(name, dict(os.environ), *args)
+            _sent.append((key, worker.send(name, dict(os.environ), *args)))
         except RuntimeError:  # the worker is gone: computed here when collected
             _drop_worker()
-            return
-        _sent.append(key)
 
 
 def _forget(key: Hashable) -> None:
     """A key asked for again: its earlier request's answer, when it comes, is read and dropped."""
     _pending.pop(key, None)
     _answers.pop(key, None)
-    for i, sent in enumerate(_sent):
+    for i, (sent, size) in enumerate(_sent):
         if sent == key:
-            _sent[i] = object()  # a placeholder nobody collects: its answer is read in turn and dropped
+            _sent[i] = (object(), size)  # a placeholder nobody collects: its answer is read in turn and dropped
 
 
 def collect(key: Hashable, name: str, *args) -> suites.SuiteOutcome:
@@ -251,8 +258,8 @@ def collect(key: Hashable, name: str, *args) -> suites.SuiteOutcome:
     with _lock:
         name, args = _pending[key]
         try:
-            if key not in _answers and key in _sent:
-                _read_answers_until(key)
+            while _worker is not None and any(sent == key for sent, _ in _sent):
+                _read_oldest_answer()
             if key not in _answers:  # no worker: computed here
                 return OUTCOMES[name](*args)
             status, value = _answers[key]
@@ -264,24 +271,23 @@ def collect(key: Hashable, name: str, *args) -> suites.SuiteOutcome:
             _answers.pop(key, None)
 
 
-def _read_answers_until(key: Hashable) -> None:
-    """Read the worker's answers, kept for their own collection, until `key`'s (the answers come in the order
-    the requests went). A worker that dies gives the request it was answering its error; an interrupt stops it."""
+def _read_oldest_answer() -> None:
+    """Read the worker's answer to the oldest request it has not answered (the answers come in the order the
+    requests went), kept for its own collection. A worker that dies gives that request its error (the later ones
+    are computed in this process); an interrupt while waiting stops the worker."""
     worker = _worker
+    sent, _ = _sent.popleft()
     try:
-        while key in _sent:
-            sent = _sent.popleft()
-            try:
-                answer = ("ok", worker.receive(_pending.get(sent, ("an earlier request",))[0]))
-            except RuntimeError as exc:
-                answer = ("error", exc)
-                if worker.failed:  # it died: what it had not answered is computed here
-                    _drop_worker()
-            if sent in _pending:
-                _answers[sent] = answer
+        answer = ("ok", worker.receive(_pending.get(sent, ("an earlier request",))[0]))
+    except RuntimeError as exc:
+        answer = ("error", exc)
+        if worker.failed:
+            _drop_worker()
     except BaseException:
         _drop_worker()
         raise
+    if sent in _pending:
+        _answers[sent] = answer
 
 
 def outcome(name: str, *args) -> suites.SuiteOutcome:

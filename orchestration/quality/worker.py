@@ -1,7 +1,7 @@
 """The run's validation worker (orchestration.quality.validation.start_worker): imports Great Expectations at
 once, then answers the pipeline's requests (`validation.IN_WORKER`) until its input closes. It ignores Ctrl-C (the
 pipeline's process stops it); when that process ends, however it ends, its input closes and it exits once it
-has answered what it was asked."""
+has answered what it was asked, or at its next answer when nobody reads the answers any more."""
 
 from __future__ import annotations
 
