@@ -38,13 +38,22 @@ class WorkerProcess:
     def send(self, name: str, *args) -> int:
         """A request, without waiting for its answer (the worker answers requests in the order they were sent:
         `receive`); the bytes it took. Writing waits while the pipe to the worker is full."""
-        data = pickle.dumps((name, args), protocol=pickle.HIGHEST_PROTOCOL)
+        request = self.encode(name, *args)
+        self.write(name, request)
+        return len(request)
+
+    @staticmethod
+    def encode(name: str, *args) -> bytes:
+        """A request as `write` sends it (its size known before it is sent)."""
+        return pickle.dumps((name, args), protocol=pickle.HIGHEST_PROTOCOL)
+
+    def write(self, name: str, request: bytes) -> None:
+        """Send a request made by `encode`."""
         try:
-            self.requests.write(data)
+            self.requests.write(request)
             self.requests.flush()
         except OSError as exc:
             self._broken(name, exc)
-        return len(data)
 
     def receive(self, name: str):
         """The answer to the oldest request not yet answered (`name`: that request's function, for the error)."""

@@ -109,6 +109,19 @@ def test_requests_wait_for_answers_while_too_many_bytes_are_unanswered(tmp_path,
     assert [validation.collect(k, "validate_run").rows for k in ("c", "b", "a")] == [0, 3, 3]
 
 
+def test_the_request_to_send_counts_in_the_bytes_unanswered(tmp_path, worker, monkeypatch):
+    """The limit holds with the new request in it: one request unanswered, and the limit one byte short of it
+    and the next together, its answer is read before the next is sent."""
+    lake = _lake(tmp_path)
+    validation.submit("a", "validate_run", USAGE, lake, ["2026-01-05"])
+    ((_, size_a),) = validation._sent
+    size_b = len(validation._worker.encode("validate_run", dict(os.environ), USAGE, lake, ["2026-01-06"]))
+    monkeypatch.setattr(validation, "IN_FLIGHT_BYTES", size_a + size_b - 1)
+    validation.submit("b", "validate_run", USAGE, lake, ["2026-01-06"])
+    assert [key for key, _ in validation._sent] == ["b"] and set(validation._answers) == {"a"}
+    assert [validation.collect(k, "validate_run").rows for k in ("b", "a")] == [0, 3]
+
+
 def test_an_ingestion_step_asks_for_its_validation_and_goes_on(tmp_path, worker):
     """The ingestion step sends its dataset's validation to the worker and ends without waiting for the answer
     (the worker validates while the next dataset loads); the contract check's step collects it by the run and

@@ -150,9 +150,10 @@ _lock = threading.Lock()
 _pending: dict[Hashable, tuple[str, tuple]] = {}
 # the requests the worker has and has not answered yet, in the order they were sent: (key, bytes)
 _sent: deque[tuple[Hashable, int]] = deque()
-# at most this many bytes of requests unanswered before another is sent (the oldest answers read first): under
-# a pipe's 64 KiB, so that sending never waits for the worker to read, which could be waiting for this process
-# to read its answers (a request of the demo is about 6 KB: the dataset's contract, the days, the environment)
+# at most this many bytes of requests unanswered, the one to send included (the oldest answers read first; a
+# request larger than this is sent alone): under a pipe's 64 KiB, so that sending never waits for the worker to
+# read, which could be waiting for this process to read its answers (a request of the demo is about 6 KB: the
+# dataset's contract, the days, the environment)
 IN_FLIGHT_BYTES = 32 * 1024
 # answers read ahead of their own collection (a later key collected first): key -> ("ok" | "error", value)
 _answers: dict[Hashable, tuple[str, object]] = {}
@@ -225,13 +226,15 @@ def submit(key: Hashable, name: str, *args) -> None:
         worker = _live_worker()
         if worker is None:
             return
-        while _sent and sum(size for _, size in _sent) > IN_FLIGHT_BYTES:
+        request = worker.encode(name, dict(os.environ), *args)
+        while _sent and sum(size for _, size in _sent) + len(request) > IN_FLIGHT_BYTES:
             _read_oldest_answer()
         worker = _worker
         if worker is None:  # it died answering an earlier request
             return
         try:
-            _sent.append((key, worker.send(name, dict(os.environ), *args)))
+            worker.write(name, request)
+            _sent.append((key, len(request)))
         except RuntimeError:  # the worker is gone: computed here when collected
             _drop_worker()
 
@@ -242,7 +245,7 @@ def _forget(key: Hashable) -> None:
     _answers.pop(key, None)
     for i, (sent, size) in enumerate(_sent):
         if sent == key:
-            _sent[i] = (object(), size)  # a placeholder nobody collects: its answer is read in turn and dropped
+            _sent[i] = (object(), size)  # a key nobody collects: its answer is read in turn and dropped
 
 
 def collect(key: Hashable, name: str, *args) -> suites.SuiteOutcome:
